@@ -1,0 +1,3 @@
+module github.com/realname-kyc/realname
+
+go 1.26

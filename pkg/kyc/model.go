@@ -1,0 +1,136 @@
+package kyc
+
+import "time"
+
+// Role is what a user may do. Routes declare the role they require.
+type Role string
+
+const (
+	RoleAnyone   Role = "anyone" // routes only: no token needed
+	RoleUser     Role = "user"
+	RoleReviewer Role = "reviewer"
+	RoleAdmin    Role = "admin"
+)
+
+// AccountType is personal or company (seed 000's `type`).
+type AccountType string
+
+const (
+	PersonalAccount AccountType = "personal_account"
+	CompanyAccount  AccountType = "company_account"
+)
+
+// State is an account's verification state (DOMAIN.md).
+type State string
+
+const (
+	StateUnverified    State = "UNVERIFIED"
+	StateSubmitted     State = "SUBMITTED"
+	StatePendingReview State = "PENDING_REVIEW"
+	StateApproved      State = "APPROVED"
+	StateRejected      State = "REJECTED"
+)
+
+// RejectType says whether a rejected account may submit again.
+type RejectType string
+
+const (
+	RejectRetry RejectType = "RETRY"
+	RejectFinal RejectType = "FINAL"
+)
+
+// User is a person who signs in. Phone is unique across users.
+type User struct {
+	ID             string
+	Phone          string
+	PasswordHash   string
+	Role           Role
+	AccountID      string // the one account the user owns
+	Portrait       string // object key of the avatar, "" if none
+	RegistrationID string // push registration id from the app (seed 003)
+	Frozen         bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int64 // optimistic locking; the store sets it
+}
+
+// Session is a logged-in token. Only the SHA-256 of the token is ever stored.
+type Session struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Document is one uploaded file in a slot of an account's submission.
+type Document struct {
+	Slot        string
+	Key         string
+	ContentType string
+	Size        int64
+	UploadedAt  time.Time
+}
+
+// Account is what is verified: a person or a company. A user owns exactly one.
+type Account struct {
+	ID            string
+	OwnerID       string
+	Type          AccountType
+	Name          string
+	Tel           string
+	Address       string
+	Organization  string
+	IDNumber      string
+	NotActive     bool
+	State         State
+	RejectType    RejectType
+	Reasons       []string
+	ReuploadSlots []string
+	Documents     map[string]Document
+	Attempts      int
+	SubmittedAt   time.Time // orders the review queue: oldest first
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64 // optimistic locking; the store sets it
+}
+
+// NotAuthorized is seed 000's flag: true until the account is approved.
+func (a Account) NotAuthorized() bool { return a.State != StateApproved }
+
+// AuditRecord is one append-only entry of an account's trail: a transition or a
+// reviewer's read or download.
+type AuditRecord struct {
+	AccountID string
+	At        time.Time
+	Actor     string // user id, reviewer id, or "system"
+	ActorRole Role
+	Action    string // "transition", "read", "download", ...
+	From      State
+	To        State
+	Reason    string
+	RequestID string
+}
+
+// Transition is a conditional change of an account: it succeeds only if the stored account
+// is still in FromState at FromVersion. Account is the new value; the store writes it with
+// Version = FromVersion+1, appends Audit, and keeps the pending counters in the same
+// atomic write.
+type Transition struct {
+	Account     Account
+	FromState   State
+	FromVersion int64
+	Audit       AuditRecord
+}
+
+// PendingPage is one page of accounts awaiting review, oldest first.
+type PendingPage struct {
+	Accounts   []Account
+	NextCursor string // "" on the last page
+	Total      int64  // maintained count of PENDING_REVIEW accounts of the type
+}
+
+// ReviewMessage is the body of a review-queue message.
+type ReviewMessage struct {
+	AccountID string `json:"account_id"`
+	Version   int64  `json:"version"`
+}
