@@ -1,0 +1,104 @@
+package app
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything read from the environment. Each field's variable is listed in
+// Vars (and in the README's table, which a test keeps in step).
+type Config struct {
+	Version        string
+	Region         string
+	TableName      string
+	DynamoEndpoint string
+	Bucket         string
+	S3Endpoint     string
+	QueueURL       string
+	SQSEndpoint    string
+	TokenTTL       time.Duration
+	MaxAttempts    int
+	LogLevel       string
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Meaning string
+	Required               bool
+}
+
+// Vars lists every environment variable the functions read.
+func Vars() []Var {
+	return []Var{
+		{Name: "TABLE_NAME", Required: true, Meaning: "DynamoDB table holding users, sessions, accounts, audit records and counters"},
+		{Name: "DOCS_BUCKET", Required: true, Meaning: "S3 bucket for uploaded documents (private)"},
+		{Name: "REVIEW_QUEUE_URL", Required: true, Meaning: "SQS queue URL the submissions are sent to"},
+		{Name: "AWS_REGION", Default: "us-east-1", Meaning: "AWS region (set by Lambda)"},
+		{Name: "DYNAMODB_ENDPOINT", Meaning: "custom DynamoDB endpoint (DynamoDB Local); empty on AWS"},
+		{Name: "S3_ENDPOINT", Meaning: "custom S3 endpoint (VersityGW), path-style; empty on AWS"},
+		{Name: "SQS_ENDPOINT", Meaning: "custom SQS endpoint (fauxqs); empty on AWS"},
+		{Name: "TOKEN_TTL", Default: "168h", Meaning: "session token lifetime (Go duration, 1m to 8760h)"},
+		{Name: "MAX_ATTEMPTS", Default: "5", Meaning: "submissions allowed per account (1 to 100)"},
+		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
+		{Name: "APP_VERSION", Default: "dev", Meaning: "version reported by /v1/health"},
+	}
+}
+
+// LoadConfig reads the configuration with getenv (os.Getenv in production). Errors name
+// the variable, so a broken deployment fails at init with a message an operator can act on.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			for _, d := range Vars() {
+				if d.Name == name {
+					return d.Default
+				}
+			}
+		}
+		return v
+	}
+	c := Config{
+		Version:        get("APP_VERSION"),
+		Region:         get("AWS_REGION"),
+		TableName:      get("TABLE_NAME"),
+		DynamoEndpoint: get("DYNAMODB_ENDPOINT"),
+		Bucket:         get("DOCS_BUCKET"),
+		S3Endpoint:     get("S3_ENDPOINT"),
+		QueueURL:       get("REVIEW_QUEUE_URL"),
+		SQSEndpoint:    get("SQS_ENDPOINT"),
+		LogLevel:       get("LOG_LEVEL"),
+	}
+	for _, v := range Vars() {
+		if v.Required && get(v.Name) == "" {
+			return Config{}, fmt.Errorf("config: environment variable %s is required (%s)", v.Name, v.Meaning)
+		}
+	}
+	for name, val := range map[string]string{"DYNAMODB_ENDPOINT": c.DynamoEndpoint, "S3_ENDPOINT": c.S3Endpoint, "SQS_ENDPOINT": c.SQSEndpoint, "REVIEW_QUEUE_URL": c.QueueURL} {
+		if val == "" {
+			continue
+		}
+		if u, err := url.Parse(val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Config{}, fmt.Errorf("config: environment variable %s is not an http(s) URL", name)
+		}
+	}
+	ttl, err := time.ParseDuration(get("TOKEN_TTL"))
+	if err != nil || ttl < time.Minute || ttl > 8760*time.Hour {
+		return Config{}, fmt.Errorf("config: environment variable TOKEN_TTL must be a duration from 1m to 8760h")
+	}
+	c.TokenTTL = ttl
+	n, err := strconv.Atoi(get("MAX_ATTEMPTS"))
+	if err != nil || n < 1 || n > 100 {
+		return Config{}, fmt.Errorf("config: environment variable MAX_ATTEMPTS must be a whole number from 1 to 100")
+	}
+	c.MaxAttempts = n
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, fmt.Errorf("config: environment variable LOG_LEVEL must be debug, info, warn or error")
+	}
+	return c, nil
+}

@@ -1,0 +1,60 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// AppendAudit is one PutItem that never overwrites (records are never rewritten).
+func (s *Store) AppendAudit(ctx context.Context, r kyc.AuditRecord) error {
+	if r.AccountID == "" {
+		return kyc.FieldError(kyc.EMISSING, "account_id", "required")
+	}
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           s.table,
+		Item:                encodeAudit(r, randomSuffix()),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: append audit record: %w", err)
+	}
+	return nil
+}
+
+// ListAudit queries the audit records in the account's partition, oldest first: one
+// strongly consistent Query per 1 MB of trail.
+func (s *Store) ListAudit(ctx context.Context, accountID string) ([]kyc.AuditRecord, error) {
+	if accountID == "" {
+		return nil, nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID), ":prefix": sv(prefixAudit)},
+		ConsistentRead:            aws.Bool(true),
+		ScanIndexForward:          aws.Bool(true),
+	}
+	var records []kyc.AuditRecord
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list audit: %w", err)
+		}
+		for _, it := range out.Items {
+			r, err := decodeAudit(it)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: list audit: %w", err)
+			}
+			records = append(records, r)
+		}
+		if out.LastEvaluatedKey == nil {
+			return records, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}

@@ -1,0 +1,93 @@
+package dynamo
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// cursorVersion lets a later layout of the cursor refuse older ones cleanly.
+const cursorVersion = 1
+
+// cursorSumSize is how many bytes of SHA-256 a cursor carries.
+const cursorSumSize = 8
+
+// cursorSumDomain separates the cursor's checksum from any other use of SHA-256.
+const cursorSumDomain = "realname/dynamo/pending-cursor\x00"
+
+// cursor is the position after the last account of a ListPending page: the account type
+// it belongs to and that account's GSIPending sort key. The rest of the
+// LastEvaluatedKey (PK, SK, PendingPK) follows from these.
+type cursor struct {
+	V    int    `json:"v"`
+	Type string `json:"t"`
+	SK   string `json:"k"`
+}
+
+// encodeCursor returns base64url(JSON || checksum). The checksum makes any damaged or
+// edited cursor fail cleanly as EINVALID instead of silently starting a page elsewhere.
+// It is not a secret MAC: someone who rebuilds a valid cursor by hand can only choose
+// where in the same type's queue a page starts, which lists nothing they could not read
+// anyway.
+func encodeCursor(typ kyc.AccountType, sk string) string {
+	b, _ := json.Marshal(cursor{V: cursorVersion, Type: string(typ), SK: sk}) // cannot fail
+	return base64.RawURLEncoding.EncodeToString(append(b, cursorSum(b)...))
+}
+
+func cursorSum(payload []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(cursorSumDomain))
+	h.Write(payload)
+	return h.Sum(nil)[:cursorSumSize]
+}
+
+// decodeCursor returns the GSIPending sort key encoded in c, after checking that c is
+// exactly what encodeCursor makes for type typ.
+func decodeCursor(c string, typ kyc.AccountType) (string, error) {
+	bad := kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
+	if len(c) > 1024 { // far above any real cursor; refuse before decoding
+		return "", bad
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	if err != nil || len(raw) <= cursorSumSize {
+		return "", bad
+	}
+	payload, sum := raw[:len(raw)-cursorSumSize], raw[len(raw)-cursorSumSize:]
+	if !bytes.Equal(sum, cursorSum(payload)) {
+		return "", bad
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	var cur cursor
+	if err := dec.Decode(&cur); err != nil || dec.More() {
+		return "", bad
+	}
+	if cur.V != cursorVersion || cur.Type != string(typ) || !validQueueSK(cur.SK) {
+		return "", bad
+	}
+	// Only the canonical encoding is accepted, so one position has exactly one cursor.
+	if encodeCursor(typ, cur.SK) != c {
+		return "", bad
+	}
+	return cur.SK, nil
+}
+
+// validQueueSK checks the shape "<fixed-width time>#<id>".
+func validQueueSK(sk string) bool {
+	n := len(timeLayout)
+	if len(sk) < n+2 || sk[n] != '#' {
+		return false
+	}
+	ts, id := sk[:n], sk[n+1:]
+	t, err := parseTime(ts)
+	if err != nil || fmtTime(t) != ts {
+		return false
+	}
+	return utf8.ValidString(id) && !strings.ContainsFunc(id, unicode.IsControl)
+}

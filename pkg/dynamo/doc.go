@@ -1,0 +1,69 @@
+// Package dynamo implements kyc.Store on one DynamoDB table (single-table design) with
+// aws-sdk-go-v2. No operation scans: every read is a GetItem or a Query on a key or on a
+// sparse index, so its cost does not grow with the table.
+//
+// # Items
+//
+// Every item has the string key PK (partition) + SK (sort) and a Kind attribute naming
+// what it is. Times are UTC strings of fixed width (2006-01-02T15:04:05.000000000Z) so
+// that they sort as text in the order they sort as times.
+//
+//	Kind          PK                      SK                          notes
+//	user          USER#<userID>           USER                        Version
+//	phone         PHONE#<phone>           PHONE                       UserID: keeps phones unique
+//	sessionRef    USER#<userID>           SESSION#<tokenHash>         TTL; lists a user's sessions
+//	session       SESSION#<tokenHash>     SESSION                     UserID, ExpiresAt, TTL
+//	account       ACCOUNT#<accountID>     ACCOUNT                     Version; sparse GSI keys below
+//	audit         ACCOUNT#<accountID>     AUDIT#<at>#<random>         append-only, never rewritten
+//	pendingCount  COUNT#PENDING#<type>    COUNT                       N = accounts of type in PENDING_REVIEW
+//	counter       COUNTER#<key>           COUNTER                     N, WindowEnd (unix ns), TTL
+//
+// A user's sessions live twice: the session item, found by the hash of the token on every
+// request, and a sessionRef in the user's partition, so that DeleteUserSessions finds them
+// with one strongly consistent Query (a GSI would be eventually consistent, and a
+// session created just before "log out everywhere" could survive it). Both are written
+// in one transaction.
+//
+// An account's audit trail shares the account's partition, so ListAudit is one Query on
+// PK with begins_with(SK, "AUDIT#"); the random suffix keeps two records written in the
+// same nanosecond apart.
+//
+// # Global secondary indexes (both sparse, projection ALL)
+//
+//	GSIPending    PendingPK = PENDING#<type>     PendingSK = <submittedAt>#<accountID>
+//	GSISubmitted  SubmittedPK = SUBMITTED        SubmittedSK = <submittedAt>#<accountID>
+//
+// Only an account in PENDING_REVIEW carries PendingPK/PendingSK, and only one in SUBMITTED
+// carries SubmittedPK/SubmittedSK: every write of an account is a whole-item Put, so the
+// attributes appear and disappear with the state and each index holds exactly the work
+// list it serves. ListPending is one Query on GSIPending (oldest first); its total comes
+// from the pendingCount item, which every transition into or out of PENDING_REVIEW updates
+// in the same TransactWriteItems. ListSubmittedBefore is one Query on GSISubmitted with
+// SubmittedSK < <t>. GSISubmitted has a single partition: SUBMITTED is a short-lived state
+// (the review worker moves accounts on within seconds), so the partition stays small and
+// far below the per-partition write limit.
+//
+// # Version and TTL
+//
+// Users and accounts carry a numeric Version (AttrVersion). Every change is conditional on
+// the version the caller read (and, for a transition, on the state), and writes
+// Version+1; a failed condition returns the stored item (ReturnValuesOnConditionCheckFailure
+// ALL_OLD), which tells a missing item (ENOTFOUND) from one that moved on (ECONFLICT).
+//
+// Sessions, sessionRefs and counters carry TTLAttribute (epoch seconds, rounded up so the
+// item never goes before it expires) so DynamoDB eventually deletes them. Deletion can lag by
+// up to two days and emulators never delete, so every read also compares the exact expiry
+// with the caller's clock.
+//
+// # Calls per operation
+//
+// CreateUser, UpdateUser, GetUser, GetAccount, PutSession, GetSession, AppendAudit,
+// Counter, Ping: one call. Transition: one (two if a pending account's type changes in the
+// same transition, see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
+// strongly consistent). ListPending: one Query plus one GetItem for the total, run in
+// parallel. DeleteSession: two (delete with ALL_OLD, then its sessionRef). Incr: one, two
+// when a window starts. DeleteUserSessions: one Query plus one BatchWriteItem per 12
+// sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
+// cancelled only by a TransactionConflict (another transaction touching the same item,
+// e.g. the shared pending counter) are retried a few times with jitter.
+package dynamo

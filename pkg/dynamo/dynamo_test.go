@@ -1,0 +1,355 @@
+package dynamo_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/emulators"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/storetest"
+)
+
+// client talks to the one DynamoDB Local that TestMain starts for the whole package; each
+// test gets its own table, so tests never see each other's items.
+var client *dynamodb.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+// run starts DynamoDB Local and fails the package if it cannot: the DynamoDB store is
+// only ever tested against a real DynamoDB-compatible server, never skipped.
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := emulators.StartDynamoDBLocal(ctx)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: pkg/dynamo tests need DynamoDB Local: %v\n", err)
+		return 1
+	}
+	defer p.Stop()
+	client, err = dynamo.NewLocalClient(ctx, p.Endpoint)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}
+
+var unsafeTableChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// newTable creates a fresh table named after the test and deletes it afterwards.
+func newTable(t *testing.T) string {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := unsafeTableChars.ReplaceAllString(t.Name(), "-")
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	name = "t-" + hex.EncodeToString(b[:]) + "-" + name
+	if err := dynamo.CreateTable(t.Context(), client, name); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
+	return name
+}
+
+func open(t *testing.T) kyc.Store { return dynamo.New(client, newTable(t)) }
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+// TestTableDefinition checks that the created table has the keys, indexes and TTL that
+// the package documentation promises, so template.yaml can be checked against
+// TableDefinition with confidence.
+func TestTableDefinition(t *testing.T) {
+	def := dynamo.TableDefinition("x")
+	if def.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("BillingMode %s, want PAY_PER_REQUEST", def.BillingMode)
+	}
+	name := newTable(t)
+	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("DescribeTable: %v", err)
+	}
+	keys := func(ks []types.KeySchemaElement) string {
+		var parts []string
+		for _, k := range ks {
+			parts = append(parts, aws.ToString(k.AttributeName)+"/"+string(k.KeyType))
+		}
+		return strings.Join(parts, ",")
+	}
+	if got := keys(out.Table.KeySchema); got != "PK/HASH,SK/RANGE" {
+		t.Errorf("table keys %s", got)
+	}
+	wantGSI := map[string]string{
+		dynamo.GSIPending:   dynamo.AttrPendingPK + "/HASH," + dynamo.AttrPendingSK + "/RANGE",
+		dynamo.GSISubmitted: dynamo.AttrSubmittedPK + "/HASH," + dynamo.AttrSubmittedSK + "/RANGE",
+	}
+	if len(out.Table.GlobalSecondaryIndexes) != len(wantGSI) {
+		t.Errorf("%d GSIs, want %d", len(out.Table.GlobalSecondaryIndexes), len(wantGSI))
+	}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		want, ok := wantGSI[aws.ToString(g.IndexName)]
+		if !ok {
+			t.Errorf("unexpected GSI %s", aws.ToString(g.IndexName))
+			continue
+		}
+		if got := keys(g.KeySchema); got != want {
+			t.Errorf("GSI %s keys %s, want %s", aws.ToString(g.IndexName), got, want)
+		}
+		if g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll {
+			t.Errorf("GSI %s projection %v, want ALL", aws.ToString(g.IndexName), g.Projection)
+		}
+	}
+	ttl, err := client.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("DescribeTimeToLive: %v", err)
+	}
+	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != dynamo.TTLAttribute ||
+		d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("TTL %+v, want enabled on %s", ttl.TimeToLiveDescription, dynamo.TTLAttribute)
+	}
+	// CreateTable again is a no-op, as the local runner relies on.
+	if err := dynamo.CreateTable(t.Context(), client, name); err != nil {
+		t.Errorf("CreateTable on an existing table: %v", err)
+	}
+}
+
+// rawItem reads an item as stored, to check what the store writes beyond the domain.
+func rawItem(t *testing.T, table, pk, sk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
+		TableName:      aws.String(table),
+		Key:            map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("GetItem %s %s: %v", pk, sk, err)
+	}
+	return out.Item
+}
+
+func mkUser(n int, typ kyc.AccountType) (kyc.User, kyc.Account) {
+	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	u := kyc.User{ID: fmt.Sprintf("u%d", n), Phone: fmt.Sprintf("p%d", n), Role: kyc.RoleUser, AccountID: fmt.Sprintf("a%d", n), CreatedAt: at, UpdatedAt: at}
+	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: typ, State: kyc.StateUnverified, CreatedAt: at, UpdatedAt: at}
+	return u, a
+}
+
+func move(t *testing.T, s kyc.Store, a kyc.Account, to kyc.State, at time.Time) kyc.Account {
+	t.Helper()
+	n := a
+	n.State = to
+	if to == kyc.StateSubmitted {
+		n.SubmittedAt = at
+	}
+	got, err := s.Transition(t.Context(), kyc.Transition{
+		Account: n, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: a.ID, At: at, Actor: "system", Action: "transition", From: a.State, To: to},
+	})
+	if err != nil {
+		t.Fatalf("Transition %s -> %s: %v", a.State, to, err)
+	}
+	return got
+}
+
+// TestSparseIndexKeys checks that an account carries each work-list index key exactly
+// while it is in that list's state, which is what keeps the indexes sparse.
+func TestSparseIndexKeys(t *testing.T) {
+	table := newTable(t)
+	s := dynamo.New(client, table)
+	u, a := mkUser(1, kyc.PersonalAccount)
+	if _, err := s.CreateUser(t.Context(), u, a); err != nil {
+		t.Fatal(err)
+	}
+	a.Version = 1
+	at := time.Date(2025, 6, 1, 1, 0, 0, 0, time.UTC)
+	check := func(state string, pending, submitted bool) {
+		t.Helper()
+		it := rawItem(t, table, "ACCOUNT#"+a.ID, "ACCOUNT")
+		_, hasP := it[dynamo.AttrPendingPK]
+		_, hasS := it[dynamo.AttrSubmittedPK]
+		if hasP != pending || hasS != submitted {
+			t.Errorf("%s: pending key %v submitted key %v, want %v %v", state, hasP, hasS, pending, submitted)
+		}
+	}
+	check("UNVERIFIED", false, false)
+	a = move(t, s, a, kyc.StateSubmitted, at)
+	check("SUBMITTED", false, true)
+	a = move(t, s, a, kyc.StatePendingReview, at.Add(time.Second))
+	check("PENDING_REVIEW", true, false)
+	move(t, s, a, kyc.StateApproved, at.Add(2*time.Second))
+	check("APPROVED", false, false)
+}
+
+// TestTransitionTypeChangeWhilePending covers a decision that also changes the account's
+// type (a personal account approved as a company): the count of the type the account
+// was pending under must drop, not the new type's.
+func TestTransitionTypeChangeWhilePending(t *testing.T) {
+	s := dynamo.New(client, newTable(t))
+	ctx := t.Context()
+	at := time.Date(2025, 6, 1, 1, 0, 0, 0, time.UTC)
+	var pending []kyc.Account
+	for i := range 2 {
+		u, a := mkUser(i, kyc.PersonalAccount)
+		if _, err := s.CreateUser(ctx, u, a); err != nil {
+			t.Fatal(err)
+		}
+		a.Version = 1
+		a = move(t, s, a, kyc.StateSubmitted, at)
+		pending = append(pending, move(t, s, a, kyc.StatePendingReview, at))
+	}
+	totals := func() (int64, int64) {
+		t.Helper()
+		p, err := s.ListPending(ctx, kyc.PersonalAccount, 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.ListPending(ctx, kyc.CompanyAccount, 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(p.Accounts)) != p.Total || int64(len(c.Accounts)) != c.Total {
+			t.Errorf("listed %d/%d, totals %d/%d", len(p.Accounts), len(c.Accounts), p.Total, c.Total)
+		}
+		return p.Total, c.Total
+	}
+	if p, c := totals(); p != 2 || c != 0 {
+		t.Fatalf("totals %d/%d, want 2/0", p, c)
+	}
+	// Pending -> pending under the other type, then approved as a company.
+	moved := pending[0]
+	moved.Type = kyc.CompanyAccount
+	if _, err := s.Transition(ctx, kyc.Transition{Account: moved, FromState: kyc.StatePendingReview, FromVersion: pending[0].Version,
+		Audit: kyc.AuditRecord{At: at, Actor: "system", Action: "retype"}}); err != nil {
+		t.Fatalf("Transition pending personal -> pending company: %v", err)
+	}
+	if p, c := totals(); p != 1 || c != 1 {
+		t.Fatalf("after retype: totals %d/%d, want 1/1", p, c)
+	}
+	approved := pending[1]
+	approved.Type = kyc.CompanyAccount
+	approved.State = kyc.StateApproved
+	if _, err := s.Transition(ctx, kyc.Transition{Account: approved, FromState: kyc.StatePendingReview, FromVersion: pending[1].Version,
+		Audit: kyc.AuditRecord{At: at, Actor: "system", Action: "transition"}}); err != nil {
+		t.Fatalf("Transition pending personal -> approved company: %v", err)
+	}
+	if p, c := totals(); p != 0 || c != 1 {
+		t.Fatalf("after approval: totals %d/%d, want 0/1", p, c)
+	}
+	// A stale retry of the same decision is a conflict, and counts stay put.
+	_, err := s.Transition(ctx, kyc.Transition{Account: approved, FromState: kyc.StatePendingReview, FromVersion: pending[1].Version,
+		Audit: kyc.AuditRecord{At: at, Actor: "system", Action: "transition"}})
+	if !kyc.IsCode(err, kyc.ECONFLICT) {
+		t.Fatalf("replayed decision: %v, want %s", err, kyc.ECONFLICT)
+	}
+	if p, c := totals(); p != 0 || c != 1 {
+		t.Fatalf("after replay: totals %d/%d, want 0/1", p, c)
+	}
+}
+
+// TestIncrConcurrent: 50 increments at once, on a fresh counter, hand out exactly 1..50.
+func TestIncrConcurrent(t *testing.T) {
+	s := dynamo.New(client, newTable(t))
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	const n = 50
+	got := make([]int64, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			got[i], errs[i] = s.Incr(t.Context(), "login:x", now, now.Add(time.Minute))
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(got)
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("values %v, want 1..%d", got, n)
+		}
+	}
+	if c, err := s.Counter(t.Context(), "login:x", now); err != nil || c != n {
+		t.Errorf("Counter %d, %v; want %d", c, err, n)
+	}
+}
+
+// TestTTLAttribute checks that expiring items carry the TTL attribute, rounded up to the
+// second after their expiry, and that nothing else does.
+func TestTTLAttribute(t *testing.T) {
+	table := newTable(t)
+	s := dynamo.New(client, table)
+	exp := time.Date(2025, 6, 1, 0, 0, 10, 500_000_000, time.UTC)
+	if err := s.PutSession(t.Context(), kyc.Session{TokenHash: "h", UserID: "u1", CreatedAt: exp.Add(-time.Hour), ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Incr(t.Context(), "k", exp.Add(-time.Minute), exp); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprint(exp.Unix() + 1)
+	for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}} {
+		it := rawItem(t, table, k[0], k[1])
+		v, ok := it[dynamo.TTLAttribute].(*types.AttributeValueMemberN)
+		if !ok || v.Value != want {
+			t.Errorf("%s %s: %s = %v, want %s", k[0], k[1], dynamo.TTLAttribute, it[dynamo.TTLAttribute], want)
+		}
+	}
+	u, a := mkUser(1, kyc.PersonalAccount)
+	if _, err := s.CreateUser(t.Context(), u, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rawItem(t, table, "USER#u1", "USER")[dynamo.TTLAttribute]; ok {
+		t.Errorf("a user item carries %s", dynamo.TTLAttribute)
+	}
+}
+
+func TestNewLocalClientRefusesRemoteHosts(t *testing.T) {
+	for _, ep := range []string{"https://dynamodb.us-east-1.amazonaws.com", "http://10.0.0.1:8000", "http://example.com"} {
+		if _, err := dynamo.NewLocalClient(t.Context(), ep); err == nil {
+			t.Errorf("NewLocalClient(%q): no error", ep)
+		}
+	}
+	for _, ep := range []string{"http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"} {
+		if _, err := dynamo.NewLocalClient(t.Context(), ep); err != nil {
+			t.Errorf("NewLocalClient(%q): %v", ep, err)
+		}
+	}
+}
+
+func TestStartDynamoDBLocalWithoutTools(t *testing.T) {
+	t.Setenv("REALNAME_TOOLS_DIR", t.TempDir())
+	p, err := emulators.StartDynamoDBLocal(t.Context())
+	if err == nil {
+		p.Stop()
+		t.Fatal("started without the jar")
+	}
+	if !strings.Contains(err.Error(), "make tools") {
+		t.Errorf("error %q does not say to run make tools", err)
+	}
+}

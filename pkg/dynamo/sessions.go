@@ -1,0 +1,157 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// PutSession writes the session and its reference in the user's partition in one
+// transaction: one call.
+func (s *Store) PutSession(ctx context.Context, sess kyc.Session) error {
+	if sess.TokenHash == "" || sess.UserID == "" {
+		return kyc.FieldError(kyc.EMISSING, "session", "token hash and user id are required")
+	}
+	ref := sessionRefKey(sess.UserID, sess.TokenHash)
+	ref[attrKind] = sv(kindSessionRef)
+	ref[TTLAttribute] = nv(ttlEpoch(sess.ExpiresAt))
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: encodeSession(sess)}},
+		{Put: &types.Put{TableName: s.table, Item: ref}},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: put session: %w", err)
+	}
+	return nil
+}
+
+// GetSession is one strongly consistent GetItem (a token is used the moment it is
+// issued); an item past its expiry counts as absent whether or not TTL removed it yet.
+func (s *Store) GetSession(ctx context.Context, tokenHash string, now time.Time) (kyc.Session, error) {
+	if tokenHash == "" {
+		return kyc.Session{}, notFound("Session")
+	}
+	it, err := s.get(ctx, sessionKey(tokenHash))
+	if err != nil {
+		return kyc.Session{}, fmt.Errorf("dynamo: get session: %w", err)
+	}
+	if it == nil {
+		return kyc.Session{}, notFound("Session")
+	}
+	sess, err := decodeSession(it)
+	if err != nil {
+		return kyc.Session{}, fmt.Errorf("dynamo: get session: %w", err)
+	}
+	if !sess.ExpiresAt.After(now) {
+		return kyc.Session{}, notFound("Session")
+	}
+	return sess, nil
+}
+
+// DeleteSession deletes the session, learning its user from the deleted item, then the
+// reference: two calls (one if there was no such session).
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	if tokenHash == "" {
+		return nil
+	}
+	out, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:    s.table,
+		Key:          sessionKey(tokenHash),
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: delete session: %w", err)
+	}
+	if out.Attributes == nil {
+		return nil
+	}
+	d := decoder{it: out.Attributes}
+	uid := d.str(attrUserID)
+	if d.err != nil || uid == "" {
+		return nil // nothing to unlink; the session itself is gone
+	}
+	if _, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.table, Key: sessionRefKey(uid, tokenHash)}); err != nil {
+		return fmt.Errorf("dynamo: delete session reference: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions finds the user's sessions with a strongly consistent Query on the
+// references in the user's partition and deletes both items of each with BatchWriteItem:
+// one Query (per 1 MB of references) plus one call per 12 sessions.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	if userID == "" {
+		return nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: item{":pk": sv(prefixUser + userID), ":prefix": sv(prefixSession)},
+		ProjectionExpression:      aws.String("SK"),
+		ConsistentRead:            aws.Bool(true),
+	}
+	var deletes []types.WriteRequest
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return fmt.Errorf("dynamo: list user sessions: %w", err)
+		}
+		for _, it := range out.Items {
+			d := decoder{it: it}
+			hash := strings.TrimPrefix(d.str(AttrSK), prefixSession)
+			if d.err != nil || hash == "" {
+				continue
+			}
+			deletes = append(deletes,
+				types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: sessionKey(hash)}},
+				types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: sessionRefKey(userID, hash)}})
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if err := s.batchWrite(ctx, deletes); err != nil {
+		return fmt.Errorf("dynamo: delete user sessions: %w", err)
+	}
+	return nil
+}
+
+// batchWriteSize is BatchWriteItem's limit of requests per call.
+const batchWriteSize = 25
+
+// batchWriteRetries bounds the resubmissions of unprocessed (throttled) requests.
+const batchWriteRetries = 8
+
+// batchWrite sends the requests in batches of 25 and resubmits whatever DynamoDB leaves
+// unprocessed, with backoff.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	for len(reqs) > 0 {
+		n := min(len(reqs), batchWriteSize)
+		pending := map[string][]types.WriteRequest{aws.ToString(s.table): reqs[:n]}
+		reqs = reqs[n:]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > batchWriteRetries {
+				return fmt.Errorf("batch write: requests still unprocessed after %d attempts", attempt)
+			}
+			if attempt > 0 {
+				if err := sleep(ctx, backoff(attempt)); err != nil {
+					return err
+				}
+			}
+			out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return err
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// CreateUser writes the user, the phone's uniqueness item and the account in one
+// transaction, each only if absent: one call. Both start at version 1.
+func (s *Store) CreateUser(ctx context.Context, u kyc.User, a kyc.Account) (kyc.User, error) {
+	switch {
+	case u.ID == "":
+		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "user.id", "required")
+	case u.Phone == "":
+		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
+	case a.ID == "":
+		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "account.id", "required")
+	}
+	u.Version, a.Version = 1, 1
+	phone := phoneKey(u.Phone)
+	phone[attrKind] = sv(kindPhone)
+	phone[attrUserID] = sv(u.ID)
+	absent := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: encodeUser(u), ConditionExpression: absent}},
+		{Put: &types.Put{TableName: s.table, Item: phone, ConditionExpression: absent}},
+		{Put: &types.Put{TableName: s.table, Item: encodeAccount(a), ConditionExpression: absent}},
+	}
+	// An account is normally created UNVERIFIED; should one start pending, the counter
+	// must know, or Total would drift.
+	if a.State == kyc.StatePendingReview {
+		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
+	}
+	if err := s.transact(ctx, items); err != nil {
+		if anyConditionFailed(err) {
+			return kyc.User{}, kyc.Errorf(kyc.EEXISTS, "The user already exists.")
+		}
+		return kyc.User{}, fmt.Errorf("dynamo: create user: %w", err)
+	}
+	return u, nil
+}
+
+// GetUser is one strongly consistent GetItem.
+func (s *Store) GetUser(ctx context.Context, id string) (kyc.User, error) {
+	if id == "" {
+		return kyc.User{}, notFound("User")
+	}
+	it, err := s.get(ctx, userKey(id))
+	if err != nil {
+		return kyc.User{}, fmt.Errorf("dynamo: get user: %w", err)
+	}
+	if it == nil {
+		return kyc.User{}, notFound("User")
+	}
+	u, err := decodeUser(it)
+	if err != nil {
+		return kyc.User{}, fmt.Errorf("dynamo: get user: %w", err)
+	}
+	return u, nil
+}
+
+// GetUserByPhone reads the phone's uniqueness item, then the user: two strongly
+// consistent GetItems, so a user can log in the moment they registered (a GSI on the
+// phone would be one call but eventually consistent).
+func (s *Store) GetUserByPhone(ctx context.Context, phone string) (kyc.User, error) {
+	if phone == "" {
+		return kyc.User{}, notFound("User")
+	}
+	it, err := s.get(ctx, phoneKey(phone))
+	if err != nil {
+		return kyc.User{}, fmt.Errorf("dynamo: get user by phone: %w", err)
+	}
+	if it == nil {
+		return kyc.User{}, notFound("User")
+	}
+	d := decoder{it: it}
+	id := d.str(attrUserID)
+	if d.err != nil || id == "" {
+		return kyc.User{}, fmt.Errorf("dynamo: get user by phone: bad phone item: %v", d.err)
+	}
+	return s.GetUser(ctx, id)
+}
+
+// UpdateUser sets every field but the id, phone and creation time, if the stored version
+// is still u.Version: one UpdateItem that returns the new item.
+func (s *Store) UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error) {
+	if u.ID == "" {
+		return kyc.User{}, notFound("User")
+	}
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table,
+		Key:       userKey(u.ID),
+		UpdateExpression: aws.String("SET PasswordHash = :ph, #role = :role, AccountID = :acc, Portrait = :portrait, " +
+			"RegistrationID = :reg, Frozen = :frozen, UpdatedAt = :updated, #ver = :next"),
+		ConditionExpression: aws.String("#ver = :ver"),
+		ExpressionAttributeNames: map[string]string{
+			"#role": "Role",
+			"#ver":  AttrVersion,
+		},
+		ExpressionAttributeValues: item{
+			":ph":       sv(u.PasswordHash),
+			":role":     sv(string(u.Role)),
+			":acc":      sv(u.AccountID),
+			":portrait": sv(u.Portrait),
+			":reg":      sv(u.RegistrationID),
+			":frozen":   bv(u.Frozen),
+			":updated":  tv(u.UpdatedAt),
+			":ver":      nv(u.Version),
+			":next":     nv(u.Version + 1),
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			if ccf.Item == nil {
+				return kyc.User{}, notFound("User")
+			}
+			return kyc.User{}, kyc.Errorf(kyc.ECONFLICT, "The user was changed by someone else; reload and try again.")
+		}
+		return kyc.User{}, fmt.Errorf("dynamo: update user: %w", err)
+	}
+	nu, err := decodeUser(out.Attributes)
+	if err != nil {
+		return kyc.User{}, fmt.Errorf("dynamo: update user: %w", err)
+	}
+	return nu, nil
+}

@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Envelope is every JSON response body (API.md).
+type Envelope struct {
+	ErrorCode  int    `json:"error_code"`
+	Msg        string `json:"msg"`
+	Data       any    `json:"data,omitempty"`
+	TotalCount *int64 `json:"totalCount,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Success codes.
+const (
+	CodeOK = 1000
+)
+
+// ErrorStatus is the one place a domain error code becomes an HTTP status and an API
+// error_code (API.md's table). Unknown codes are internal errors.
+func ErrorStatus(code string) (status, errorCode int) {
+	switch code {
+	case kyc.EMISSING:
+		return http.StatusBadRequest, 997
+	case kyc.EUNAUTHORIZED:
+		return http.StatusUnauthorized, 999
+	case kyc.EINVALID:
+		return http.StatusBadRequest, 1006
+	case kyc.EEXISTS:
+		return http.StatusConflict, 1007
+	case kyc.EBADCODE:
+		return http.StatusBadRequest, 1008
+	case kyc.ELOGIN:
+		return http.StatusUnauthorized, 1010
+	case kyc.EVERIFY:
+		return http.StatusUnprocessableEntity, 1012
+	case kyc.ENOTFOUND:
+		return http.StatusNotFound, 1015
+	case kyc.EFORBIDDEN:
+		return http.StatusForbidden, 1020
+	case kyc.ECONFLICT:
+		return http.StatusConflict, 1021
+	case kyc.ETOOMANY:
+		return http.StatusTooManyRequests, 1022
+	case kyc.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge, 1023
+	case kyc.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType, 1024
+	default:
+		return http.StatusInternalServerError, 1050
+	}
+}
+
+// writeJSON writes v with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeOK writes a success envelope.
+func writeOK(w http.ResponseWriter, status int, msg string, data any) {
+	writeJSON(w, status, Envelope{ErrorCode: CodeOK, Msg: msg, Data: data})
+}
+
+// fieldData is the data of an error that names the offending input.
+type fieldData struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// writeError maps err to its status and envelope. Internal errors are logged with their
+// detail for the operator and reach the client only as "Internal error.".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := kyc.ErrorCode(err)
+	status, apiCode := ErrorStatus(code)
+	env := Envelope{ErrorCode: apiCode, Msg: kyc.ErrorMessage(err)}
+	if code == kyc.EINTERNAL {
+		log.ErrorContext(r.Context(), "internal error", slog.String("error", err.Error()))
+	}
+	var e *kyc.Error
+	if ok := asError(err, &e); ok && e.Field != "" {
+		env.Data = fieldData{Field: e.Field, Reason: e.Reason}
+	}
+	writeJSON(w, status, env)
+}

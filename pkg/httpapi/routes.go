@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Route is one entry of the route table: one API Gateway method + path, served by one
+// Lambda function. template.yaml, the OpenAPI document, functions/ and the local runner are
+// checked against this table by tests.
+type Route struct {
+	// Name is the functions/<Name> folder of the route's Lambda.
+	Name string
+	// LogicalID is the function's logical id in template.yaml.
+	LogicalID string
+	Method    string
+	// Path uses ServeMux pattern syntax ({id}), which is also API Gateway's.
+	Path string
+	// Role is the least role that may call the route.
+	Role    kyc.Role
+	handler func(*API, http.ResponseWriter, *http.Request) error
+}
+
+// Pattern is the route's ServeMux pattern.
+func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
+
+// Routes returns the route table.
+func Routes() []Route {
+	return []Route{
+		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone, handler: (*API).health},
+	}
+}
+
+// Lookup returns the route served by the function folder name.
+func Lookup(name string) (Route, bool) {
+	for _, rt := range Routes() {
+		if rt.Name == name {
+			return rt, true
+		}
+	}
+	return Route{}, false
+}

@@ -1,0 +1,129 @@
+// Package localrun is the local runner behind `make run`: it serves every route on
+// 127.0.0.1:3000 the way API Gateway invokes the functions, the Lambda Invoke API on
+// 127.0.0.1:3001 like `sam local start-lambda`, and feeds the review worker from the
+// queue like an SQS event source mapping. Only cmd/ imports it: no Lambda links the
+// embedded backends.
+package localrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+// Options configure a runner.
+type Options struct {
+	Dir        string // data folder (.local)
+	APIAddr    string // 127.0.0.1:3000
+	InvokeAddr string // 127.0.0.1:3001
+	Emulated   bool   // DynamoDB Local + fauxqs + VersityGW process instead of embedded
+	Version    string
+	Out        io.Writer // banner and logs
+}
+
+// Runner is a started local runtime.
+type Runner struct {
+	Services  *app.Services
+	APIURL    string
+	InvokeURL string
+
+	describe map[string]string
+	servers  []*http.Server
+	closers  []func()
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// Start wires the backends, starts the two servers and the event source, and returns once
+// they accept requests.
+func Start(ctx context.Context, o Options) (*Runner, error) {
+	log := app.NewLogger(o.Out, "info")
+	var (
+		b   *Backends
+		err error
+	)
+	if o.Emulated {
+		b, err = StartEmulated(ctx, o.Dir, log)
+	} else {
+		b, err = StartEmbedded(ctx, o.Dir, log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.Services.Version = o.Version
+	r := &Runner{Services: b.Services, closers: b.closers, describe: b.Describe}
+	handlers := lambdafn.Handlers(b.Services)
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	apiURL, err := r.serve(o.APIAddr, APIGateway(handlers, log))
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("API server: %w", err)
+	}
+	invokeURL, err := r.serve(o.InvokeAddr, InvokeAPI(handlers, log))
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("invoke API server: %w", err)
+	}
+	r.APIURL, r.InvokeURL = apiURL, invokeURL
+	worker, _ := lambdafn.Lookup(lambdafn.ReviewWorker)
+	es := EventSource{Queue: b.Services.Queue, Handler: handlers[worker.LogicalID], BatchSize: 10, Wait: time.Second, QueueARN: "arn:aws:sqs:us-east-1:000000000000:review", Log: log}
+	r.wg.Add(1)
+	go func() { defer r.wg.Done(); es.Run(runCtx) }()
+	return r, nil
+}
+
+func (r *Runner) serve(addr string, h http.Handler) (string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	r.servers = append(r.servers, srv)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.Services.Log.Error("server stopped", slog.String("error", err.Error()))
+		}
+	}()
+	return "http://" + l.Addr().String(), nil
+}
+
+// Close stops the servers (letting requests in flight finish), the event source and the
+// backends.
+func (r *Runner) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range r.servers {
+		_ = s.Shutdown(ctx)
+	}
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.wg.Wait()
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+// PrintBanner tells the developer where everything is.
+func (r *Runner) PrintBanner(w io.Writer, took time.Duration) {
+	fmt.Fprintf(w, "realname local runner ready in %s\n", took.Round(time.Millisecond))
+	fmt.Fprintf(w, "  API (API Gateway stand-in):  %s   try: curl %s/v1/health\n", r.APIURL, r.APIURL)
+	fmt.Fprintf(w, "  Lambda Invoke API:           %s   aws lambda invoke --endpoint-url %s --function-name <LogicalId> out.json\n", r.InvokeURL, r.InvokeURL)
+	for _, k := range []string{"store", "documents", "queue"} {
+		fmt.Fprintf(w, "  %-28s %s\n", k+":", r.describe[k])
+	}
+	fmt.Fprintln(w, "  Ctrl-C stops it; data stays for the next start.")
+}

@@ -1,0 +1,380 @@
+// Package s3docs keeps uploaded documents in an S3 bucket (kyc.Documents).
+//
+// Clients upload and download through short-lived presigned URLs, so document bytes do not
+// pass through a Lambda. The same code runs against AWS S3 and against any S3-compatible
+// server (the embedded gateway of local mode, emulators); NewClient builds a client for
+// the latter.
+package s3docs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// MaxPresignTTL is the longest validity SigV4 allows for a presigned URL.
+const MaxPresignTTL = 7 * 24 * time.Hour
+
+// Store is kyc.Documents on one S3 bucket. It is safe for concurrent use.
+type Store struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+}
+
+var _ kyc.Documents = (*Store)(nil)
+
+// New returns a Store for bucket. The client decides the endpoint, region and
+// credentials: s3.NewFromConfig on AWS, NewClient for an S3-compatible server.
+func New(client *s3.Client, bucket string) *Store {
+	return &Store{client: client, presign: s3.NewPresignClient(client), bucket: bucket}
+}
+
+// Bucket returns the bucket the store writes to.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Ping checks that the bucket exists and the credentials may use it.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+		return fmt.Errorf("s3docs: head bucket %q: %w", s.bucket, err)
+	}
+	return nil
+}
+
+// PresignPut returns a PUT of exactly length bytes of contentType to key.
+//
+// Content-Length and Content-Type are part of the signature (X-Amz-SignedHeaders), so the
+// store rejects (403) a body of another length or another declared type; that is what
+// enforces the size limit checked when the URL was issued. The SDK signs Content-Length
+// only when it is positive, which is one reason length must be > 0. Headers holds the
+// headers the client must send as given (Host is left out: every client sets it, and it
+// is derived from the URL). Browsers set Content-Length from the body themselves.
+func (s *Store) PresignPut(ctx context.Context, key, contentType string, length int64, ttl time.Duration) (kyc.PresignedRequest, error) {
+	if err := checkKey(key); err != nil {
+		return kyc.PresignedRequest{}, err
+	}
+	if length <= 0 {
+		return kyc.PresignedRequest{}, kyc.FieldError(kyc.EINVALID, "length", "must be positive")
+	}
+	if err := checkContentType(contentType); err != nil {
+		return kyc.PresignedRequest{}, err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return kyc.PresignedRequest{}, err
+	}
+	req, err := s.presign.PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		ContentType:   aws.String(contentType),
+		ContentLength: aws.Int64(length),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return kyc.PresignedRequest{}, fmt.Errorf("s3docs: presign put %q: %w", key, err)
+	}
+	// Refuse to hand out a URL that would not enforce the limits: if a future SDK stopped
+	// signing either header, uploads of any size or type would be accepted silently.
+	signed := req.SignedHeader
+	if signed.Get("Content-Length") != strconv.FormatInt(length, 10) || signed.Get("Content-Type") != contentType {
+		return kyc.PresignedRequest{}, fmt.Errorf("s3docs: presign put %q: SDK did not sign Content-Length and Content-Type (signed %v)", key, headerNames(signed))
+	}
+	headers := make(map[string]string, len(signed))
+	for name, values := range signed {
+		if strings.EqualFold(name, "Host") {
+			continue
+		}
+		headers[http.CanonicalHeaderKey(name)] = strings.Join(values, ",")
+	}
+	return kyc.PresignedRequest{
+		URL:       req.URL,
+		Method:    req.Method,
+		Headers:   headers,
+		ExpiresAt: expiresAt(req.URL, ttl),
+	}, nil
+}
+
+// PresignGet returns a GET URL for key whose response carries
+// Content-Disposition: attachment; filename="<filename, sanitized>", so a browser saves the
+// document instead of rendering it in the bucket's origin.
+func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return "", err
+	}
+	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket:                     aws.String(s.bucket),
+		Key:                        aws.String(key),
+		ResponseContentDisposition: aws.String(ContentDisposition(filename)),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("s3docs: presign get %q: %w", key, err)
+	}
+	return req.URL, nil
+}
+
+// Head returns the size, type and ETag (without quotes) of key, ENOTFOUND if it does not
+// exist.
+func (s *Store) Head(ctx context.Context, key string) (kyc.ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return kyc.ObjectInfo{}, err
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return kyc.ObjectInfo{}, objectErr("head", key, err)
+	}
+	return objectInfo(out.ContentLength, out.ContentType, out.ETag), nil
+}
+
+// GetRange reads n bytes of key from offset off with a Range request; fewer at the end of
+// the object, none from an offset at or past the end. Used to sniff a document's real type
+// from its first bytes without downloading it.
+func (s *Store) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if off < 0 || n <= 0 {
+		return nil, fmt.Errorf("s3docs: get range %q: bad range off=%d n=%d", key, off, n)
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(key),
+		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", off, off+n-1)),
+	})
+	if err != nil {
+		if isInvalidRange(err) {
+			// 416: the object is shorter than off (or empty), so there is nothing to read.
+			// Only an existing object answers 416; a missing one is NoSuchKey.
+			return []byte{}, nil
+		}
+		return nil, objectErr("get range", key, err)
+	}
+	defer out.Body.Close()
+	body := io.Reader(out.Body)
+	if out.ContentRange == nil && off > 0 {
+		// A server that ignores Range answers 200 with the whole object; skip to off so the
+		// caller still gets the bytes it asked for.
+		if _, err := io.CopyN(io.Discard, out.Body, off); err != nil {
+			if errors.Is(err, io.EOF) {
+				return []byte{}, nil
+			}
+			return nil, fmt.Errorf("s3docs: get range %q: skip to %d: %w", key, off, err)
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(body, n))
+	if err != nil {
+		return nil, fmt.Errorf("s3docs: get range %q: read: %w", key, err)
+	}
+	return b, nil
+}
+
+// Get opens the whole of key; the caller closes the body. ENOTFOUND if it does not exist.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return nil, kyc.ObjectInfo{}, err
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, kyc.ObjectInfo{}, objectErr("get", key, err)
+	}
+	return out.Body, objectInfo(out.ContentLength, out.ContentType, out.ETag), nil
+}
+
+// Put stores body under key. The body must be seekable: over plain http (local mode,
+// emulators) SigV4 signs a hash of the payload, which the SDK can only compute by reading
+// the body and rewinding it; an unseekable body fails in the SDK before any request. A
+// *bytes.Reader or *os.File will do.
+func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkContentType(contentType); err != nil {
+		return err
+	}
+	if body == nil {
+		return fmt.Errorf("s3docs: put %q: nil body", key)
+	}
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(s.bucket),
+		Key:         aws.String(key),
+		ContentType: aws.String(contentType),
+		Body:        body,
+	})
+	if err != nil {
+		return fmt.Errorf("s3docs: put %q: %w", key, err)
+	}
+	return nil
+}
+
+// Delete removes key. Deleting a missing key is not an error, so retries are safe.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("s3docs: delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// ContentDisposition returns the attachment disposition PresignGet asks S3 to send, with
+// filename reduced by SafeFilename.
+func ContentDisposition(filename string) string {
+	return `attachment; filename="` + SafeFilename(filename) + `"`
+}
+
+// SafeFilename reduces a user-supplied file name to a token of ASCII letters, digits, '.',
+// '-' and '_' that is safe inside a quoted header parameter on every browser: no path,
+// no quotes or control characters (header injection), no leading dot (hidden files).
+// Other characters become '_'; an empty result becomes "document". The extension is kept
+// when it is short and alphanumeric, since it is what the OS opens the file with.
+func SafeFilename(name string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	ext := path.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	ext = strings.TrimPrefix(ext, ".")
+	if base == "" || len(ext) > 10 || strings.IndexFunc(ext, func(r rune) bool { return !isAlnum(r) }) >= 0 {
+		base, ext = name, ""
+	}
+	var b strings.Builder
+	lastUnderscore := false
+	for _, r := range base {
+		switch {
+		case isAlnum(r) || r == '.' || r == '-':
+			b.WriteRune(r)
+			lastUnderscore = false
+		case !lastUnderscore:
+			b.WriteByte('_')
+			lastUnderscore = true
+		}
+	}
+	const maxBase = 100
+	out := strings.Trim(b.String(), "._-")
+	if len(out) > maxBase {
+		out = strings.Trim(out[:maxBase], "._-")
+	}
+	if out == "" {
+		out = "document"
+	}
+	if ext != "" {
+		out += "." + ext
+	}
+	return out
+}
+
+func isAlnum(r rune) bool {
+	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+}
+
+func checkKey(key string) error {
+	if key == "" {
+		return kyc.FieldError(kyc.EMISSING, "key", "is required")
+	}
+	return nil
+}
+
+// checkContentType refuses types that are not a plain media type: the value is signed
+// and sent as a header, so anything mime cannot parse (or that carries CR/LF) would only
+// make a URL no client can use.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return kyc.FieldError(kyc.EMISSING, "content_type", "is required")
+	}
+	if strings.ContainsAny(ct, "\r\n") {
+		return kyc.FieldError(kyc.EINVALID, "content_type", "is not a media type")
+	}
+	if _, _, err := mime.ParseMediaType(ct); err != nil {
+		return kyc.FieldError(kyc.EINVALID, "content_type", "is not a media type")
+	}
+	return nil
+}
+
+func checkTTL(ttl time.Duration) error {
+	if ttl < time.Second || ttl > MaxPresignTTL {
+		return fmt.Errorf("s3docs: presign ttl %v outside 1s..%v", ttl, MaxPresignTTL)
+	}
+	return nil
+}
+
+// expiresAt reads the signing time from the URL (SigV4 counts the TTL from X-Amz-Date,
+// which has second precision) so ExpiresAt is the moment the store starts refusing it.
+func expiresAt(rawURL string, ttl time.Duration) time.Time {
+	if u, err := url.Parse(rawURL); err == nil {
+		if t, err := time.Parse("20060102T150405Z", u.Query().Get("X-Amz-Date")); err == nil {
+			return t.Add(ttl)
+		}
+	}
+	return time.Now().Add(ttl)
+}
+
+func objectInfo(size *int64, contentType, etag *string) kyc.ObjectInfo {
+	return kyc.ObjectInfo{
+		Size:        aws.ToInt64(size),
+		ContentType: aws.ToString(contentType),
+		ETag:        strings.Trim(aws.ToString(etag), `"`),
+	}
+}
+
+// objectErr maps a missing object to ENOTFOUND and wraps anything else with what was
+// being done.
+func objectErr(op, key string, err error) error {
+	if isNotFound(err) {
+		return &kyc.Error{Code: kyc.ENOTFOUND, Message: "Document not found."}
+	}
+	return fmt.Errorf("s3docs: %s %q: %w", op, key, err)
+}
+
+// isNotFound reports a missing object. HEAD responses have no body, so S3 can only say
+// 404 and the SDK reports the generic "NotFound"; GET says NoSuchKey. A missing bucket
+// (NoSuchBucket) is a deployment error, not a missing document, and is not matched.
+func isNotFound(err error) bool {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
+		return true
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "NoSuchKey", "NotFound":
+			return true
+		case "NoSuchBucket":
+			return false
+		}
+	}
+	return false
+}
+
+func isInvalidRange(err error) bool {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidRange" {
+		return true
+	}
+	var respErr *awshttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusRequestedRangeNotSatisfiable
+}
+
+func headerNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	return names
+}

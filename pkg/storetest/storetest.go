@@ -1,0 +1,123 @@
+// Package storetest is the one contract suite every kyc.Store implementation must pass, so
+// the embedded store used locally and the DynamoDB store used in AWS cannot drift apart:
+// a handler tested against one behaves the same against the other.
+//
+// Call it from the implementation's own test:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) kyc.Store { return openFresh(t) })
+//	}
+//
+// What the suite requires beyond the kyc.Store comments, so implementers need not guess:
+//
+//   - Times round-trip as the same instant with at least millisecond precision; the
+//     suite's data is truncated to whole milliseconds and compared with time.Time.Equal,
+//     so the location and sub-millisecond digits may be dropped.
+//   - CreateUser stores both the user and the account at Version 1, whatever the caller
+//     passed.
+//   - UpdateUser of a user that does not exist fails with ENOTFOUND or ECONFLICT and creates
+//     nothing; a changed phone is refused or ignored, never indexed.
+//   - Nil and empty slices and maps are interchangeable (DynamoDB drops empty sets).
+//   - ListPending: a limit below 1 means DefaultPageLimit, above MaxPageLimit means
+//     MaxPageLimit. The page that holds the last account has NextCursor "" (no trailing
+//     empty page). Cursors are integrity-checked: changing, dropping or adding any
+//     character, or using a cursor of another account type, is EINVALID.
+//   - ListSubmittedBefore is strict: an account submitted exactly at t is not returned.
+//   - ListAudit orders by At; records with equal At are all kept, in any order among
+//     themselves. An account without records lists as empty, not ENOTFOUND.
+//   - A counter window ends at the expiresAt of its first increment; later increments in
+//     the same window do not move it.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Page limits of ListPending the suite expects. They are the API's page sizes: small enough
+// that one page is one cheap query, large enough for a reviewer's screen.
+const (
+	DefaultPageLimit = 20
+	MaxPageLimit     = 100
+)
+
+// Run runs the contract suite. open must return a fresh, empty store for each subtest and
+// register its own cleanup with t.Cleanup; subtests do not share stores because several of
+// them assert maintained counts.
+func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
+	t.Helper()
+	type test struct {
+		name string
+		fn   func(t *testing.T, s kyc.Store)
+	}
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Ping", []test{{"OK", testPing}}},
+		{"Users", []test{
+			{"RoundTrip", testUserRoundTrip},
+			{"Missing", testUserMissing},
+			{"TakenPhone", testCreateTakenPhone},
+			{"TakenIDs", testCreateTakenIDs},
+			{"ConcurrentSamePhone", testCreateConcurrentSamePhone},
+			{"Update", testUpdateUser},
+			{"UpdateStale", testUpdateUserStale},
+			{"UpdateMissing", testUpdateUserMissing},
+			{"UpdateKeepsPhone", testUpdateUserKeepsPhone},
+			{"UpdateConcurrent", testUpdateUserConcurrent},
+		}},
+		{"Sessions", []test{
+			{"RoundTrip", testSessionRoundTrip},
+			{"Expiry", testSessionExpiry},
+			{"Coexist", testSessionsCoexist},
+			{"Delete", testSessionDelete},
+			{"DeleteUserSessions", testDeleteUserSessions},
+		}},
+		{"Transition", []test{
+			{"Apply", testTransitionApply},
+			{"WrongState", testTransitionWrongState},
+			{"StaleVersion", testTransitionStaleVersion},
+			{"Missing", testTransitionMissing},
+			{"Concurrent", testTransitionConcurrent},
+		}},
+		{"ListPending", []test{
+			{"Empty", testPendingEmpty},
+			{"Total", testPendingTotal},
+			{"OrderAndPages", testPendingOrderAndPages},
+			{"CursorSurvivesDecision", testPendingCursorSurvivesDecision},
+			{"Limits", testPendingLimits},
+			{"BadCursor", testPendingBadCursor},
+		}},
+		{"ListSubmittedBefore", []test{{"Select", testSubmittedBefore}}},
+		{"Audit", []test{
+			{"OrderAndSeparation", testAuditOrder},
+			{"Empty", testAuditEmpty},
+		}},
+		{"Counters", []test{
+			{"Incr", testCounterIncr},
+			{"Window", testCounterWindow},
+			{"Concurrent", testCounterConcurrent},
+		}},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					s := open(t)
+					if s == nil {
+						t.Fatal("open returned a nil store")
+					}
+					tc.fn(t, s)
+				})
+			}
+		})
+	}
+}
+
+func testPing(t *testing.T, s kyc.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}

@@ -1,0 +1,166 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// checkAudit compares an account's trail with want, in order.
+func checkAudit(t *testing.T, s kyc.Store, accountID string, want []kyc.AuditRecord) {
+	t.Helper()
+	got, err := s.ListAudit(t.Context(), accountID)
+	if err != nil {
+		t.Fatalf("ListAudit %s: %v", accountID, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ListAudit %s: %d records, want %d", accountID, len(got), len(want))
+	}
+	for i := range want {
+		report(t, fmt.Sprintf("ListAudit %s [%d]", accountID, i), diffAudit(want[i], got[i]))
+	}
+}
+
+func testTransitionApply(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	a := create(t, s, 1, kyc.PersonalAccount)
+
+	tr := next(a, kyc.StateSubmitted, 10)
+	tr.Account.Attempts = 1
+	tr.Account.SubmittedAt = At(10)
+	tr.Account.Reasons = []string{"previous_reason"}
+	tr.Account.ReuploadSlots = []string{"frontOfID", "backOfID"}
+	tr.Account.Documents = map[string]kyc.Document{
+		"frontOfID": {Slot: "frontOfID", Key: "docs/test-object-1", ContentType: "image/jpeg", Size: 2048, UploadedAt: At(8)},
+		"backOfID":  {Slot: "backOfID", Key: "docs/test-object-2", ContentType: "image/png", Size: 4096, UploadedAt: At(9)},
+	}
+	tr.Audit.Reason = "submitted by owner"
+	tr.Audit.Actor = a.OwnerID
+	tr.Audit.ActorRole = kyc.RoleUser
+	// The caller's Version is not what the store writes: FromVersion+1 is.
+	tr.Account.Version = 42
+
+	got, err := s.Transition(ctx, tr)
+	if err != nil {
+		t.Fatalf("Transition UNVERIFIED->SUBMITTED: %v", err)
+	}
+	want := cloneAccount(tr.Account)
+	want.Version = a.Version + 1
+	report(t, "Transition result", diffAccount(want, got))
+	checkAccount(t, s, want)
+	checkAudit(t, s, a.ID, []kyc.AuditRecord{tr.Audit})
+
+	// Reasons and slots can be cleared, documents replaced; the next audit record follows.
+	tr2 := next(got, kyc.StatePendingReview, 11)
+	tr2.Account.Reasons = nil
+	tr2.Account.ReuploadSlots = nil
+	delete(tr2.Account.Documents, "backOfID")
+	got2, err := s.Transition(ctx, tr2)
+	if err != nil {
+		t.Fatalf("Transition SUBMITTED->PENDING_REVIEW: %v", err)
+	}
+	want2 := cloneAccount(tr2.Account)
+	want2.Version = want.Version + 1
+	report(t, "second Transition result", diffAccount(want2, got2))
+	checkAccount(t, s, want2)
+	checkAudit(t, s, a.ID, []kyc.AuditRecord{tr.Audit, tr2.Audit})
+}
+
+func testTransitionWrongState(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	a := create(t, s, 1, kyc.PersonalAccount)
+	for _, from := range []kyc.State{kyc.StateSubmitted, kyc.StatePendingReview, kyc.StateApproved, ""} {
+		tr := next(a, kyc.StatePendingReview, 10)
+		tr.FromState = from
+		_, err := s.Transition(ctx, tr)
+		wantCode(t, fmt.Sprintf("Transition from %q of an UNVERIFIED account", from), err, kyc.ECONFLICT)
+	}
+	checkAccount(t, s, a)
+	checkAudit(t, s, a.ID, nil)
+	page, err := s.ListPending(ctx, kyc.PersonalAccount, 10, "")
+	if err != nil {
+		t.Fatalf("ListPending: %v", err)
+	}
+	if page.Total != 0 || len(page.Accounts) != 0 {
+		t.Errorf("refused transitions to PENDING_REVIEW left Total %d, %d accounts listed", page.Total, len(page.Accounts))
+	}
+}
+
+func testTransitionStaleVersion(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	a := create(t, s, 1, kyc.PersonalAccount)
+	sub := mustSubmit(t, s, a, 10)
+
+	for _, v := range []int64{a.Version, sub.Version + 1, 0} {
+		tr := next(sub, kyc.StatePendingReview, 11)
+		tr.FromVersion = v
+		_, err := s.Transition(ctx, tr)
+		wantCode(t, fmt.Sprintf("Transition at version %d while stored is %d", v, sub.Version), err, kyc.ECONFLICT)
+	}
+	// Replaying the transition that already happened is stale too.
+	tr := next(a, kyc.StateSubmitted, 10)
+	_, err := s.Transition(ctx, tr)
+	wantCode(t, "replayed Transition", err, kyc.ECONFLICT)
+
+	checkAccount(t, s, sub)
+	got, err := s.ListAudit(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	if len(got) != 1 {
+		t.Errorf("ListAudit: %d records after one successful transition, want 1", len(got))
+	}
+}
+
+func testTransitionMissing(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	ghost := NewAccount(2, kyc.PersonalAccount)
+	ghost.Version = 1
+	_, err := s.Transition(ctx, next(ghost, kyc.StateSubmitted, 10))
+	wantCode(t, "Transition of a missing account", err, kyc.ENOTFOUND)
+	_, err = s.GetAccount(ctx, ghost.ID)
+	wantCode(t, "GetAccount after Transition of a missing account", err, kyc.ENOTFOUND)
+	checkAudit(t, s, ghost.ID, nil)
+	list, err := s.ListSubmittedBefore(ctx, At(1000), 10)
+	if err != nil {
+		t.Fatalf("ListSubmittedBefore: %v", err)
+	}
+	if len(list) != 0 {
+		t.Errorf("ListSubmittedBefore lists %d accounts after a refused transition", len(list))
+	}
+}
+
+func testTransitionConcurrent(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	a := create(t, s, 1, kyc.CompanyAccount)
+	a = mustSubmit(t, s, a, 10)
+	const n = 50
+	tr := next(a, kyc.StatePendingReview, 11)
+	errs := concurrently(n, func(int) error {
+		_, err := s.Transition(ctx, tr)
+		return err
+	})
+	c := codes(errs)
+	if c[""] != 1 || c[kyc.ECONFLICT] != n-1 {
+		t.Fatalf("%d concurrent identical transitions: results by code %v, want 1 success and %d %q", n, c, n-1, kyc.ECONFLICT)
+	}
+	want := cloneAccount(tr.Account)
+	want.Version = a.Version + 1
+	checkAccount(t, s, want)
+	got, err := s.ListAudit(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	if len(got) != 2 {
+		t.Errorf("ListAudit: %d records, want 2 (submit and the one winning transition)", len(got))
+	}
+	page, err := s.ListPending(ctx, kyc.CompanyAccount, 10, "")
+	if err != nil {
+		t.Fatalf("ListPending: %v", err)
+	}
+	if page.Total != 1 || len(page.Accounts) != 1 {
+		t.Errorf("ListPending after one winning transition: Total %d, %d accounts; want 1 and 1", page.Total, len(page.Accounts))
+	}
+}

@@ -1,0 +1,323 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// fullUserAccount is user and account 1 with every field set, so a field the store forgets
+// to write shows up as a difference.
+func fullUserAccount() (kyc.User, kyc.Account) {
+	u := NewUser(1)
+	u.Role = kyc.RoleReviewer
+	u.Portrait = "portraits/test-object-1"
+	u.RegistrationID = "test-registration-1"
+	u.Frozen = true
+	u.UpdatedAt = At(1)
+	a := NewAccount(1, kyc.CompanyAccount)
+	a.Name = "Test Company 测试 (1)"
+	a.NotActive = true
+	a.RejectType = kyc.RejectRetry
+	a.Reasons = []string{"licence_unreadable", "id_number_checksum"}
+	a.ReuploadSlots = []string{"licence"}
+	a.Documents = map[string]kyc.Document{
+		"licence":      {Slot: "licence", Key: "docs/test-object-2", ContentType: "application/pdf", Size: 123456, UploadedAt: At(2)},
+		"confirmation": {Slot: "confirmation", Key: "docs/test-object-3", ContentType: "image/png", Size: 789, UploadedAt: At(3)},
+	}
+	a.Attempts = 2
+	a.SubmittedAt = At(4)
+	a.UpdatedAt = At(5)
+	return u, a
+}
+
+func testUserRoundTrip(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	u, a := fullUserAccount()
+	got, err := s.CreateUser(ctx, u, a)
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	want := u
+	want.Version = 1
+	report(t, "CreateUser result", diffUser(want, got))
+
+	byID, err := s.GetUser(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	report(t, "GetUser", diffUser(want, byID))
+
+	byPhone, err := s.GetUserByPhone(ctx, u.Phone)
+	if err != nil {
+		t.Fatalf("GetUserByPhone: %v", err)
+	}
+	report(t, "GetUserByPhone", diffUser(want, byPhone))
+
+	wantA := a
+	wantA.Version = 1
+	checkAccount(t, s, wantA)
+}
+
+func testUserMissing(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	_, err := s.GetUser(ctx, UserID(2))
+	wantCode(t, "GetUser of a missing id", err, kyc.ENOTFOUND)
+	_, err = s.GetUserByPhone(ctx, NewUser(2).Phone)
+	wantCode(t, "GetUserByPhone of a missing phone", err, kyc.ENOTFOUND)
+	_, err = s.GetAccount(ctx, AccountID(2))
+	wantCode(t, "GetAccount of a missing id", err, kyc.ENOTFOUND)
+	// An account id is not a user id and the other way round.
+	_, err = s.GetUser(ctx, AccountID(1))
+	wantCode(t, "GetUser of an account id", err, kyc.ENOTFOUND)
+	_, err = s.GetAccount(ctx, UserID(1))
+	wantCode(t, "GetAccount of a user id", err, kyc.ENOTFOUND)
+}
+
+// checkNotWritten fails if any trace of user and account n is in the store.
+func checkNotWritten(t *testing.T, s kyc.Store, n int) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.GetUser(ctx, UserID(n))
+	wantCode(t, fmt.Sprintf("GetUser of refused user %d", n), err, kyc.ENOTFOUND)
+	_, err = s.GetAccount(ctx, AccountID(n))
+	wantCode(t, fmt.Sprintf("GetAccount of refused account %d", n), err, kyc.ENOTFOUND)
+}
+
+func testCreateTakenPhone(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	first := create(t, s, 1, kyc.PersonalAccount)
+
+	u2, a2 := NewUser(2), NewAccount(2, kyc.CompanyAccount)
+	u2.Phone = NewUser(1).Phone
+	_, err := s.CreateUser(ctx, u2, a2)
+	wantCode(t, "CreateUser with a taken phone", err, kyc.EEXISTS)
+	checkNotWritten(t, s, 2)
+
+	// The phone still leads to the first user, and the first account is untouched.
+	got, err := s.GetUserByPhone(ctx, u2.Phone)
+	if err != nil {
+		t.Fatalf("GetUserByPhone: %v", err)
+	}
+	if got.ID != UserID(1) {
+		t.Errorf("GetUserByPhone: user %s, want %s", got.ID, UserID(1))
+	}
+	checkAccount(t, s, first)
+}
+
+func testCreateTakenIDs(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	first := create(t, s, 1, kyc.PersonalAccount)
+
+	// Same user id, new phone and account: refused, and neither the phone nor the account
+	// may leak into the store.
+	u2, a2 := NewUser(2), NewAccount(2, kyc.PersonalAccount)
+	u2.ID = UserID(1)
+	a2.OwnerID = u2.ID
+	_, err := s.CreateUser(ctx, u2, a2)
+	wantCode(t, "CreateUser with a taken user id", err, kyc.EEXISTS)
+	_, err = s.GetUserByPhone(ctx, u2.Phone)
+	wantCode(t, "GetUserByPhone of the refused user's phone", err, kyc.ENOTFOUND)
+	_, err = s.GetAccount(ctx, a2.ID)
+	wantCode(t, "GetAccount of the refused user's account", err, kyc.ENOTFOUND)
+
+	// Same account id, new user and phone.
+	u3, a3 := NewUser(3), NewAccount(3, kyc.CompanyAccount)
+	u3.AccountID = AccountID(1)
+	a3.ID = AccountID(1)
+	_, err = s.CreateUser(ctx, u3, a3)
+	wantCode(t, "CreateUser with a taken account id", err, kyc.EEXISTS)
+	_, err = s.GetUser(ctx, u3.ID)
+	wantCode(t, "GetUser of the refused user", err, kyc.ENOTFOUND)
+	_, err = s.GetUserByPhone(ctx, u3.Phone)
+	wantCode(t, "GetUserByPhone of the refused user's phone", err, kyc.ENOTFOUND)
+
+	want := NewUser(1)
+	want.Version = 1
+	got, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	report(t, "first user after refused creates", diffUser(want, got))
+	checkAccount(t, s, first)
+}
+
+func testCreateConcurrentSamePhone(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	const n = 50
+	phone := NewUser(0).Phone
+	errs := concurrently(n, func(i int) error {
+		u := NewUser(i + 1)
+		u.Phone = phone
+		_, err := s.CreateUser(ctx, u, NewAccount(i+1, kyc.PersonalAccount))
+		return err
+	})
+	c := codes(errs)
+	if c[""] != 1 || c[kyc.EEXISTS] != n-1 {
+		t.Fatalf("%d concurrent CreateUser with one phone: results by code %v, want 1 success and %d %q", n, c, n-1, kyc.EEXISTS)
+	}
+	winner := -1
+	for i, err := range errs {
+		if err == nil {
+			winner = i + 1
+		}
+	}
+	got, err := s.GetUserByPhone(ctx, phone)
+	if err != nil {
+		t.Fatalf("GetUserByPhone: %v", err)
+	}
+	if got.ID != UserID(winner) {
+		t.Errorf("GetUserByPhone: user %s, want the winner %s", got.ID, UserID(winner))
+	}
+	for i := 1; i <= n; i++ {
+		if i != winner {
+			checkNotWritten(t, s, i)
+		}
+	}
+}
+
+func testUpdateUser(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	u, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	u.PasswordHash = "test-hash-new"
+	u.Role = kyc.RoleAdmin
+	u.Portrait = "portraits/test-object-9"
+	u.RegistrationID = "test-registration-9"
+	u.Frozen = true
+	u.UpdatedAt = At(10)
+
+	got, err := s.UpdateUser(ctx, u)
+	if err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	want := u
+	want.Version = 2
+	report(t, "UpdateUser result", diffUser(want, got))
+	stored, err := s.GetUser(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	report(t, "GetUser after UpdateUser", diffUser(want, stored))
+	byPhone, err := s.GetUserByPhone(ctx, u.Phone)
+	if err != nil {
+		t.Fatalf("GetUserByPhone: %v", err)
+	}
+	report(t, "GetUserByPhone after UpdateUser", diffUser(want, byPhone))
+
+	// A second update from the returned value works too: the version chain continues.
+	got.Frozen = false
+	got2, err := s.UpdateUser(ctx, got)
+	if err != nil {
+		t.Fatalf("second UpdateUser: %v", err)
+	}
+	if got2.Version != 3 || got2.Frozen {
+		t.Errorf("second UpdateUser: version %d frozen %v, want 3 false", got2.Version, got2.Frozen)
+	}
+}
+
+func testUpdateUserStale(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	u, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	first := u
+	first.Role = kyc.RoleReviewer
+	won, err := s.UpdateUser(ctx, first)
+	if err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+
+	for _, v := range []int64{u.Version, u.Version + 5, 0} {
+		stale := u
+		stale.Version = v
+		stale.Frozen = true
+		_, err = s.UpdateUser(ctx, stale)
+		wantCode(t, fmt.Sprintf("UpdateUser at version %d while stored is %d", v, won.Version), err, kyc.ECONFLICT)
+	}
+	got, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	report(t, "GetUser after refused updates", diffUser(won, got))
+}
+
+func testUpdateUserMissing(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	u := NewUser(1)
+	u.Version = 1
+	_, err := s.UpdateUser(ctx, u)
+	if c := kyc.ErrorCode(err); c != kyc.ENOTFOUND && c != kyc.ECONFLICT {
+		t.Errorf("UpdateUser of a missing user: %v (code %q), want %q or %q", err, c, kyc.ENOTFOUND, kyc.ECONFLICT)
+	}
+	_, err = s.GetUser(ctx, u.ID)
+	wantCode(t, "GetUser after UpdateUser of a missing user", err, kyc.ENOTFOUND)
+	_, err = s.GetUserByPhone(ctx, u.Phone)
+	wantCode(t, "GetUserByPhone after UpdateUser of a missing user", err, kyc.ENOTFOUND)
+}
+
+func testUpdateUserKeepsPhone(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	u, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	oldPhone := u.Phone
+	u.Phone = NewUser(2).Phone
+	_, _ = s.UpdateUser(ctx, u) // refusing or ignoring the phone are both fine
+
+	got, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if got.Phone != oldPhone {
+		t.Errorf("UpdateUser changed the phone to %q", got.Phone)
+	}
+	if _, err := s.GetUserByPhone(ctx, u.Phone); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("GetUserByPhone of the new phone: %v, want %q: UpdateUser indexed it", err, kyc.ENOTFOUND)
+	}
+	byOld, err := s.GetUserByPhone(ctx, oldPhone)
+	if err != nil || byOld.ID != UserID(1) {
+		t.Errorf("GetUserByPhone of the old phone: %s, %v; want %s", byOld.ID, err, UserID(1))
+	}
+}
+
+func testUpdateUserConcurrent(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	create(t, s, 1, kyc.PersonalAccount)
+	u, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	const n = 20
+	errs := concurrently(n, func(i int) error {
+		v := u
+		v.RegistrationID = fmt.Sprintf("test-registration-%d", i)
+		_, err := s.UpdateUser(ctx, v)
+		return err
+	})
+	c := codes(errs)
+	if c[""] != 1 || c[kyc.ECONFLICT] != n-1 {
+		t.Fatalf("%d concurrent UpdateUser from one version: results by code %v, want 1 success and %d %q", n, c, n-1, kyc.ECONFLICT)
+	}
+	got, err := s.GetUser(ctx, UserID(1))
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	for i, err := range errs {
+		if err == nil && got.RegistrationID != fmt.Sprintf("test-registration-%d", i) {
+			t.Errorf("stored RegistrationID %q is not the winner's (%d)", got.RegistrationID, i)
+		}
+	}
+	if got.Version != u.Version+1 {
+		t.Errorf("Version %d after one winning update, want %d", got.Version, u.Version+1)
+	}
+}
