@@ -55,8 +55,13 @@ func (a *API) authorize(rt Route, r *http.Request) (*http.Request, error) {
 	if rt.Role == kyc.RoleAnyone {
 		return r, nil
 	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok && r.Method == http.MethodGet {
+	var token string
+	if h := r.Header.Get("Authorization"); h != "" {
+		// A header that is present decides alone, so a bad one never falls back to the query.
+		if scheme, t, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") { // case-insensitive per RFC 7235
+			token = t
+		}
+	} else if r.Method == http.MethodGet {
 		token = r.URL.Query().Get("auth_token")
 	}
 	token = strings.TrimSpace(token)

@@ -79,7 +79,7 @@ func serveProxy(w http.ResponseWriter, r *http.Request, rt httpapi.Route, logica
 		return
 	}
 	var resp events.APIGatewayProxyResponse
-	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode < 100 || resp.StatusCode > 599 {
 		writeGatewayError(w, http.StatusBadGateway, "Malformed Lambda proxy response")
 		return
 	}

@@ -35,6 +35,9 @@ type Backends struct {
 	closers  []func()
 }
 
+// Close releases the backends (store file, gateway, emulator processes).
+func (b *Backends) Close() { b.close() }
+
 func (b *Backends) close() {
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()

@@ -77,8 +77,16 @@ func (e EventSource) Poll(ctx context.Context) (int, error) {
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return 0, fmt.Errorf("decode batch response: %w", err)
 	}
+	inBatch := map[string]bool{}
+	for _, m := range msgs {
+		inBatch[m.ID] = true
+	}
 	failed := map[string]bool{}
 	for _, f := range resp.BatchItemFailures {
+		// Lambda treats a failure naming no message of the batch as a failed batch.
+		if !inBatch[f.ItemIdentifier] {
+			return 0, fmt.Errorf("batch response names unknown message %q, batch of %d left for redelivery", f.ItemIdentifier, len(msgs))
+		}
 		failed[f.ItemIdentifier] = true
 	}
 	deleted := 0

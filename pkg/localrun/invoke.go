@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,6 +25,8 @@ func InvokeAPI(handlers map[string]lambda.Handler, log *slog.Logger) http.Handle
 		if i := strings.LastIndex(name, ":function:"); i >= 0 {
 			name = name[i+len(":function:"):]
 		}
+		// A qualifier (Fn:$LATEST, Fn:1) names a version; locally there is only one.
+		name, _, _ = strings.Cut(name, ":")
 		h, ok := handlers[name]
 		if !ok {
 			writeLambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+FunctionARN(name))
@@ -47,8 +50,10 @@ func InvokeAPI(handlers map[string]lambda.Handler, log *slog.Logger) http.Handle
 		}
 		if r.Header.Get("X-Amz-Invocation-Type") == "Event" {
 			// Asynchronous: accepted now, run detached from the request.
+			// The request's context ends with the 202; the invocation must outlive it.
+			actx := lambdacontext.NewContext(context.WithoutCancel(r.Context()), &lambdacontext.LambdaContext{AwsRequestID: reqID, InvokedFunctionArn: FunctionARN(name)})
 			go func() {
-				if _, err := h.Invoke(lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{AwsRequestID: reqID}), payload); err != nil {
+				if _, err := h.Invoke(actx, payload); err != nil {
 					log.Error("async invoke failed", slog.String("function", name), slog.String("error", err.Error()))
 				}
 			}()

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -30,6 +31,9 @@ func NewWorker(svc *app.Services) *Worker { return &Worker{svc: svc} }
 // listed in BatchItemFailures (the event source mapping has ReportBatchItemFailures), so
 // only it comes back; after the queue's maximum receives it lands in the dead-letter queue.
 func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		ctx = app.WithRequestID(ctx, lc.AwsRequestID)
+	}
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
 		if err := w.process(ctx, rec); err != nil {

@@ -1,0 +1,108 @@
+package conformance
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+// bootstrapBudget bounds a function binary. A function with the DynamoDB, S3 and SQS
+// clients is about 11 MB (arm64, stripped); twice that means something heavy (the
+// embedded S3 gateway, say) got linked in.
+const bootstrapBudget = 22 << 20
+
+// TestMakeBuildBootstrap runs the target SAM runs (make build-<LogicalId>) for one
+// function and checks what Lambda's provided.al2023 arm64 runtime needs: an arm64 Linux
+// ELF named bootstrap, statically linked (a cgo binary fails there with a GLIBC error),
+// and stripped.
+func TestMakeBuildBootstrap(t *testing.T) {
+	const id = "HealthFunction"
+	dir := t.TempDir()
+	run(t, nil, "make", "--no-print-directory", "build-"+id, "ARTIFACTS_DIR="+dir, "GO="+goTool(t))
+	path := filepath.Join(dir, "bootstrap")
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("make build-%s did not write $(ARTIFACTS_DIR)/bootstrap: %v", id, err)
+	}
+	if info.Mode().Perm()&0o111 == 0 {
+		t.Errorf("bootstrap is not executable (%v)", info.Mode())
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("bootstrap is not an ELF file: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
+		t.Errorf("bootstrap is %v %v, want EM_AARCH64 ELFCLASS64 (Architectures: [arm64])", f.Machine, f.Class)
+	}
+	if f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
+		t.Errorf("bootstrap OS ABI %v, want Linux", f.OSABI)
+	}
+	if f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap type %v, want ET_EXEC (a static executable)", f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("bootstrap has a %v program header: it is dynamically linked (CGO_ENABLED=0 missing?)", p.Type)
+		}
+	}
+	if s := f.Section(".dynamic"); s != nil {
+		t.Error("bootstrap has a .dynamic section: it is dynamically linked")
+	}
+	if s := f.Section(".symtab"); s != nil {
+		t.Error("bootstrap has a .symtab section: it is not stripped (-ldflags=-s -w missing?)")
+	}
+	t.Logf("bootstrap of %s: %d bytes (%.1f MiB)", id, info.Size(), float64(info.Size())/(1<<20))
+	if info.Size() > bootstrapBudget {
+		t.Errorf("bootstrap is %d bytes, over the %d budget: check what it links (go list -deps ./functions/health)", info.Size(), bootstrapBudget)
+	}
+}
+
+// TestFunctionsCompileForLambda builds every function for linux/arm64 with the flags of
+// the Makefile (-trimpath shares the build cache with TestMakeBuildBootstrap), so a
+// function that does not compile or link fails here rather than in sam build.
+func TestFunctionsCompileForLambda(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out + string(os.PathSeparator)}
+	for _, f := range lambdafn.Functions() {
+		args = append(args, "./functions/"+f.Name)
+	}
+	run(t, []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}, goTool(t), args...)
+	for _, f := range lambdafn.Functions() {
+		if _, err := os.Stat(filepath.Join(out, f.Name)); err != nil {
+			t.Errorf("functions/%s produced no binary: %v", f.Name, err)
+		}
+	}
+}
+
+// TestFunctionsLinkNoLocalOnlyCode: no Lambda imports the local-only packages (the
+// runner, the embedded store, gateway and queue, the emulators) or what they pull in;
+// those stay in cmd/ and tests (ARCHITECTURE.md, "Function binaries link only what they
+// use").
+func TestFunctionsLinkNoLocalOnlyCode(t *testing.T) {
+	forbidden := []string{
+		"github.com/realname-kyc/realname/pkg/localrun",
+		"github.com/realname-kyc/realname/pkg/localstore",
+		"github.com/realname-kyc/realname/pkg/localgw",
+		"github.com/realname-kyc/realname/pkg/localqueue",
+		"github.com/realname-kyc/realname/pkg/emulators",
+		"github.com/realname-kyc/realname/pkg/storetest",
+		"github.com/versity/versitygw",
+		"go.etcd.io/bbolt",
+		"testing",
+	}
+	for _, f := range lambdafn.Functions() {
+		out := run(t, []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}, goTool(t), "list", "-tags", "lambda.norpc", "-deps", "./functions/"+f.Name)
+		for _, dep := range strings.Fields(out) {
+			for _, bad := range forbidden {
+				if dep == bad || strings.HasPrefix(dep, bad+"/") {
+					t.Errorf("functions/%s links %s (local-only)", f.Name, dep)
+				}
+			}
+		}
+	}
+}

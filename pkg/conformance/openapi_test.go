@@ -1,0 +1,157 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/realname-kyc/realname/pkg/httpapi"
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+func loadOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(httpapi.OpenAPI())
+	if err != nil {
+		t.Fatalf("pkg/httpapi/openapi.yaml does not load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("pkg/httpapi/openapi.yaml is not a valid OpenAPI 3 document: %v", err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q, want 3.0.3", doc.OpenAPI)
+	}
+	return doc
+}
+
+// TestOpenAPIMatchesRoutes: the document has exactly the route table's operations
+// (method + path, {id} syntax shared), each with operationId = the route's LogicalID,
+// its path parameters declared, and bearer security unless the route is open to anyone.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	type op struct {
+		item *openapi3.PathItem
+		op   *openapi3.Operation
+	}
+	ops := map[string]op{}
+	var docKeys, routeKeys []string
+	for path, item := range doc.Paths.Map() {
+		for method, o := range item.Operations() {
+			k := method + " " + path
+			ops[k] = op{item, o}
+			docKeys = append(docKeys, k)
+		}
+	}
+	for _, rt := range httpapi.Routes() {
+		routeKeys = append(routeKeys, rt.Method+" "+rt.Path)
+	}
+	if d := setDiff("openapi.yaml", docKeys, "httpapi.Routes()", routeKeys); d != "" {
+		t.Errorf("operations differ: %s", d)
+	}
+	bearer := doc.Components.SecuritySchemes["bearerAuth"]
+	if bearer == nil || bearer.Value == nil || bearer.Value.Type != "http" || bearer.Value.Scheme != "bearer" {
+		t.Fatal("components.securitySchemes.bearerAuth is not an http bearer scheme")
+	}
+	pathParam := regexp.MustCompile(`\{([^}]+)\}`)
+	for _, rt := range httpapi.Routes() {
+		o, ok := ops[rt.Method+" "+rt.Path]
+		if !ok {
+			continue
+		}
+		if o.op.OperationID != rt.LogicalID {
+			t.Errorf("%s %s: operationId = %q, want %q", rt.Method, rt.Path, o.op.OperationID, rt.LogicalID)
+		}
+		sec := doc.Security
+		if o.op.Security != nil {
+			sec = *o.op.Security
+		}
+		hasBearer := slices.ContainsFunc(sec, func(r openapi3.SecurityRequirement) bool { _, ok := r["bearerAuth"]; return ok })
+		open := len(sec) == 0 || slices.ContainsFunc(sec, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
+		if rt.Role == kyc.RoleAnyone && !open {
+			t.Errorf("%s %s: route is open to anyone, but the document requires %v", rt.Method, rt.Path, sec)
+		}
+		if rt.Role != kyc.RoleAnyone && (!hasBearer || open) {
+			t.Errorf("%s %s: route needs role %s, but the document does not require bearerAuth (security %v)", rt.Method, rt.Path, rt.Role, sec)
+		}
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+			p := o.op.Parameters.GetByInAndName("path", m[1])
+			if p == nil {
+				p = o.item.Parameters.GetByInAndName("path", m[1])
+			}
+			if p == nil {
+				t.Errorf("%s %s: path parameter %s is not declared", rt.Method, rt.Path, m[1])
+			}
+		}
+		if o.op.Responses == nil || o.op.Responses.Len() == 0 {
+			t.Errorf("%s %s: no responses", rt.Method, rt.Path)
+		}
+	}
+}
+
+// TestOpenAPIEnvelope: the envelope schema has API.md's fields, and x-error-codes lists
+// every (error_code, HTTP status) pair the Go code can answer with.
+func TestOpenAPIEnvelope(t *testing.T) {
+	doc := loadOpenAPI(t)
+	env := doc.Components.Schemas["Envelope"]
+	if env == nil || env.Value == nil {
+		t.Fatal("components.schemas.Envelope is missing")
+	}
+	wantTypes := map[string]string{"error_code": "integer", "msg": "string", "totalCount": "integer", "next_cursor": "string", "data": ""}
+	for name, typ := range wantTypes {
+		p := env.Value.Properties[name]
+		if p == nil || p.Value == nil {
+			t.Errorf("Envelope has no property %s", name)
+			continue
+		}
+		if typ != "" && !p.Value.Type.Is(typ) {
+			t.Errorf("Envelope.%s is %v, want %s", name, p.Value.Type, typ)
+		}
+	}
+	if !slices.Contains(env.Value.Required, "error_code") || !slices.Contains(env.Value.Required, "msg") {
+		t.Errorf("Envelope.required = %v, want error_code and msg", env.Value.Required)
+	}
+
+	raw, ok := doc.Components.Extensions["x-error-codes"]
+	if !ok {
+		t.Fatal("components has no x-error-codes")
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []struct {
+		Code    int    `json:"code"`
+		HTTP    int    `json:"http"`
+		Meaning string `json:"meaning"`
+	}
+	if err := json.Unmarshal(b, &codes); err != nil {
+		t.Fatalf("x-error-codes is not a list of {code, http, meaning}: %v", err)
+	}
+	documented := map[[2]int]bool{}
+	for _, c := range codes {
+		if c.Code == 0 || c.HTTP < 100 || c.HTTP > 599 || c.Meaning == "" {
+			t.Errorf("x-error-codes entry %+v is incomplete", c)
+		}
+		documented[[2]int{c.Code, c.HTTP}] = true
+	}
+	// Every domain error code maps, through the one mapping in httpapi, to a documented
+	// pair; so do success and the router's own 404 and 405 envelopes.
+	domain := []string{kyc.EMISSING, kyc.EINVALID, kyc.EEXISTS, kyc.EBADCODE, kyc.ELOGIN, kyc.EUNAUTHORIZED,
+		kyc.EVERIFY, kyc.ENOTFOUND, kyc.EFORBIDDEN, kyc.ECONFLICT, kyc.ETOOMANY, kyc.ETOOLARGE, kyc.EUNSUPPORTED, kyc.EINTERNAL}
+	for _, code := range domain {
+		status, apiCode := httpapi.ErrorStatus(code)
+		if !documented[[2]int{apiCode, status}] {
+			t.Errorf("domain code %q answers error_code %d with HTTP %d, which x-error-codes does not document", code, apiCode, status)
+		}
+	}
+	for _, pair := range [][2]int{{httpapi.CodeOK, 200}, {1015, 404}, {1006, 405}} {
+		if !documented[pair] {
+			t.Errorf("x-error-codes does not document error_code %d with HTTP %d", pair[0], pair[1])
+		}
+	}
+}

@@ -1,0 +1,394 @@
+package conformance
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/realname-kyc/realname/pkg/emulators"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+// runtimeAPI is a stand-in for the Lambda Runtime API (the 2018-06-01 interface a
+// provided.al2023 bootstrap talks to): it hands out queued events on GET .../next, blocks
+// further polls like Lambda does between invocations, and records what the function posts.
+type runtimeAPI struct {
+	srv       *httptest.Server
+	fnARN     string
+	events    chan invocation
+	results   chan invocationResult
+	initErrs  chan invocationResult
+	firstPoll chan time.Time
+	pollOnce  sync.Once
+	stop      chan struct{}
+	stopOnce  sync.Once
+}
+
+type invocation struct {
+	ID      string
+	Payload []byte
+}
+
+type invocationResult struct {
+	ID   string // "" for init errors
+	Kind string // "response", "error" or "init/error"
+	Body []byte
+	// ErrorType is the Lambda-Runtime-Function-Error-Type header of error posts.
+	ErrorType string
+}
+
+func newRuntimeAPI(t *testing.T, fnARN string) *runtimeAPI {
+	t.Helper()
+	rt := &runtimeAPI{
+		fnARN:     fnARN,
+		events:    make(chan invocation, 16),
+		results:   make(chan invocationResult, 16),
+		initErrs:  make(chan invocationResult, 4),
+		firstPoll: make(chan time.Time, 1),
+		stop:      make(chan struct{}),
+	}
+	const base = "/2018-06-01/runtime/"
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+base+"invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		rt.pollOnce.Do(func() { rt.firstPoll <- now })
+		select {
+		case inv := <-rt.events:
+			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.ID)
+			w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(30*time.Second).UnixMilli(), 10))
+			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", rt.fnARN)
+			w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(inv.Payload)
+		case <-r.Context().Done():
+		case <-rt.stop:
+		}
+	})
+	record := func(kind string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			res := invocationResult{ID: r.PathValue("id"), Kind: kind, Body: body, ErrorType: r.Header.Get("Lambda-Runtime-Function-Error-Type")}
+			if kind == "init/error" {
+				rt.initErrs <- res
+			} else {
+				rt.results <- res
+			}
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = w.Write([]byte(`{"status":"OK"}`))
+		}
+	}
+	mux.HandleFunc("POST "+base+"invocation/{id}/response", record("response"))
+	mux.HandleFunc("POST "+base+"invocation/{id}/error", record("error"))
+	mux.HandleFunc("POST "+base+"init/error", record("init/error"))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("runtime API: unexpected %s %s", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	})
+	rt.srv = httptest.NewServer(mux) // 127.0.0.1
+	t.Cleanup(func() {
+		rt.stopOnce.Do(func() { close(rt.stop) })
+		rt.srv.Close()
+	})
+	return rt
+}
+
+// addr is the host:port for AWS_LAMBDA_RUNTIME_API.
+func (rt *runtimeAPI) addr() string { return strings.TrimPrefix(rt.srv.URL, "http://") }
+
+// hostBinaries builds every function for this machine with the Lambda build tag, once per
+// test binary.
+var (
+	hostBinOnce sync.Once
+	hostBinDir  string
+	hostBinErr  error
+)
+
+func hostBinaries(t *testing.T) string {
+	t.Helper()
+	hostBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "realname-bin-")
+		if err != nil {
+			hostBinErr = err
+			return
+		}
+		atExit(func() { _ = os.RemoveAll(dir) })
+		args := []string{"build", "-tags", "lambda.norpc", "-o", dir + string(os.PathSeparator)}
+		for _, f := range lambdafn.Functions() {
+			args = append(args, "./functions/"+f.Name)
+		}
+		cmd := exec.Command(goTool(t), args...)
+		cmd.Dir = root(t)
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			hostBinErr = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			return
+		}
+		t.Logf("built %d function binaries for the host in %s", len(lambdafn.Functions()), time.Since(start).Round(time.Millisecond))
+		hostBinDir = dir
+	})
+	if hostBinErr != nil {
+		t.Fatal(hostBinErr)
+	}
+	return hostBinDir
+}
+
+// lambdaEnv is the environment Lambda gives a function, plus the app's variables pointed
+// at DynamoDB Local. S3 and SQS point at a closed loopback port: these invocations must
+// not need them, and if a change made them, the call fails here instead of going to AWS.
+func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]string {
+	t.Helper()
+	closed, err := emulators.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere := "http://127.0.0.1:" + strconv.Itoa(closed)
+	return map[string]string{
+		"AWS_LAMBDA_RUNTIME_API":          api.addr(),
+		"AWS_LAMBDA_FUNCTION_NAME":        f.LogicalID,
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + f.LogicalID,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      "conformance",
+		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
+		"_HANDLER":                        "bootstrap",
+		"TZ":                              ":UTC",
+		"AWS_REGION":                      "us-east-1",
+		"AWS_DEFAULT_REGION":              "us-east-1",
+		"AWS_ACCESS_KEY_ID":               "local",
+		"AWS_SECRET_ACCESS_KEY":           "local",
+		// A fresh HOME keeps the developer's ~/.aws profiles out of the function.
+		"HOME":                      t.TempDir(),
+		"AWS_EC2_METADATA_DISABLED": "true",
+		"TABLE_NAME":                runtimeTable,
+		"DOCS_BUCKET":               "realname-docs",
+		"REVIEW_QUEUE_URL":          nowhere + "/000000000000/review",
+		"DYNAMODB_ENDPOINT":         sharedDynamoDB(t),
+		"S3_ENDPOINT":               nowhere,
+		"SQS_ENDPOINT":              nowhere,
+		"LOG_LEVEL":                 "info",
+		"APP_VERSION":               "conformance",
+	}
+}
+
+// proc is a started function binary.
+type proc struct {
+	cmd   *exec.Cmd
+	logs  *syncBuffer // stdout and stderr: what CloudWatch would get
+	start time.Time
+	done  chan struct{} // closed when the process has exited
+	err   error         // Wait's result, once done is closed
+}
+
+// kill stops the process (if it still runs) and waits for it.
+func (p *proc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// startFunction starts a function binary the way Lambda starts bootstrap: only the given
+// environment, nothing inherited.
+func startFunction(t *testing.T, bin string, env map[string]string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Dir = filepath.Dir(bin)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &proc{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	p.start = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.kill)
+	return p
+}
+
+// TestLambdaBinaries runs each real function binary (built for the host with
+// -tags lambda.norpc) against the Runtime API stand-in and DynamoDB Local, feeds it every
+// sample event of its folder in turn (warm invocations after the first), and checks each
+// response. It logs how long the binary takes from exec to its first poll: the part of a
+// cold start that is ours.
+func TestLambdaBinaries(t *testing.T) {
+	bins := hostBinaries(t)
+	sharedDynamoDB(t) // before any clock starts: a cold JVM takes seconds
+	files := eventFiles(t)
+	for _, f := range lambdafn.Functions() {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			api := newRuntimeAPI(t, "arn:aws:lambda:us-east-1:000000000000:function:"+f.LogicalID)
+			p := startFunction(t, filepath.Join(bins, f.Name), lambdaEnv(t, api, f))
+			logs := p.logs
+
+			select {
+			case at := <-api.firstPoll:
+				t.Logf("%s: exec -> first GET /runtime/invocation/next: %s", f.LogicalID, at.Sub(p.start).Round(100*time.Microsecond))
+			case <-p.done:
+				t.Fatalf("%s exited before polling for an event: %v\n%s", f.LogicalID, p.err, logs)
+			case res := <-api.initErrs:
+				t.Fatalf("%s reported an init error: %s", f.LogicalID, res.Body)
+			case <-time.After(15 * time.Second):
+				t.Fatalf("%s did not poll the Runtime API within 15 s\n%s", f.LogicalID, logs)
+			}
+
+			var n int
+			var requestIDs []string
+			for _, ef := range files {
+				if ef.Folder != f.Name {
+					continue
+				}
+				n++
+				payload, err := os.ReadFile(ef.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				id := fmt.Sprintf("conformance-%s-%d", f.Name, n)
+				api.events <- invocation{ID: id, Payload: payload}
+				select {
+				case res := <-api.results:
+					if res.ID != id {
+						t.Fatalf("%s: result for request %q, want %q", ef.Rel, res.ID, id)
+					}
+					if res.Kind != "response" {
+						t.Fatalf("%s: the function posted an %s (%s): %s", ef.Rel, res.Kind, res.ErrorType, res.Body)
+					}
+					checkRuntimeResponse(t, f, ef, payload, res.Body)
+					if f.Kind == lambdafn.KindAPI {
+						var ev events.APIGatewayProxyRequest
+						_ = json.Unmarshal(payload, &ev)
+						requestIDs = append(requestIDs, ev.RequestContext.RequestID)
+					}
+				case <-p.done:
+					t.Fatalf("%s: the function exited: %v\n%s", ef.Rel, p.err, logs)
+				case <-time.After(30 * time.Second):
+					t.Fatalf("%s: no response within 30 s\n%s", ef.Rel, logs)
+				}
+			}
+			if n == 0 {
+				t.Fatalf("no sample event under events/%s/", f.Name)
+			}
+
+			// Done: stop it as Lambda freezes and eventually kills an idle sandbox.
+			p.kill()
+			for _, id := range requestIDs {
+				if !hasJSONLogWith(logs.String(), "request_id", id) {
+					t.Errorf("no JSON log line carries request_id %q (API Gateway's request id)\n%s", id, logs)
+				}
+			}
+		})
+	}
+}
+
+// checkRuntimeResponse checks what a binary posted for one sample event.
+func checkRuntimeResponse(t *testing.T, f lambdafn.Function, ef eventFile, payload, body []byte) {
+	t.Helper()
+	switch f.Kind {
+	case lambdafn.KindAPI:
+		status := checkProxyResponse(t, body)
+		if want, ok := wantStatus[ef.Rel]; ok && status != want {
+			t.Errorf("%s: status %d, want %d\n%s", ef.Rel, status, want, body)
+		}
+		if f.Route.LogicalID == "HealthFunction" {
+			var resp events.APIGatewayProxyResponse
+			_ = json.Unmarshal(body, &resp)
+			var env struct {
+				Data struct {
+					Store    string `json:"store"`
+					Version  string `json:"version"`
+					Backends struct {
+						Store string `json:"store"`
+					} `json:"backends"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &env); err != nil || env.Data.Store != "ok" {
+				t.Errorf("%s: health data.store = %q (%v), want ok\n%s", ef.Rel, env.Data.Store, err, resp.Body)
+			}
+			if env.Data.Version != "conformance" || env.Data.Backends.Store != "dynamodb" {
+				t.Errorf("%s: health reports version %q on %q, want APP_VERSION \"conformance\" on dynamodb", ef.Rel, env.Data.Version, env.Data.Backends.Store)
+			}
+		}
+	case lambdafn.KindSQS:
+		checkBatchResponse(t, ef.Rel, payload, body)
+	}
+}
+
+// hasJSONLogWith reports whether some line of logs is a JSON object with key = value.
+func hasJSONLogWith(logs, key, value string) bool {
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec[key] == value {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLambdaInitError: a function whose configuration is broken fails its init the way
+// a managed runtime does, so the console and `sam local invoke` show why: it posts to
+// /runtime/init/error naming the variable, and exits non-zero.
+func TestLambdaInitError(t *testing.T) {
+	bins := hostBinaries(t)
+	f, ok := lambdafn.Lookup("health")
+	if !ok {
+		t.Fatal("no health function")
+	}
+	api := newRuntimeAPI(t, "arn:aws:lambda:us-east-1:000000000000:function:"+f.LogicalID)
+	env := lambdaEnv(t, api, f)
+	delete(env, "TABLE_NAME")
+	p := startFunction(t, filepath.Join(bins, f.Name), env)
+	logs := p.logs
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("health without TABLE_NAME did not exit within 15 s\n%s", logs)
+	}
+	var exitErr *exec.ExitError
+	if p.err == nil || !errors.As(p.err, &exitErr) || exitErr.ExitCode() == 0 {
+		t.Errorf("health without TABLE_NAME: exit %v, want a non-zero exit code", p.err)
+	}
+	select {
+	case res := <-api.initErrs:
+		var body struct {
+			Message string `json:"errorMessage"`
+			Type    string `json:"errorType"`
+		}
+		if err := json.Unmarshal(res.Body, &body); err != nil {
+			t.Fatalf("init/error body is not Lambda's error JSON: %v\n%s", err, res.Body)
+		}
+		if !strings.Contains(body.Message, "TABLE_NAME") {
+			t.Errorf("init/error message %q does not name TABLE_NAME", body.Message)
+		}
+		if body.Type == "" || !strings.HasPrefix(res.ErrorType, "Runtime.") {
+			t.Errorf("init/error: errorType %q, Lambda-Runtime-Function-Error-Type %q; want both set", body.Type, res.ErrorType)
+		}
+	default:
+		t.Errorf("health without TABLE_NAME exited without posting to /runtime/init/error\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "TABLE_NAME") {
+		t.Errorf("stderr (CloudWatch) does not name TABLE_NAME:\n%s", logs)
+	}
+	select {
+	case <-api.firstPoll:
+		t.Error("health without TABLE_NAME polled for events instead of failing its init")
+	default:
+	}
+}

@@ -1,0 +1,737 @@
+package conformance
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/localrun"
+)
+
+// tmpl is template.yaml, parsed once per test.
+type tmpl struct {
+	t   *testing.T
+	doc map[string]any
+}
+
+func loadTemplate(t *testing.T) tmpl {
+	t.Helper()
+	doc := loadCFN(t, filepath.Join(root(t), "template.yaml"))
+	if got := str(doc["Transform"]); got != "AWS::Serverless-2016-10-31" {
+		t.Fatalf("template.yaml: Transform is %q, want AWS::Serverless-2016-10-31", got)
+	}
+	return tmpl{t: t, doc: doc}
+}
+
+// resources returns the logical ids of the resources of a type, sorted.
+func (tp tmpl) resources(typ string) []string {
+	var ids []string
+	for id, r := range at(tp.doc, "Resources").(map[string]any) {
+		if str(at(r, "Type")) == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// only returns the one resource of a type, failing if there is not exactly one.
+func (tp tmpl) only(typ string) (string, map[string]any) {
+	tp.t.Helper()
+	ids := tp.resources(typ)
+	if len(ids) != 1 {
+		tp.t.Fatalf("template.yaml: want exactly one %s, have %v", typ, ids)
+	}
+	return ids[0], tp.resource(ids[0])
+}
+
+func (tp tmpl) resource(id string) map[string]any {
+	r, _ := at(tp.doc, "Resources", id).(map[string]any)
+	return r
+}
+
+// fnProp is a function property with SAM's Globals.Function applied.
+func (tp tmpl) fnProp(id, name string) any {
+	if v := at(tp.doc, "Resources", id, "Properties", name); v != nil {
+		return v
+	}
+	return at(tp.doc, "Globals", "Function", name)
+}
+
+// fnEnv is a function's environment: Globals.Function's variables overlaid with its own.
+func (tp tmpl) fnEnv(id string) map[string]any {
+	env := map[string]any{}
+	for _, src := range []any{at(tp.doc, "Globals", "Function", "Environment", "Variables"), at(tp.doc, "Resources", id, "Properties", "Environment", "Variables")} {
+		m, _ := src.(map[string]any)
+		for k, v := range m {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// workerQueue returns the logical id of the queue the SQS function reads, from its event.
+func (tp tmpl) workerQueue(workerID string) string {
+	tp.t.Helper()
+	for _, ev := range at(tp.doc, "Resources", workerID, "Properties", "Events").(map[string]any) {
+		if str(at(ev, "Type")) == "SQS" {
+			q := at(ev, "Properties", "Queue")
+			if id := str(at(q, "Fn::GetAtt", 0)); id != "" && str(at(q, "Fn::GetAtt", 1)) == "Arn" {
+				return id
+			}
+			tp.t.Fatalf("%s: SQS event Queue is %v, want !GetAtt <queue>.Arn", workerID, q)
+		}
+	}
+	tp.t.Fatalf("%s has no SQS event", workerID)
+	return ""
+}
+
+func worker(t *testing.T) lambdafn.Function {
+	t.Helper()
+	f, ok := lambdafn.Lookup(lambdafn.ReviewWorker)
+	if !ok || f.Kind != lambdafn.KindSQS {
+		t.Fatalf("lambdafn has no SQS function %q", lambdafn.ReviewWorker)
+	}
+	return f
+}
+
+// makefileFunctions parses the Makefile's FUNCTIONS list (LogicalId:folder entries,
+// backslash-continued) into logical id -> folder.
+func makefileFunctions(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root(t), "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var (
+		fns     = map[string]string{}
+		inList  bool
+		found   bool
+		defLine = regexp.MustCompile(`^FUNCTIONS\s*:?=\s*(.*)$`)
+	)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !inList {
+			m := defLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if found {
+				t.Fatal("Makefile: FUNCTIONS is defined more than once")
+			}
+			found, inList, line = true, true, m[1]
+		}
+		cont := strings.HasSuffix(strings.TrimSpace(line), `\`)
+		for _, tok := range strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), `\`)) {
+			id, folder, ok := strings.Cut(tok, ":")
+			if !ok || id == "" || folder == "" {
+				t.Fatalf("Makefile: FUNCTIONS entry %q is not LogicalId:folder", tok)
+			}
+			if _, dup := fns[id]; dup {
+				t.Fatalf("Makefile: FUNCTIONS lists %s twice", id)
+			}
+			fns[id] = folder
+		}
+		inList = cont
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatal("Makefile: no FUNCTIONS list")
+	}
+	return fns
+}
+
+// TestFunctionSetsAgree: template.yaml's functions, lambdafn.Functions(), the Makefile's
+// FUNCTIONS and the functions/ folders are the same set, with the same id <-> folder
+// pairing (SAM runs build-<LogicalId>, which builds ./functions/<folder>).
+func TestFunctionSetsAgree(t *testing.T) {
+	tp := loadTemplate(t)
+	var goIDs, goNames []string
+	goFolder := map[string]string{}
+	for _, f := range lambdafn.Functions() {
+		goIDs = append(goIDs, f.LogicalID)
+		goNames = append(goNames, f.Name)
+		goFolder[f.LogicalID] = f.Name
+	}
+	if len(goIDs) == 0 {
+		t.Fatal("lambdafn.Functions() is empty")
+	}
+	if d := setDiff("template.yaml", tp.resources("AWS::Serverless::Function"), "lambdafn.Functions()", goIDs); d != "" {
+		t.Errorf("function logical ids differ: %s", d)
+	}
+
+	mk := makefileFunctions(t)
+	var mkIDs []string
+	for id, folder := range mk {
+		mkIDs = append(mkIDs, id)
+		if want, ok := goFolder[id]; ok && folder != want {
+			t.Errorf("Makefile builds %s from functions/%s, lambdafn says functions/%s", id, folder, want)
+		}
+	}
+	if d := setDiff("Makefile FUNCTIONS", mkIDs, "lambdafn.Functions()", goIDs); d != "" {
+		t.Errorf("function logical ids differ: %s", d)
+	}
+
+	entries, err := os.ReadDir(filepath.Join(root(t), "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dirs = append(dirs, e.Name())
+		if _, err := os.Stat(filepath.Join(root(t), "functions", e.Name(), "main.go")); err != nil {
+			t.Errorf("functions/%s has no main.go", e.Name())
+		}
+	}
+	if d := setDiff("functions/", dirs, "lambdafn.Functions() names", goNames); d != "" {
+		t.Errorf("function folders differ: %s", d)
+	}
+}
+
+// TestTemplateFunctions: every function builds with the Makefile, API functions have
+// exactly their route's Api event on the one REST API, the worker has its SQS event with
+// partial batch failures, and every function has scoped policies.
+func TestTemplateFunctions(t *testing.T) {
+	tp := loadTemplate(t)
+	apiID, _ := tp.only("AWS::Serverless::Api")
+	for _, f := range lambdafn.Functions() {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			r := tp.resource(f.LogicalID)
+			if r == nil {
+				t.Fatalf("template.yaml has no %s", f.LogicalID)
+			}
+			if got := str(at(r, "Metadata", "BuildMethod")); got != "makefile" {
+				t.Errorf("Metadata.BuildMethod = %q, want makefile (go1.x cannot pass -tags lambda.norpc or CGO_ENABLED=0)", got)
+			}
+			if got := str(tp.fnProp(f.LogicalID, "CodeUri")); got != "." {
+				t.Errorf("CodeUri = %q, want . (the Makefile at the module root builds it)", got)
+			}
+			evs, _ := at(r, "Properties", "Events").(map[string]any)
+			switch f.Kind {
+			case lambdafn.KindAPI:
+				if len(evs) != 1 {
+					t.Fatalf("want exactly one event (Api), have %d", len(evs))
+				}
+				for name, ev := range evs {
+					if typ := str(at(ev, "Type")); typ != "Api" {
+						t.Fatalf("event %s is %s, want Api", name, typ)
+					}
+					p := at(ev, "Properties")
+					if got := str(at(p, "Method")); !strings.EqualFold(got, f.Route.Method) {
+						t.Errorf("event Method = %q, route table says %s", got, f.Route.Method)
+					}
+					if got := str(at(p, "Path")); got != f.Route.Path {
+						t.Errorf("event Path = %q, route table says %s", got, f.Route.Path)
+					}
+					if got := at(p, "RestApiId"); !reflect.DeepEqual(got, ref(apiID)) {
+						t.Errorf("event RestApiId = %v, want !Ref %s (else SAM creates an implicit API)", got, apiID)
+					}
+				}
+				// API Gateway's integration timeout is 29 s; a longer function timeout
+				// only hides a 504.
+				if n, ok := num(tp.fnProp(f.LogicalID, "Timeout")); !ok || n > 29 {
+					t.Errorf("Timeout = %v, want a number <= 29", tp.fnProp(f.LogicalID, "Timeout"))
+				}
+			case lambdafn.KindSQS:
+				if len(evs) != 1 {
+					t.Fatalf("want exactly one event (SQS), have %d", len(evs))
+				}
+				for name, ev := range evs {
+					if typ := str(at(ev, "Type")); typ != "SQS" {
+						t.Fatalf("event %s is %s, want SQS", name, typ)
+					}
+					p := at(ev, "Properties")
+					if n, ok := num(at(p, "BatchSize")); !ok || n != 10 {
+						t.Errorf("BatchSize = %v, want 10 (the local event source uses 10 too)", at(p, "BatchSize"))
+					}
+					if !slices.ContainsFunc(list(at(p, "FunctionResponseTypes")), func(v any) bool { return str(v) == "ReportBatchItemFailures" }) {
+						t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures (the worker returns per-message failures)", at(p, "FunctionResponseTypes"))
+					}
+					if _, ok := num(at(p, "MaximumBatchingWindowInSeconds")); !ok {
+						t.Error("MaximumBatchingWindowInSeconds is not set")
+					}
+				}
+			default:
+				t.Fatalf("unknown function kind %q", f.Kind)
+			}
+			checkPolicies(t, tp.fnProp(f.LogicalID, "Policies"))
+		})
+	}
+}
+
+// checkPolicies: a function has policies, and no inline statement allows every action or
+// every resource (least privilege; SAM policy templates are scoped by their parameters).
+func checkPolicies(t *testing.T, policies any) {
+	t.Helper()
+	ps := list(policies)
+	if len(ps) == 0 {
+		t.Error("no Policies: the function would run with SAM's default role only, or someone will add AdministratorAccess")
+		return
+	}
+	for _, p := range ps {
+		if s, ok := p.(string); ok {
+			t.Errorf("managed policy %q: use a scoped policy template or statement instead", s)
+			continue
+		}
+		for _, st := range list(at(p, "Statement")) {
+			if str(at(st, "Effect")) != "Allow" {
+				continue
+			}
+			for _, a := range list(at(st, "Action")) {
+				if s := str(a); s == "*" || strings.HasSuffix(s, ":*") {
+					t.Errorf("statement allows action %q", s)
+				}
+			}
+			for _, r := range list(at(st, "Resource")) {
+				if str(r) == "*" {
+					t.Errorf("statement allows resource * (actions %v)", at(st, "Action"))
+				}
+			}
+		}
+	}
+}
+
+// TestTemplateGlobals: the runtime settings the Makefile's build assumes.
+func TestTemplateGlobals(t *testing.T) {
+	tp := loadTemplate(t)
+	for _, f := range lambdafn.Functions() {
+		id := f.LogicalID
+		if got := str(tp.fnProp(id, "Runtime")); got != "provided.al2023" {
+			t.Errorf("%s: Runtime = %q, want provided.al2023", id, got)
+		}
+		if got := list(tp.fnProp(id, "Architectures")); len(got) != 1 || str(got[0]) != "arm64" {
+			t.Errorf("%s: Architectures = %v, want [arm64] (make build-* cross-compiles for arm64)", id, got)
+		}
+		if got := str(tp.fnProp(id, "Handler")); got != "bootstrap" {
+			t.Errorf("%s: Handler = %q, want bootstrap (the name make build-* writes)", id, got)
+		}
+		if got := str(tp.fnProp(id, "Tracing")); got != "Active" {
+			t.Errorf("%s: Tracing = %q, want Active", id, got)
+		}
+		for _, p := range []string{"Timeout", "MemorySize"} {
+			if _, ok := num(tp.fnProp(id, p)); !ok {
+				t.Errorf("%s: %s = %v, want a number", id, p, tp.fnProp(id, p))
+			}
+		}
+	}
+	if got := str(at(tp.doc, "Globals", "Function", "Runtime")); got != "provided.al2023" {
+		t.Errorf("Globals.Function.Runtime = %q, want provided.al2023", got)
+	}
+}
+
+// TestTemplateAPI: one REST API with a stage, tracing, and the binary media types the
+// local runner emulates (API Gateway wants / written as ~1).
+func TestTemplateAPI(t *testing.T) {
+	tp := loadTemplate(t)
+	id, api := tp.only("AWS::Serverless::Api")
+	p := at(api, "Properties")
+	if at(p, "StageName") == nil {
+		t.Errorf("%s: no StageName", id)
+	}
+	if !truthy(at(p, "TracingEnabled")) {
+		t.Errorf("%s: TracingEnabled is not true", id)
+	}
+	var types []string
+	for _, v := range list(at(p, "BinaryMediaTypes")) {
+		types = append(types, strings.ReplaceAll(str(v), "~1", "/"))
+	}
+	if d := setDiff("template.yaml BinaryMediaTypes", types, "localrun.BinaryMediaTypes()", localrun.BinaryMediaTypes()); d != "" {
+		t.Errorf("binary media types differ: %s", d)
+	}
+	if tp.resources("AWS::Serverless::HttpApi") != nil {
+		t.Error("template.yaml has an HttpApi: the functions speak the REST (v1) proxy event")
+	}
+}
+
+// localOnly reports variables that only make sense off AWS (emulator endpoints) or that
+// Lambda itself sets and reserves (AWS_REGION).
+func localOnly(name string) bool {
+	return strings.HasSuffix(name, "_ENDPOINT") || strings.HasPrefix(name, "AWS_")
+}
+
+// TestTemplateEnvironment: every function gets every variable of app.Vars() that applies
+// on AWS, nothing app does not read, no emulator endpoint, and the three resource
+// variables point at this template's table, bucket and the queue the worker reads.
+func TestTemplateEnvironment(t *testing.T) {
+	tp := loadTemplate(t)
+	known := map[string]app.Var{}
+	for _, v := range app.Vars() {
+		known[v.Name] = v
+	}
+	tableID, _ := tp.only("AWS::DynamoDB::Table")
+	bucketID, _ := tp.only("AWS::S3::Bucket")
+	queueID := tp.workerQueue(worker(t).LogicalID)
+	wantRefs := map[string]any{
+		"TABLE_NAME":       ref(tableID),
+		"DOCS_BUCKET":      ref(bucketID),
+		"REVIEW_QUEUE_URL": ref(queueID), // Ref of an SQS queue is its URL
+	}
+	for _, f := range lambdafn.Functions() {
+		env := tp.fnEnv(f.LogicalID)
+		for name, val := range env {
+			v, ok := known[name]
+			switch {
+			case !ok:
+				t.Errorf("%s sets %s, which app.Vars() does not list (nothing reads it)", f.LogicalID, name)
+			case localOnly(v.Name):
+				t.Errorf("%s sets %s, which is local-only or reserved by Lambda", f.LogicalID, name)
+			case val == nil || val == "":
+				t.Errorf("%s sets %s to nothing", f.LogicalID, name)
+			}
+		}
+		for _, v := range app.Vars() {
+			if localOnly(v.Name) {
+				continue
+			}
+			if _, ok := env[v.Name]; !ok {
+				what := "optional"
+				if v.Required {
+					what = "required"
+				}
+				t.Errorf("%s does not set %s (%s: %s)", f.LogicalID, v.Name, what, v.Meaning)
+			}
+		}
+		for name, want := range wantRefs {
+			if got := env[name]; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %s = %v, want %v", f.LogicalID, name, got, want)
+			}
+		}
+	}
+}
+
+// TestTemplateTable: the table is exactly dynamo.TableDefinition (keys, attributes,
+// indexes, billing) plus TTL on dynamo.TTLAttribute, PITR, deletion protection and SSE.
+func TestTemplateTable(t *testing.T) {
+	tp := loadTemplate(t)
+	id, table := tp.only("AWS::DynamoDB::Table")
+	p := at(table, "Properties")
+	def := dynamo.TableDefinition("x")
+
+	if got := str(at(p, "BillingMode")); got != string(def.BillingMode) {
+		t.Errorf("%s: BillingMode = %q, want %q", id, got, def.BillingMode)
+	}
+	var gotAttrs, wantAttrs []string
+	for _, a := range list(at(p, "AttributeDefinitions")) {
+		gotAttrs = append(gotAttrs, str(at(a, "AttributeName"))+":"+str(at(a, "AttributeType")))
+	}
+	for _, a := range def.AttributeDefinitions {
+		wantAttrs = append(wantAttrs, aws.ToString(a.AttributeName)+":"+string(a.AttributeType))
+	}
+	if d := setDiff("template.yaml", gotAttrs, "dynamo.TableDefinition", wantAttrs); d != "" {
+		t.Errorf("%s: AttributeDefinitions differ: %s", id, d)
+	}
+	keySchema := func(v any) []string {
+		var ks []string
+		for _, k := range list(v) {
+			ks = append(ks, str(at(k, "AttributeName"))+":"+str(at(k, "KeyType")))
+		}
+		return ks
+	}
+	var wantKeys []string
+	for _, k := range def.KeySchema {
+		wantKeys = append(wantKeys, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+	}
+	if got := keySchema(at(p, "KeySchema")); !slices.Equal(got, wantKeys) {
+		t.Errorf("%s: KeySchema = %v, want %v", id, got, wantKeys)
+	}
+	gotGSI := map[string]string{}
+	for _, g := range list(at(p, "GlobalSecondaryIndexes")) {
+		gotGSI[str(at(g, "IndexName"))] = fmt.Sprint(keySchema(at(g, "KeySchema")), " ", str(at(g, "Projection", "ProjectionType")), " ", list(at(g, "Projection", "NonKeyAttributes")))
+	}
+	wantGSI := map[string]string{}
+	for _, g := range def.GlobalSecondaryIndexes {
+		var ks []string
+		for _, k := range g.KeySchema {
+			ks = append(ks, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+		}
+		var nonKey []any
+		for _, a := range g.Projection.NonKeyAttributes {
+			nonKey = append(nonKey, a)
+		}
+		wantGSI[aws.ToString(g.IndexName)] = fmt.Sprint(ks, " ", string(g.Projection.ProjectionType), " ", nonKey)
+	}
+	if !reflect.DeepEqual(gotGSI, wantGSI) {
+		t.Errorf("%s: GlobalSecondaryIndexes = %v, want %v", id, gotGSI, wantGSI)
+	}
+	if len(def.LocalSecondaryIndexes) != len(list(at(p, "LocalSecondaryIndexes"))) {
+		t.Errorf("%s: LocalSecondaryIndexes differ from dynamo.TableDefinition", id)
+	}
+	if got := str(at(p, "TimeToLiveSpecification", "AttributeName")); got != dynamo.TTLAttribute || !truthy(at(p, "TimeToLiveSpecification", "Enabled")) {
+		t.Errorf("%s: TTL on %q (enabled %v), want enabled on %q", id, got, at(p, "TimeToLiveSpecification", "Enabled"), dynamo.TTLAttribute)
+	}
+	if !truthy(at(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled")) {
+		t.Errorf("%s: point-in-time recovery is not enabled", id)
+	}
+	if !truthy(at(p, "DeletionProtectionEnabled")) {
+		t.Errorf("%s: DeletionProtectionEnabled is not true", id)
+	}
+	if !truthy(at(p, "SSESpecification", "SSEEnabled")) {
+		t.Errorf("%s: SSESpecification.SSEEnabled is not true", id)
+	}
+	if got := str(at(table, "DeletionPolicy")); got != "Retain" {
+		t.Errorf("%s: DeletionPolicy = %q, want Retain (deleting the stack must not delete KYC records)", id, got)
+	}
+}
+
+// TestTemplateBucket: the documents bucket is private, KMS-encrypted with a rotating key,
+// TLS-only, CORS-limited, and drops abandoned uploads.
+func TestTemplateBucket(t *testing.T) {
+	tp := loadTemplate(t)
+	id, bucket := tp.only("AWS::S3::Bucket")
+	p := at(bucket, "Properties")
+	for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+		if !truthy(at(p, "PublicAccessBlockConfiguration", k)) {
+			t.Errorf("%s: PublicAccessBlockConfiguration.%s is not true", id, k)
+		}
+	}
+	if got := str(at(p, "OwnershipControls", "Rules", 0, "ObjectOwnership")); got != "BucketOwnerEnforced" || len(list(at(p, "OwnershipControls", "Rules"))) != 1 {
+		t.Errorf("%s: ObjectOwnership = %q, want the one rule BucketOwnerEnforced (no ACLs)", id, got)
+	}
+	enc := list(at(p, "BucketEncryption", "ServerSideEncryptionConfiguration"))
+	if len(enc) != 1 {
+		t.Fatalf("%s: want one ServerSideEncryptionConfiguration rule, have %d", id, len(enc))
+	}
+	if got := str(at(enc[0], "ServerSideEncryptionByDefault", "SSEAlgorithm")); got != "aws:kms" {
+		t.Errorf("%s: SSEAlgorithm = %q, want aws:kms", id, got)
+	}
+	if !truthy(at(enc[0], "BucketKeyEnabled")) {
+		t.Errorf("%s: BucketKeyEnabled is not true", id)
+	}
+	keyRef := at(enc[0], "ServerSideEncryptionByDefault", "KMSMasterKeyID")
+	keyID := str(at(keyRef, "Fn::GetAtt", 0))
+	if keyID == "" {
+		keyID = str(at(keyRef, "Ref"))
+	}
+	if str(at(tp.resource(keyID), "Type")) != "AWS::KMS::Key" {
+		t.Errorf("%s: KMSMasterKeyID = %v, want a reference to this template's AWS::KMS::Key", id, keyRef)
+	} else if !truthy(at(tp.resource(keyID), "Properties", "EnableKeyRotation")) {
+		t.Errorf("%s: EnableKeyRotation is not true", keyID)
+	}
+
+	rules := list(at(p, "CorsConfiguration", "CorsRules"))
+	if len(rules) == 0 {
+		t.Errorf("%s: no CORS rule: browsers could not use the presigned URLs", id)
+	}
+	for _, r := range rules {
+		for _, m := range list(at(r, "AllowedMethods")) {
+			if s := str(m); s != "PUT" && s != "GET" {
+				t.Errorf("%s: CORS allows %s; only PUT and GET are used", id, s)
+			}
+		}
+		for _, o := range list(at(r, "AllowedOrigins")) {
+			param := str(at(o, "Ref"))
+			if at(tp.doc, "Parameters", param) == nil {
+				t.Errorf("%s: CORS origin %v is not a template parameter (want !Ref AllowedOrigin)", id, o)
+			}
+		}
+	}
+
+	var expiresUploads, abortsMultipart bool
+	for _, r := range list(at(p, "LifecycleConfiguration", "Rules")) {
+		if str(at(r, "Status")) != "Enabled" {
+			continue
+		}
+		prefix := str(at(r, "Prefix"))
+		if prefix == "" {
+			prefix = str(at(r, "Filter", "Prefix"))
+		}
+		if n, ok := num(at(r, "ExpirationInDays")); ok && n == 1 && prefix == "uploads/" {
+			expiresUploads = true
+		}
+		if at(r, "AbortIncompleteMultipartUpload", "DaysAfterInitiation") != nil {
+			abortsMultipart = true
+		}
+	}
+	if !expiresUploads {
+		t.Errorf("%s: no enabled lifecycle rule expires uploads/ after 1 day", id)
+	}
+	if !abortsMultipart {
+		t.Errorf("%s: no enabled lifecycle rule aborts incomplete multipart uploads", id)
+	}
+	if got := str(at(bucket, "DeletionPolicy")); got != "Retain" {
+		t.Errorf("%s: DeletionPolicy = %q, want Retain", id, got)
+	}
+
+	// TLS only: a bucket policy of this bucket denies every request without TLS.
+	var tlsOnly bool
+	for _, pid := range tp.resources("AWS::S3::BucketPolicy") {
+		bp := at(tp.resource(pid), "Properties")
+		if !reflect.DeepEqual(at(bp, "Bucket"), ref(id)) {
+			continue
+		}
+		for _, st := range list(at(bp, "PolicyDocument", "Statement")) {
+			cond := at(st, "Condition", "Bool", "aws:SecureTransport")
+			if str(at(st, "Effect")) == "Deny" && str(at(st, "Principal")) == "*" &&
+				slices.ContainsFunc(list(at(st, "Action")), func(a any) bool { return str(a) == "s3:*" }) &&
+				strings.EqualFold(str(cond), "false") &&
+				slices.ContainsFunc(list(at(st, "Resource")), func(r any) bool { return reflect.DeepEqual(r, getAtt(id, "Arn")) }) &&
+				len(list(at(st, "Resource"))) == 2 {
+				tlsOnly = true
+			}
+		}
+	}
+	if !tlsOnly {
+		t.Errorf("%s: no bucket policy denies s3:* on the bucket and its objects when aws:SecureTransport is false", id)
+	}
+}
+
+// TestTemplateQueues: the worker's queue hides a message long enough for a whole batch
+// to finish (>= 6x the worker timeout plus the batching window, AWS's advice), and sends
+// it to a 14-day dead-letter queue after 5 receives.
+func TestTemplateQueues(t *testing.T) {
+	tp := loadTemplate(t)
+	w := worker(t)
+	qid := tp.workerQueue(w.LogicalID)
+	q := at(tp.resource(qid), "Properties")
+	if str(at(tp.resource(qid), "Type")) != "AWS::SQS::Queue" {
+		t.Fatalf("%s is not an AWS::SQS::Queue", qid)
+	}
+	timeout, ok := num(tp.fnProp(w.LogicalID, "Timeout"))
+	if !ok {
+		t.Fatalf("%s has no Timeout", w.LogicalID)
+	}
+	var window int
+	for _, ev := range at(tp.resource(w.LogicalID), "Properties", "Events").(map[string]any) {
+		window, _ = num(at(ev, "Properties", "MaximumBatchingWindowInSeconds"))
+	}
+	vis, ok := num(at(q, "VisibilityTimeout"))
+	if !ok || vis < 6*timeout+window {
+		t.Errorf("%s: VisibilityTimeout = %v, want >= 6 x %d (worker Timeout) + %d (batching window) = %d", qid, at(q, "VisibilityTimeout"), timeout, window, 6*timeout+window)
+	}
+	if n, ok := num(at(q, "RedrivePolicy", "maxReceiveCount")); !ok || n != 5 {
+		t.Errorf("%s: RedrivePolicy.maxReceiveCount = %v, want 5", qid, at(q, "RedrivePolicy", "maxReceiveCount"))
+	}
+	dlqID := str(at(q, "RedrivePolicy", "deadLetterTargetArn", "Fn::GetAtt", 0))
+	if dlqID == "" || dlqID == qid || str(at(tp.resource(dlqID), "Type")) != "AWS::SQS::Queue" || str(at(q, "RedrivePolicy", "deadLetterTargetArn", "Fn::GetAtt", 1)) != "Arn" {
+		t.Fatalf("%s: deadLetterTargetArn = %v, want !GetAtt <another queue>.Arn", qid, at(q, "RedrivePolicy", "deadLetterTargetArn"))
+	}
+	dlq := at(tp.resource(dlqID), "Properties")
+	if n, ok := num(at(dlq, "MessageRetentionPeriod")); !ok || n != 14*24*3600 {
+		t.Errorf("%s: MessageRetentionPeriod = %v, want %d (14 days)", dlqID, at(dlq, "MessageRetentionPeriod"), 14*24*3600)
+	}
+	for id, props := range map[string]any{qid: q, dlqID: dlq} {
+		if !truthy(at(props, "SqsManagedSseEnabled")) && at(props, "KmsMasterKeyId") == nil {
+			t.Errorf("%s: not encrypted at rest (SqsManagedSseEnabled or KmsMasterKeyId)", id)
+		}
+	}
+}
+
+// TestTemplateOutputs: what operators and smoke tests read from the stack.
+func TestTemplateOutputs(t *testing.T) {
+	tp := loadTemplate(t)
+	for _, name := range []string{"ApiUrl", "TableName", "BucketName", "QueueUrl", "DeadLetterQueueUrl"} {
+		if at(tp.doc, "Outputs", name, "Value") == nil {
+			t.Errorf("template.yaml has no output %s", name)
+		}
+	}
+}
+
+// TestSamconfig: both environments deploy with IAM capability, and every parameter they
+// override exists in template.yaml with an allowed value (sam deploy would fail at the
+// CloudFormation step otherwise, long after the build).
+func TestSamconfig(t *testing.T) {
+	tp := loadTemplate(t)
+	cfg := parseSamconfig(t, filepath.Join(root(t), "samconfig.toml"))
+	for _, env := range []string{"default", "prod"} {
+		glob := cfg[env+".global.parameters"]
+		dep := cfg[env+".deploy.parameters"]
+		get := func(k string) string {
+			if v, ok := dep[k]; ok {
+				return v
+			}
+			return glob[k]
+		}
+		if get("stack_name") == "" || get("region") == "" {
+			t.Errorf("samconfig.toml [%s]: stack_name and region must be set", env)
+		}
+		if !strings.Contains(get("capabilities"), "CAPABILITY_IAM") {
+			t.Errorf("samconfig.toml [%s]: capabilities = %q, want CAPABILITY_IAM", env, get("capabilities"))
+		}
+		if get("resolve_s3") != "true" {
+			t.Errorf("samconfig.toml [%s]: resolve_s3 is not true", env)
+		}
+		if get("confirm_changeset") == "" {
+			t.Errorf("samconfig.toml [%s]: confirm_changeset is not set", env)
+		}
+		overrides := get("parameter_overrides")
+		if overrides == "" {
+			t.Errorf("samconfig.toml [%s]: no parameter_overrides", env)
+		}
+		for _, kv := range strings.Fields(overrides) {
+			k, v, _ := strings.Cut(kv, "=")
+			param := at(tp.doc, "Parameters", k)
+			if param == nil {
+				t.Errorf("samconfig.toml [%s]: parameter %s is not in template.yaml", env, k)
+				continue
+			}
+			if allowed := list(at(param, "AllowedValues")); allowed != nil && !slices.ContainsFunc(allowed, func(a any) bool { return str(a) == strings.Trim(v, `"'`) }) {
+				t.Errorf("samconfig.toml [%s]: %s=%s is not one of %v", env, k, v, allowed)
+			}
+		}
+	}
+	if got := cfg["prod.deploy.parameters"]["parameter_overrides"]; !strings.Contains(got, "Stage=prod") {
+		t.Errorf("samconfig.toml [prod]: parameter_overrides %q does not set Stage=prod", got)
+	}
+}
+
+// parseSamconfig reads the flat subset of TOML samconfig.toml uses: [dotted.tables] and
+// key = "string" | true | false | number lines. Anything else fails the test, so the
+// parser cannot silently skip a setting.
+func parseSamconfig(t *testing.T, path string) map[string]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	section := ""
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = strings.Trim(line, "[]")
+			out[section] = map[string]string{}
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("samconfig.toml:%d: cannot parse %q", i+1, line)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if strings.HasPrefix(v, `"`) {
+			if len(v) < 2 || !strings.HasSuffix(v, `"`) {
+				t.Fatalf("samconfig.toml:%d: unterminated string", i+1)
+			}
+			v = v[1 : len(v)-1]
+		}
+		if section == "" {
+			if k != "version" {
+				t.Fatalf("samconfig.toml:%d: %s outside a table", i+1, k)
+			}
+			continue
+		}
+		out[section][k] = v
+	}
+	return out
+}

@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/localstore"
+)
+
+// testNow is where the tests' clock stands.
+var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// syncBuffer is a log sink safe for the concurrent writes of a server.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// faultStore is a real store whose Ping or GetSession fail on command.
+type faultStore struct {
+	kyc.Store
+	pingErr    error
+	sessionErr error
+}
+
+func (s faultStore) Ping(ctx context.Context) error {
+	if s.pingErr != nil {
+		return s.pingErr
+	}
+	return s.Store.Ping(ctx)
+}
+
+func (s faultStore) GetSession(ctx context.Context, hash string, now time.Time) (kyc.Session, error) {
+	if s.sessionErr != nil {
+		return kyc.Session{}, s.sessionErr
+	}
+	return s.Store.GetSession(ctx, hash, now)
+}
+
+// fixture is an API over a fresh embedded store on t.TempDir().
+type fixture struct {
+	api   *API
+	svc   *app.Services
+	store kyc.Store
+	clock *kyc.FixedClock
+	log   *syncBuffer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := localstore.Open(filepath.Join(t.TempDir(), "store.db"), localstore.WithNoSync())
+	if err != nil {
+		t.Fatalf("localstore.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &syncBuffer{}}
+	f.svc = &app.Services{
+		Store:       st,
+		Clock:       f.clock,
+		IDs:         kyc.RandomIDs{},
+		Log:         app.NewLogger(f.log, "debug"),
+		Version:     "test-version",
+		Backends:    app.Backends{Store: "embedded (bbolt)", Documents: "none", Queue: "none"},
+		TokenTTL:    time.Hour,
+		MaxAttempts: 5,
+	}
+	f.api = New(f.svc)
+	return f
+}
+
+// withStore swaps the store the API uses (for fault injection).
+func (f *fixture) withStore(s kyc.Store) {
+	f.svc.Store = s
+}
+
+// user creates a user of role with its account and returns its id.
+func (f *fixture) user(t *testing.T, role kyc.Role) string {
+	t.Helper()
+	id := f.svc.IDs.NewID()
+	u := kyc.User{ID: "user-" + id, Phone: "test-phone-" + id, PasswordHash: "test-hash", Role: role, AccountID: "acct-" + id, CreatedAt: testNow, UpdatedAt: testNow}
+	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: kyc.PersonalAccount, State: kyc.StateUnverified, CreatedAt: testNow, UpdatedAt: testNow}
+	if _, err := f.store.CreateUser(t.Context(), u, a); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	return u.ID
+}
+
+// session stores a session of userID that expires after ttl and returns its token.
+func (f *fixture) session(t *testing.T, userID string, ttl time.Duration) string {
+	t.Helper()
+	token := "tok-" + f.svc.IDs.NewID()
+	s := kyc.Session{TokenHash: HashToken(token), UserID: userID, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(ttl)}
+	if err := f.store.PutSession(t.Context(), s); err != nil {
+		t.Fatalf("PutSession: %v", err)
+	}
+	return token
+}
+
+// serve runs one request through h and returns the response.
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// envelopeOf decodes a response body as the API envelope, failing on anything else.
+type envelopeJSON struct {
+	ErrorCode int             `json:"error_code"`
+	Msg       string          `json:"msg"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func envelopeOf(t *testing.T, w *httptest.ResponseRecorder) envelopeJSON {
+	t.Helper()
+	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q, want application/json; charset=utf-8", ct)
+	}
+	var e envelopeJSON
+	dec := json.NewDecoder(bytes.NewReader(w.Body.Bytes()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("body is not an envelope: %q: %v", w.Body.String(), err)
+	}
+	return e
+}
+
+var errBoom = errors.New("boom: dial tcp 10.1.2.3:8000: connection refused (table secret-table)")
