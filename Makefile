@@ -54,7 +54,7 @@ run-emulated: tools-emulated ## run locally on DynamoDB Local, fauxqs and a Vers
 	PATH=$(GOBIN_DIR):$$PATH $(GO) run ./cmd/realname-local -emulated -version $(VERSION)
 
 ## ---- test ----
-test: tools lint test-go ## every test: lint, unit, contract suites on the emulators, consistency, binaries
+test: tools-emulated lint test-go ## every test: lint, unit, contract suites on the emulators, consistency, binaries
 
 test-go:
 	$(GO) test -count=1 -timeout 15m ./...

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -32,7 +33,11 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*Services, error)
 func FromConfig(ctx context.Context, c Config) (*Services, error) {
 	// The buildable client keeps the SDK's transport options working when AWS_CA_BUNDLE
 	// is set, which a plain *http.Client does not.
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(c.Region), config.WithHTTPClient(awshttp.NewBuildableClient()))
+	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region), config.WithHTTPClient(awshttp.NewBuildableClient())}
+	if c.StaticAccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.StaticAccessKey, c.StaticSecretKey, "")))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}

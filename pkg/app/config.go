@@ -22,6 +22,12 @@ type Config struct {
 	TokenTTL       time.Duration
 	MaxAttempts    int
 	LogLevel       string
+
+	// StaticAccessKey and StaticSecretKey are not read from the environment: the local
+	// runner sets them for emulators, which must never be reached with real AWS
+	// credentials (and the S3 emulator checks signatures against its own keys).
+	StaticAccessKey string
+	StaticSecretKey string
 }
 
 // Var documents one environment variable.

@@ -68,6 +68,7 @@ func StartEmulated(ctx context.Context, dir string, log *slog.Logger) (*Backends
 		b.close()
 		return nil, err
 	}
+	cfg.StaticAccessKey, cfg.StaticSecretKey = LocalAccessKey, LocalSecretKey
 	svc, err := app.FromConfig(ctx, cfg)
 	if err != nil {
 		b.close()
