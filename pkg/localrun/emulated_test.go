@@ -51,4 +51,3 @@ func TestEmulatedModeServesHealth(t *testing.T) {
 		t.Fatalf("SQS emulator: %v", err)
 	}
 }
-
