@@ -18,7 +18,15 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # template.yaml and the Go function table.
 FUNCTIONS := \
 	HealthFunction:health \
-	ReviewWorkerFunction:review-worker
+	ReviewWorkerFunction:review-worker \
+	GrantRoleFunction:grant-role \
+	SendSMSCodeFunction:sms-code \
+	RegisterFunction:register \
+	LoginFunction:login \
+	LogoutFunction:logout \
+	ResetPasswordFunction:password-reset \
+	MeFunction:me \
+	SetUserRoleFunction:admin-set-role
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

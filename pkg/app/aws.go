@@ -11,11 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/snssms"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
 )
 
@@ -64,15 +66,25 @@ func FromConfig(ctx context.Context, c Config) (*Services, error) {
 			o.BaseEndpoint = aws.String(c.SQSEndpoint)
 		}
 	})
+	snsc := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		if c.SNSEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.SNSEndpoint)
+		}
+	})
+	smsOpts := snssms.Options{SenderID: c.SMSSenderID}
+	if err := smsOpts.Validate(); err != nil {
+		return nil, fmt.Errorf("config: environment variable SMS_SENDER_ID: %w", err)
+	}
 	return &Services{
 		Store:       dynamo.New(ddb, c.TableName),
 		Docs:        s3docs.New(s3c, c.Bucket),
 		Queue:       sqsqueue.New(sqsc, c.QueueURL),
+		SMS:         snssms.New(snsc, smsOpts),
 		Clock:       kyc.SystemClock{},
 		IDs:         kyc.RandomIDs{},
 		Log:         NewLogger(os.Stderr, c.LogLevel),
 		Version:     c.Version,
-		Backends:    Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs"},
+		Backends:    Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs", SMS: "sns"},
 		TokenTTL:    c.TokenTTL,
 		MaxAttempts: c.MaxAttempts,
 	}, nil

@@ -19,6 +19,8 @@ type Config struct {
 	S3Endpoint     string
 	QueueURL       string
 	SQSEndpoint    string
+	SNSEndpoint    string
+	SMSSenderID    string
 	TokenTTL       time.Duration
 	MaxAttempts    int
 	LogLevel       string
@@ -46,6 +48,8 @@ func Vars() []Var {
 		{Name: "DYNAMODB_ENDPOINT", Meaning: "custom DynamoDB endpoint (DynamoDB Local); empty on AWS"},
 		{Name: "S3_ENDPOINT", Meaning: "custom S3 endpoint (VersityGW), path-style; empty on AWS"},
 		{Name: "SQS_ENDPOINT", Meaning: "custom SQS endpoint (fauxqs); empty on AWS"},
+		{Name: "SNS_ENDPOINT", Meaning: "custom SNS endpoint for SMS (fauxqs); empty on AWS"},
+		{Name: "SMS_SENDER_ID", Meaning: "SMS sender ID where the country supports one (1-11 letters/digits); empty for none"},
 		{Name: "TOKEN_TTL", Default: "168h", Meaning: "session token lifetime (Go duration, 1m to 8760h)"},
 		{Name: "MAX_ATTEMPTS", Default: "5", Meaning: "submissions allowed per account (1 to 100)"},
 		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
@@ -76,6 +80,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		S3Endpoint:     get("S3_ENDPOINT"),
 		QueueURL:       get("REVIEW_QUEUE_URL"),
 		SQSEndpoint:    get("SQS_ENDPOINT"),
+		SNSEndpoint:    get("SNS_ENDPOINT"),
+		SMSSenderID:    get("SMS_SENDER_ID"),
 		LogLevel:       get("LOG_LEVEL"),
 	}
 	for _, v := range Vars() {
@@ -83,7 +89,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("config: environment variable %s is required (%s)", v.Name, v.Meaning)
 		}
 	}
-	for name, val := range map[string]string{"DYNAMODB_ENDPOINT": c.DynamoEndpoint, "S3_ENDPOINT": c.S3Endpoint, "SQS_ENDPOINT": c.SQSEndpoint, "REVIEW_QUEUE_URL": c.QueueURL} {
+	for name, val := range map[string]string{"DYNAMODB_ENDPOINT": c.DynamoEndpoint, "S3_ENDPOINT": c.S3Endpoint, "SQS_ENDPOINT": c.SQSEndpoint, "SNS_ENDPOINT": c.SNSEndpoint, "REVIEW_QUEUE_URL": c.QueueURL} {
 		if val == "" {
 			continue
 		}

@@ -190,10 +190,10 @@ func TestFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatalf("FromEnv: %v", err)
 		}
-		if svc.Store == nil || svc.Docs == nil || svc.Queue == nil || svc.Clock == nil || svc.IDs == nil || svc.Log == nil {
+		if svc.Store == nil || svc.Docs == nil || svc.Queue == nil || svc.SMS == nil || svc.Clock == nil || svc.IDs == nil || svc.Log == nil {
 			t.Fatalf("FromEnv left a service nil: %+v", svc)
 		}
-		want := app.Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs"}
+		want := app.Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs", SMS: "sns"}
 		if svc.Backends != want || svc.Version != "v9" || svc.TokenTTL != 2*time.Hour || svc.MaxAttempts != 7 {
 			t.Errorf("FromEnv = backends %+v version %q ttl %v attempts %d", svc.Backends, svc.Version, svc.TokenTTL, svc.MaxAttempts)
 		}

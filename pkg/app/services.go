@@ -15,6 +15,7 @@ type Services struct {
 	Store kyc.Store
 	Docs  kyc.Documents
 	Queue kyc.Queue
+	SMS   kyc.SMSSender
 	Clock kyc.Clock
 	IDs   kyc.IDs
 	Log   *slog.Logger
@@ -34,4 +35,5 @@ type Backends struct {
 	Store     string `json:"store"`
 	Documents string `json:"documents"`
 	Queue     string `json:"queue"`
+	SMS       string `json:"sms"`
 }

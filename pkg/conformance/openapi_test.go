@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -116,6 +117,28 @@ func TestOpenAPIEnvelope(t *testing.T) {
 		t.Errorf("Envelope.required = %v, want error_code and msg", env.Value.Required)
 	}
 
+	documented := errorCodes(t, doc)
+	// Every domain error code maps, through the one mapping in httpapi, to a documented
+	// pair; so do success and the router's own 404 and 405 envelopes.
+	domain := []string{kyc.EMISSING, kyc.EINVALID, kyc.EEXISTS, kyc.EBADCODE, kyc.ELOGIN, kyc.EUNAUTHORIZED,
+		kyc.EVERIFY, kyc.ENOTFOUND, kyc.EFORBIDDEN, kyc.ECONFLICT, kyc.ETOOMANY, kyc.ETOOLARGE, kyc.EUNSUPPORTED, kyc.EINTERNAL}
+	for _, code := range domain {
+		status, apiCode := httpapi.ErrorStatus(code)
+		if !documented[[2]int{apiCode, status}] {
+			t.Errorf("domain code %q answers error_code %d with HTTP %d, which x-error-codes does not document", code, apiCode, status)
+		}
+	}
+	for _, pair := range [][2]int{{httpapi.CodeOK, 200}, {1015, 404}, {1006, 405}} {
+		if !documented[pair] {
+			t.Errorf("x-error-codes does not document error_code %d with HTTP %d", pair[0], pair[1])
+		}
+	}
+}
+
+// errorCodes reads components.x-error-codes into the set of documented
+// (error_code, HTTP status) pairs.
+func errorCodes(t *testing.T, doc *openapi3.T) map[[2]int]bool {
+	t.Helper()
 	raw, ok := doc.Components.Extensions["x-error-codes"]
 	if !ok {
 		t.Fatal("components has no x-error-codes")
@@ -139,19 +162,112 @@ func TestOpenAPIEnvelope(t *testing.T) {
 		}
 		documented[[2]int{c.Code, c.HTTP}] = true
 	}
-	// Every domain error code maps, through the one mapping in httpapi, to a documented
-	// pair; so do success and the router's own 404 and 405 envelopes.
-	domain := []string{kyc.EMISSING, kyc.EINVALID, kyc.EEXISTS, kyc.EBADCODE, kyc.ELOGIN, kyc.EUNAUTHORIZED,
-		kyc.EVERIFY, kyc.ENOTFOUND, kyc.EFORBIDDEN, kyc.ECONFLICT, kyc.ETOOMANY, kyc.ETOOLARGE, kyc.EUNSUPPORTED, kyc.EINTERNAL}
-	for _, code := range domain {
-		status, apiCode := httpapi.ErrorStatus(code)
-		if !documented[[2]int{apiCode, status}] {
-			t.Errorf("domain code %q answers error_code %d with HTTP %d, which x-error-codes does not document", code, apiCode, status)
-		}
+	return documented
+}
+
+// bodyTypes are the media types every request body accepts (httpapi's readFields).
+var bodyTypes = []string{"application/json", "application/x-www-form-urlencoded"}
+
+// TestOpenAPIRequestsAndResponses: each request body is offered as JSON and as a
+// url-encoded form with the same schema, which names its required fields; an operation
+// with a body documents 400 (997/1006) and 413 (1023); one that needs a session documents
+// 401, and one that needs more than a user 403; every response status is one that some
+// documented error_code comes with, and every example envelope's (error_code, status) pair
+// is documented in x-error-codes.
+func TestOpenAPIRequestsAndResponses(t *testing.T) {
+	doc := loadOpenAPI(t)
+	documented := errorCodes(t, doc)
+	statuses := map[int]bool{}
+	for pair := range documented {
+		statuses[pair[1]] = true
 	}
-	for _, pair := range [][2]int{{httpapi.CodeOK, 200}, {1015, 404}, {1006, 405}} {
-		if !documented[pair] {
-			t.Errorf("x-error-codes does not document error_code %d with HTTP %d", pair[0], pair[1])
+	for _, rt := range httpapi.Routes() {
+		item := doc.Paths.Find(rt.Path)
+		if item == nil || item.GetOperation(rt.Method) == nil {
+			continue // reported by TestOpenAPIMatchesRoutes
+		}
+		op := item.GetOperation(rt.Method)
+		name := rt.Method + " " + rt.Path
+		responses := op.Responses.Map()
+		if rb := op.RequestBody; rb != nil && rb.Value != nil {
+			var schemaRef string
+			var schema *openapi3.Schema
+			for i, mt := range bodyTypes {
+				m := rb.Value.Content.Get(mt)
+				if m == nil || m.Schema == nil || m.Schema.Value == nil {
+					t.Errorf("%s: the request body has no %s schema", name, mt)
+					continue
+				}
+				if i == 0 {
+					schemaRef, schema = m.Schema.Ref, m.Schema.Value
+				} else if m.Schema.Ref != schemaRef || m.Schema.Value != schema {
+					t.Errorf("%s: the %s schema (%q) is not the %s one (%q): both are read the same way", name, mt, m.Schema.Ref, bodyTypes[0], schemaRef)
+				}
+			}
+			if schema != nil {
+				if len(schema.Required) == 0 {
+					t.Errorf("%s: the request body schema names no required field", name)
+				}
+				for _, f := range schema.Required {
+					if schema.Properties[f] == nil {
+						t.Errorf("%s: required field %s is not a property of the body schema", name, f)
+					}
+				}
+			}
+			for _, st := range []string{"400", "413"} {
+				if responses[st] == nil {
+					t.Errorf("%s: reads a body but documents no %s response", name, st)
+				}
+			}
+		}
+		if rt.Role != kyc.RoleAnyone && responses["401"] == nil {
+			t.Errorf("%s: needs a session but documents no 401 response", name)
+		}
+		if rt.Role != kyc.RoleAnyone && rt.Role != kyc.RoleUser && responses["403"] == nil {
+			t.Errorf("%s: needs role %s but documents no 403 response", name, rt.Role)
+		}
+		for st, resp := range responses {
+			if st == "default" {
+				continue
+			}
+			status, err := strconv.Atoi(st)
+			if err != nil {
+				t.Errorf("%s: response %q is not a status code", name, st)
+				continue
+			}
+			if !statuses[status] {
+				t.Errorf("%s: documents status %d, which no x-error-codes entry comes with", name, status)
+			}
+			if resp.Value == nil {
+				continue
+			}
+			for mt, m := range resp.Value.Content {
+				examples := []any{m.Example}
+				for _, ex := range m.Examples {
+					if ex != nil && ex.Value != nil {
+						examples = append(examples, ex.Value.Value)
+					}
+				}
+				for _, ex := range examples {
+					env, ok := ex.(map[string]any)
+					if !ok {
+						continue
+					}
+					code, ok := env["error_code"].(float64)
+					if !ok {
+						if c, isInt := env["error_code"].(int); isInt {
+							code, ok = float64(c), true
+						}
+					}
+					if !ok {
+						t.Errorf("%s: %d %s example has no numeric error_code: %v", name, status, mt, ex)
+						continue
+					}
+					if !documented[[2]int{int(code), status}] {
+						t.Errorf("%s: %d %s example has error_code %v, which x-error-codes does not document with HTTP %d", name, status, mt, code, status)
+					}
+				}
+			}
 		}
 	}
 }

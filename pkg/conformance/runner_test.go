@@ -143,8 +143,10 @@ func TestRunnerServesRouteTable(t *testing.T) {
 }
 
 // TestRunnerInvokeAPI: the Lambda Invoke API runs the health function with its sample
-// event (a proxy response comes back) and the review worker with its SQS sample (a
-// batch response), and answers an unknown function the way Lambda does.
+// event (a proxy response comes back), the review worker with its SQS sample (a batch
+// response) and GrantRole, which has no other way in, with a phone no user has (a
+// function error, flagged as Lambda flags it, that says what is wrong), and answers an
+// unknown function the way Lambda does.
 func TestRunnerInvokeAPI(t *testing.T) {
 	_, invoke := runnerServers(t)
 	invokeURL := func(name string) string { return invoke.URL + "/2015-03-31/functions/" + name + "/invocations" }
@@ -153,6 +155,7 @@ func TestRunnerInvokeAPI(t *testing.T) {
 		{"health", "get.json"},
 		{lambdafn.ReviewWorker, "account-missing.json"},
 		{lambdafn.ReviewWorker, "malformed-body.json"},
+		{lambdafn.GrantRole, "unknown-phone.json"},
 	} {
 		fn, ok := lambdafn.Lookup(tc.folder)
 		if !ok {
@@ -168,6 +171,13 @@ func TestRunnerInvokeAPI(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("invoke %s: status %d, want 200\n%s", fn.LogicalID, resp.StatusCode, b)
 			}
+			if want, ok := wantInvokeError[rel]; ok {
+				if fe := resp.Header.Get("X-Amz-Function-Error"); fe == "" {
+					t.Fatalf("invoke %s: no X-Amz-Function-Error, want a function error about %q\n%s", fn.LogicalID, want, b)
+				}
+				checkFunctionError(t, rel, b)
+				return
+			}
 			if fe := resp.Header.Get("X-Amz-Function-Error"); fe != "" {
 				t.Fatalf("invoke %s: function error %s\n%s", fn.LogicalID, fe, b)
 			}
@@ -178,6 +188,8 @@ func TestRunnerInvokeAPI(t *testing.T) {
 				}
 			case lambdafn.KindSQS:
 				checkBatchResponse(t, rel, payload, b)
+			case lambdafn.KindInvoke:
+				checkInvokeResult(t, rel, b)
 			}
 		})
 	}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 )
@@ -147,8 +150,9 @@ func hostBinaries(t *testing.T) string {
 }
 
 // lambdaEnv is the environment Lambda gives a function, plus the app's variables pointed
-// at DynamoDB Local. S3 and SQS point at a closed loopback port: these invocations must
-// not need them, and if a change made them, the call fails here instead of going to AWS.
+// at DynamoDB Local. S3, SQS and SNS point at a closed loopback port: these invocations
+// must not need them, and if a change made them, the call fails here instead of going to
+// AWS (for SNS: instead of texting a real phone).
 func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]string {
 	t.Helper()
 	closed, err := emulators.FreePort()
@@ -156,7 +160,7 @@ func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]st
 		t.Fatal(err)
 	}
 	nowhere := "http://127.0.0.1:" + strconv.Itoa(closed)
-	return map[string]string{
+	env := map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":          api.addr(),
 		"AWS_LAMBDA_FUNCTION_NAME":        f.LogicalID,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
@@ -179,9 +183,17 @@ func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]st
 		"DYNAMODB_ENDPOINT":         sharedDynamoDB(t),
 		"S3_ENDPOINT":               nowhere,
 		"SQS_ENDPOINT":              nowhere,
+		"SNS_ENDPOINT":              nowhere,
 		"LOG_LEVEL":                 "info",
 		"APP_VERSION":               "conformance",
 	}
+	// An endpoint variable left unset would send that client to AWS itself.
+	for _, v := range app.Vars() {
+		if strings.HasSuffix(v.Name, "_ENDPOINT") && env[v.Name] == "" {
+			t.Fatalf("lambdaEnv does not set %s (%s): the binaries would call AWS", v.Name, v.Meaning)
+		}
+	}
+	return env
 }
 
 // proc is a started function binary.
@@ -234,7 +246,10 @@ func TestLambdaBinaries(t *testing.T) {
 	for _, f := range lambdafn.Functions() {
 		t.Run(f.LogicalID, func(t *testing.T) {
 			api := newRuntimeAPI(t, "arn:aws:lambda:us-east-1:000000000000:function:"+f.LogicalID)
-			p := startFunction(t, filepath.Join(bins, f.Name), lambdaEnv(t, api, f))
+			sns := newFakeSNS(t)
+			env := lambdaEnv(t, api, f)
+			env["SNS_ENDPOINT"] = sns.srv.URL
+			p := startFunction(t, filepath.Join(bins, f.Name), env)
 			logs := p.logs
 
 			select {
@@ -250,11 +265,13 @@ func TestLambdaBinaries(t *testing.T) {
 
 			var n int
 			var requestIDs []string
+			var texted []smsPublish
 			for _, ef := range files {
 				if ef.Folder != f.Name {
 					continue
 				}
 				n++
+				fresh := freshReplay("dynamodb-local", ef.Rel)
 				payload, err := os.ReadFile(ef.Path)
 				if err != nil {
 					t.Fatal(err)
@@ -266,10 +283,32 @@ func TestLambdaBinaries(t *testing.T) {
 					if res.ID != id {
 						t.Fatalf("%s: result for request %q, want %q", ef.Rel, res.ID, id)
 					}
+					sent := sns.take()
+					texted = append(texted, sent...)
+					if want, ok := wantSMS[ef.Rel]; ok && fresh && len(sent) != want {
+						t.Errorf("%s: the function published %d SMS to SNS, want %d", ef.Rel, len(sent), want)
+					}
+					if len(sent) > 0 && !smsSenders[f.Name] {
+						t.Errorf("%s: the function published %d SMS, but it is not one of smsSenders", ef.Rel, len(sent))
+					}
+					if f.Kind == lambdafn.KindInvoke {
+						// An invoke-only function reports a bad event as a function error
+						// (POST .../invocation/{id}/error), which is the expected outcome
+						// of some samples.
+						switch res.Kind {
+						case "error":
+							checkFunctionError(t, ef.Rel, res.Body)
+						case "response":
+							checkInvokeResult(t, ef.Rel, res.Body)
+						default:
+							t.Fatalf("%s: the function posted an %s: %s", ef.Rel, res.Kind, res.Body)
+						}
+						continue
+					}
 					if res.Kind != "response" {
 						t.Fatalf("%s: the function posted an %s (%s): %s", ef.Rel, res.Kind, res.ErrorType, res.Body)
 					}
-					checkRuntimeResponse(t, f, ef, payload, res.Body)
+					checkRuntimeResponse(t, f, ef, payload, res.Body, fresh)
 					if f.Kind == lambdafn.KindAPI {
 						var ev events.APIGatewayProxyRequest
 						_ = json.Unmarshal(payload, &ev)
@@ -287,6 +326,9 @@ func TestLambdaBinaries(t *testing.T) {
 
 			// Done: stop it as Lambda freezes and eventually kills an idle sandbox.
 			p.kill()
+			for _, m := range texted {
+				m.check(t, logs.String())
+			}
 			for _, id := range requestIDs {
 				if !hasJSONLogWith(logs.String(), "request_id", id) {
 					t.Errorf("no JSON log line carries request_id %q (API Gateway's request id)\n%s", id, logs)
@@ -297,14 +339,11 @@ func TestLambdaBinaries(t *testing.T) {
 }
 
 // checkRuntimeResponse checks what a binary posted for one sample event.
-func checkRuntimeResponse(t *testing.T, f lambdafn.Function, ef eventFile, payload, body []byte) {
+func checkRuntimeResponse(t *testing.T, f lambdafn.Function, ef eventFile, payload, body []byte, fresh bool) {
 	t.Helper()
 	switch f.Kind {
 	case lambdafn.KindAPI:
-		status := checkProxyResponse(t, body)
-		if want, ok := wantStatus[ef.Rel]; ok && status != want {
-			t.Errorf("%s: status %d, want %d\n%s", ef.Rel, status, want, body)
-		}
+		checkAPIOutcome(t, ef.Rel, body, fresh)
 		if f.Route.LogicalID == "HealthFunction" {
 			var resp events.APIGatewayProxyResponse
 			_ = json.Unmarshal(body, &resp)
@@ -326,6 +365,94 @@ func checkRuntimeResponse(t *testing.T, f lambdafn.Function, ef eventFile, paylo
 		}
 	case lambdafn.KindSQS:
 		checkBatchResponse(t, ef.Rel, payload, body)
+	}
+}
+
+// fakeSNS stands in for SNS's Publish (the Query protocol the SDK speaks), so that the
+// SMS-sending binary is seen to publish, and how, without texting anyone.
+type fakeSNS struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []smsPublish
+}
+
+// smsPublish is one Publish the fake received.
+type smsPublish struct {
+	form url.Values
+}
+
+func newFakeSNS(t *testing.T) *fakeSNS {
+	t.Helper()
+	f := &fakeSNS{}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Method != http.MethodPost || r.PostForm.Get("Action") != "Publish" {
+			t.Errorf("fake SNS: unexpected %s %s (Action %q, %v)", r.Method, r.URL.Path, r.PostForm.Get("Action"), err)
+			http.Error(w, "unsupported", http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.got = append(f.got, smsPublish{form: r.PostForm})
+		n := len(f.got)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<PublishResponse xmlns="https://sns.amazonaws.com/doc/2010-03-31/">`+
+			`<PublishResult><MessageId>conformance-%d</MessageId></PublishResult>`+
+			`<ResponseMetadata><RequestId>conformance-sns-%d</RequestId></ResponseMetadata></PublishResponse>`, n, n)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// take returns the publishes received since the last call.
+func (f *fakeSNS) take() []smsPublish {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	got := f.got
+	f.got = nil
+	return got
+}
+
+// smsCode finds the one-time code in an SMS text: six digits standing alone.
+var smsCode = regexp.MustCompile(`(?:^|\D)(\d{6})(?:\D|$)`)
+
+// digitRuns are the maximal runs of digits in a text.
+var digitRuns = regexp.MustCompile(`\d+`)
+
+// check: a direct publish to a +86 phone number (no topic), as a Transactional SMS, with
+// a code in the text; and neither the phone nor the code appears in the function's logs
+// (CloudWatch keeps them; both are personal data, the code a credential).
+func (m smsPublish) check(t *testing.T, logs string) {
+	t.Helper()
+	phone := m.form.Get("PhoneNumber")
+	if !strings.HasPrefix(phone, "+861") || len(phone) != len("+8613800138000") {
+		t.Errorf("SNS Publish to PhoneNumber %q, want +86 and an 11-digit mobile number", phone)
+	}
+	if m.form.Get("TopicArn") != "" || m.form.Get("TargetArn") != "" {
+		t.Errorf("SNS Publish names a topic or target (%q, %q), want a direct publish to the phone", m.form.Get("TopicArn"), m.form.Get("TargetArn"))
+	}
+	var smsType string
+	for i := 1; m.form.Get(fmt.Sprintf("MessageAttributes.entry.%d.Name", i)) != ""; i++ {
+		if m.form.Get(fmt.Sprintf("MessageAttributes.entry.%d.Name", i)) == "AWS.SNS.SMS.SMSType" {
+			smsType = m.form.Get(fmt.Sprintf("MessageAttributes.entry.%d.Value.StringValue", i))
+		}
+	}
+	if smsType != "Transactional" {
+		t.Errorf("SNS Publish with AWS.SNS.SMS.SMSType %q, want Transactional (a one-time code is time-critical)", smsType)
+	}
+	match := smsCode.FindStringSubmatch(m.form.Get("Message"))
+	if match == nil {
+		t.Errorf("SNS Publish message has no 6-digit code: %q", m.form.Get("Message"))
+		return
+	}
+	if phone != "" && strings.Contains(logs, strings.TrimPrefix(phone, "+86")) {
+		t.Errorf("the function's logs contain the phone number it texted\n%s", logs)
+	}
+	// The code standing alone, not as part of a longer number (a timestamp, say).
+	for _, run := range digitRuns.FindAllString(logs, -1) {
+		if run == match[1] {
+			t.Errorf("the function's logs contain the SMS code %s\n%s", match[1], logs)
+			break
+		}
 	}
 }
 

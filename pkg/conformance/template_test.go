@@ -213,6 +213,11 @@ func TestFunctionSetsAgree(t *testing.T) {
 func TestTemplateFunctions(t *testing.T) {
 	tp := loadTemplate(t)
 	apiID, _ := tp.only("AWS::Serverless::Api")
+	for name := range smsSenders {
+		if _, ok := lambdafn.Lookup(name); !ok {
+			t.Errorf("smsSenders names %q, which is no function folder", name)
+		}
+	}
 	for _, f := range lambdafn.Functions() {
 		t.Run(f.LogicalID, func(t *testing.T) {
 			r := tp.resource(f.LogicalID)
@@ -270,23 +275,39 @@ func TestTemplateFunctions(t *testing.T) {
 						t.Error("MaximumBatchingWindowInSeconds is not set")
 					}
 				}
+			case lambdafn.KindInvoke:
+				// Invoked directly (aws lambda invoke); an event would expose it to
+				// callers IAM did not pick.
+				if props, _ := at(r, "Properties").(map[string]any); props != nil && props["Events"] != nil {
+					t.Errorf("an invoke-only function must have no Events, has %v", props["Events"])
+				}
 			default:
 				t.Fatalf("unknown function kind %q", f.Kind)
 			}
-			checkPolicies(t, tp.fnProp(f.LogicalID, "Policies"))
+			checkPolicies(t, tp.fnProp(f.LogicalID, "Policies"), smsSenders[f.Name])
 		})
 	}
 }
 
+// smsSenders are the folders of the functions that text SMS codes (users.Service.SendCode
+// is the one caller of kyc.SMSSender.Send): only they may hold sns:Publish.
+var smsSenders = map[string]bool{"sms-code": true}
+
 // checkPolicies: a function has policies, and no inline statement allows every action or
 // every resource (least privilege; SAM policy templates are scoped by their parameters).
-func checkPolicies(t *testing.T, policies any) {
+//
+// The one exception is SMS: an SNS Publish straight to a phone number has no topic or
+// endpoint ARN, so IAM only grants it on Resource "*". A function that sends SMS
+// (sendsSMS) must have sns:Publish, alone in a statement of its own when that statement's
+// resource is "*"; no other function may have sns:Publish at all.
+func checkPolicies(t *testing.T, policies any, sendsSMS bool) {
 	t.Helper()
 	ps := list(policies)
 	if len(ps) == 0 {
 		t.Error("no Policies: the function would run with SAM's default role only, or someone will add AdministratorAccess")
 		return
 	}
+	var publishes bool
 	for _, p := range ps {
 		if s, ok := p.(string); ok {
 			t.Errorf("managed policy %q: use a scoped policy template or statement instead", s)
@@ -296,17 +317,32 @@ func checkPolicies(t *testing.T, policies any) {
 			if str(at(st, "Effect")) != "Allow" {
 				continue
 			}
-			for _, a := range list(at(st, "Action")) {
-				if s := str(a); s == "*" || strings.HasSuffix(s, ":*") {
+			actions := list(at(st, "Action"))
+			for _, a := range actions {
+				s := str(a)
+				if s == "*" || strings.HasSuffix(s, ":*") {
 					t.Errorf("statement allows action %q", s)
 				}
-			}
-			for _, r := range list(at(st, "Resource")) {
-				if str(r) == "*" {
-					t.Errorf("statement allows resource * (actions %v)", at(st, "Action"))
+				if strings.EqualFold(s, "sns:Publish") {
+					publishes = true
+					if !sendsSMS {
+						t.Errorf("statement allows sns:Publish, but this function sends no SMS")
+					}
 				}
 			}
+			smsOnly := sendsSMS && len(actions) == 1 && strings.EqualFold(str(actions[0]), "sns:Publish")
+			for _, r := range list(at(st, "Resource")) {
+				if str(r) == "*" && !smsOnly {
+					t.Errorf("statement allows resource * (actions %v); only a statement of sns:Publish alone, in a function that sends SMS, may", at(st, "Action"))
+				}
+			}
+			if at(st, "NotResource") != nil || at(st, "NotAction") != nil {
+				t.Errorf("statement uses NotResource or NotAction (actions %v): an Allow with them grants nearly everything", at(st, "Action"))
+			}
 		}
+	}
+	if sendsSMS && !publishes {
+		t.Error("the function sends SMS codes but no statement allows sns:Publish: every send would be AccessDenied")
 	}
 }
 

@@ -27,6 +27,7 @@ const (
 	kindAudit        = "audit"
 	kindPendingCount = "pendingCount"
 	kindCounter      = "counter"
+	kindCode         = "code"
 )
 
 // Key prefixes and fixed sort keys.
@@ -39,12 +40,14 @@ const (
 	prefixPending = "PENDING#"
 	prefixCount   = "COUNT#PENDING#"
 	prefixCounter = "COUNTER#"
+	prefixCode    = "CODE#"
 	skUser        = "USER"
 	skPhone       = "PHONE"
 	skSession     = "SESSION"
 	skAccount     = "ACCOUNT"
 	skCount       = "COUNT"
 	skCounter     = "COUNTER"
+	skCode        = "CODE"
 	submittedPK   = "SUBMITTED"
 	attrKind      = "Kind"
 	attrN         = "N"
@@ -52,6 +55,9 @@ const (
 	attrUserID    = "UserID"
 	attrExpiresAt = "ExpiresAt"
 	attrCreatedAt = "CreatedAt"
+	attrCodeHash  = "CodeHash"
+	attrAttempts  = "Attempts"
+	attrUsed      = "Used"
 )
 
 // timeLayout is RFC 3339 with nanoseconds of fixed width, so text order is time order.
@@ -86,6 +92,10 @@ func sessionRefKey(uid, h string) item       { return key(prefixUser+uid, prefix
 func accountKey(id string) item              { return key(prefixAccount+id, skAccount) }
 func pendingCountKey(t kyc.AccountType) item { return key(prefixCount+string(t), skCount) }
 func counterKey(k string) item               { return key(prefixCounter+k, skCounter) }
+
+// codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
+// (PutCode refuses one), so the last '#' of the partition key always splits it right.
+func codeKey(phone, purpose string) item { return key(prefixCode+phone+"#"+purpose, skCode) }
 
 // queueSK is the sort key of an account in both work-list indexes.
 func queueSK(submittedAt time.Time, id string) string { return fmtTime(submittedAt) + "#" + id }
@@ -404,4 +414,38 @@ func decodeSession(it item) (kyc.Session, error) {
 		return kyc.Session{}, fmt.Errorf("decode session: %w", d.err)
 	}
 	return s, nil
+}
+
+// encodeCode writes the whole code item. Attempts and Used are always present, since the
+// conditions of CheckCode compare them and a comparison with an absent attribute fails.
+func encodeCode(c kyc.SMSCode) item {
+	it := codeKey(c.Phone, c.Purpose)
+	it[attrKind] = sv(kindCode)
+	it["Phone"] = sv(c.Phone)
+	it["Purpose"] = sv(c.Purpose)
+	it[attrCodeHash] = sv(c.CodeHash)
+	it[attrAttempts] = nv(int64(c.Attempts))
+	it[attrUsed] = bv(c.Used)
+	it[attrCreatedAt] = tv(c.CreatedAt)
+	it[attrExpiresAt] = tv(c.ExpiresAt)
+	it[TTLAttribute] = nv(ttlEpoch(c.ExpiresAt))
+	return it
+}
+
+func decodeCode(it item) (kyc.SMSCode, error) {
+	d := decoder{it: it}
+	d.kind(kindCode)
+	c := kyc.SMSCode{
+		Phone:     d.str("Phone"),
+		Purpose:   d.str("Purpose"),
+		CodeHash:  d.str(attrCodeHash),
+		Attempts:  int(d.int(attrAttempts)),
+		Used:      d.bool(attrUsed),
+		CreatedAt: d.time(attrCreatedAt),
+		ExpiresAt: d.time(attrExpiresAt),
+	}
+	if d.err != nil {
+		return kyc.SMSCode{}, fmt.Errorf("decode code: %w", d.err)
+	}
+	return c, nil
 }

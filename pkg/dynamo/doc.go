@@ -17,6 +17,7 @@
 //	audit         ACCOUNT#<accountID>     AUDIT#<at>#<random>         append-only, never rewritten
 //	pendingCount  COUNT#PENDING#<type>    COUNT                       N = accounts of type in PENDING_REVIEW
 //	counter       COUNTER#<key>           COUNTER                     N, WindowEnd (unix ns), TTL
+//	code          CODE#<phone>#<purpose>  CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
 // request, and a sessionRef in the user's partition, so that DeleteUserSessions finds them
@@ -27,6 +28,37 @@
 // An account's audit trail shares the account's partition, so ListAudit is one Query on
 // PK with begins_with(SK, "AUDIT#"); the random suffix keeps two records written in the
 // same nanosecond apart.
+//
+// # SMS codes
+//
+// A phone has at most one code per purpose, in one item that PutCode overwrites whole (a
+// new code starts unused, with no wrong tries). The item keeps only the code's hash. A
+// code is live while it exists, is not Used, has Attempts < kyc.MaxCodeAttempts and
+// ExpiresAt > now (the caller's clock: TTL deletion is late and emulators never delete).
+//
+// CheckCode with consume is one conditional UpdateItem: SET Used = true on condition
+// "live AND CodeHash = :h", so of concurrent consumers exactly one succeeds. A failed
+// condition returns the stored item with the error (ReturnValuesOnConditionCheckFailure
+// ALL_OLD), which tells the cases apart without another read: absent, expired, used or
+// dead is EBADCODE at once; a live code with another hash is a wrong try. CheckCode
+// without consume changes nothing on success, so it is one strongly consistent GetItem
+// (half a read unit, against a full write unit for a no-op conditional update) decided
+// with the same rules, comparing hashes in constant time.
+//
+// A wrong try is counted by a second conditional UpdateItem, SET Attempts = Attempts + 1
+// on condition "live AND CodeHash = <the hash just compared>": it never counts past
+// kyc.MaxCodeAttempts (20 concurrent wrong tries leave exactly 5) and never against a code
+// that replaced the one compared. If that condition fails the code was replaced, used,
+// expired or died meanwhile, and the answer is EBADCODE all the same. The compare and the
+// count are two calls, not one atomic step: tries already in flight when the fifth wrong
+// one is counted have been compared, so a burst of C concurrent guesses tests up to C
+// codes before the code dies. Callers bound such a burst with a per-phone rate limit
+// (Incr, which is atomic) before CheckCode; the local store, which decides in one
+// transaction, has no such window.
+//
+// The consuming comparison CodeHash = :h runs inside DynamoDB and is not constant-time.
+// That is harmless: it compares the SHA-256 (hex) of a random code, and the time a
+// comparison of hashes takes says nothing about the code that would match.
 //
 // # Global secondary indexes (both sparse, projection ALL)
 //
@@ -50,20 +82,22 @@
 // Version+1; a failed condition returns the stored item (ReturnValuesOnConditionCheckFailure
 // ALL_OLD), which tells a missing item (ENOTFOUND) from one that moved on (ECONFLICT).
 //
-// Sessions, sessionRefs and counters carry TTLAttribute (epoch seconds, rounded up so the
-// item never goes before it expires) so DynamoDB eventually deletes them. Deletion can lag by
-// up to two days and emulators never delete, so every read also compares the exact expiry
-// with the caller's clock.
+// Sessions, sessionRefs, counters and codes carry TTLAttribute (epoch seconds, rounded up
+// so the item never goes before it expires) so DynamoDB eventually deletes them. Deletion
+// can lag by up to two days and emulators never delete, so every read also compares the
+// exact expiry with the caller's clock.
 //
 // # Calls per operation
 //
 // CreateUser, UpdateUser, GetUser, GetAccount, PutSession, GetSession, AppendAudit,
-// Counter, Ping: one call. Transition: one (two if a pending account's type changes in the
+// Counter, PutCode, Ping: one call. Transition: one (two if a pending account's type changes in the
 // same transition, see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
 // strongly consistent). ListPending: one Query plus one GetItem for the total, run in
 // parallel. DeleteSession: two (delete with ALL_OLD, then its sessionRef). Incr: one, two
-// when a window starts. DeleteUserSessions: one Query plus one BatchWriteItem per 12
-// sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
+// when a window starts. CheckCode: one (UpdateItem when consuming, GetItem when not) for a
+// match, an absent, expired, used or dead code; two for a wrong hash against a live code
+// (plus the UpdateItem that counts the try). DeleteUserSessions: one Query plus one
+// BatchWriteItem per 12 sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
 // cancelled only by a TransactionConflict (another transaction touching the same item,
 // e.g. the shared pending counter) are retried a few times with jitter.
 package dynamo

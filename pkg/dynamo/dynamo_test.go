@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/emulators"
@@ -312,8 +314,11 @@ func TestTTLAttribute(t *testing.T) {
 	if _, err := s.Incr(t.Context(), "k", exp.Add(-time.Minute), exp); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.PutCode(t.Context(), kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeRegister, CodeHash: "c", ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
 	want := fmt.Sprint(exp.Unix() + 1)
-	for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}} {
+	for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}, {"CODE#p1#register", "CODE"}} {
 		it := rawItem(t, table, k[0], k[1])
 		v, ok := it[dynamo.TTLAttribute].(*types.AttributeValueMemberN)
 		if !ok || v.Value != want {
@@ -326,6 +331,151 @@ func TestTTLAttribute(t *testing.T) {
 	}
 	if _, ok := rawItem(t, table, "USER#u1", "USER")[dynamo.TTLAttribute]; ok {
 		t.Errorf("a user item carries %s", dynamo.TTLAttribute)
+	}
+}
+
+// countingStore is a store whose client counts the DynamoDB calls it makes, by operation.
+type countingStore struct {
+	*dynamo.Store
+	mu    sync.Mutex
+	calls []string
+}
+
+func newCountingStore(table string) *countingStore {
+	cs := &countingStore{}
+	counted := dynamodb.New(client.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					cs.mu.Lock()
+					cs.calls = append(cs.calls, awsmiddleware.GetOperationName(ctx))
+					cs.mu.Unlock()
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	})
+	cs.Store = dynamo.New(counted, table)
+	return cs
+}
+
+// take returns the calls made since the last take.
+func (cs *countingStore) take() []string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c := cs.calls
+	cs.calls = nil
+	return c
+}
+
+// TestCheckCodeCalls pins the DynamoDB calls of every CheckCode outcome that the package
+// documentation promises, and that a wrong try is counted on the stored item.
+func TestCheckCodeCalls(t *testing.T) {
+	table := newTable(t)
+	s := newCountingStore(table)
+	ctx := t.Context()
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	put := func(phone string) kyc.SMSCode {
+		t.Helper()
+		c := kyc.SMSCode{Phone: phone, Purpose: kyc.PurposeRegister, CodeHash: "right-" + phone, CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
+		if err := s.PutCode(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.take(); !slices.Equal(got, []string{"PutItem"}) {
+			t.Errorf("PutCode: calls %v, want [PutItem]", got)
+		}
+		return c
+	}
+	attempts := func(c kyc.SMSCode) string {
+		t.Helper()
+		v, _ := rawItem(t, table, "CODE#"+c.Phone+"#"+c.Purpose, "CODE")["Attempts"].(*types.AttributeValueMemberN)
+		if v == nil {
+			return "absent"
+		}
+		return v.Value
+	}
+	for _, consume := range []bool{true, false} {
+		first := "UpdateItem"
+		if !consume {
+			first = "GetItem"
+		}
+		p := fmt.Sprintf("consume-%v-", consume)
+		cases := []struct {
+			name     string
+			setup    func() kyc.SMSCode
+			hash     func(c kyc.SMSCode) string
+			at       time.Duration
+			wantErr  bool
+			wantCall []string
+		}{
+			{"right", func() kyc.SMSCode { return put(p + "right") }, func(c kyc.SMSCode) string { return c.CodeHash }, 0, false, []string{first}},
+			{"wrong", func() kyc.SMSCode { return put(p + "wrong") }, func(kyc.SMSCode) string { return "wrong" }, 0, true, []string{first, "UpdateItem"}},
+			{"absent", func() kyc.SMSCode { return kyc.SMSCode{Phone: p + "absent", Purpose: kyc.PurposeRegister} }, func(kyc.SMSCode) string { return "x" }, 0, true, []string{first}},
+			{"expired", func() kyc.SMSCode { return put(p + "expired") }, func(c kyc.SMSCode) string { return c.CodeHash }, 5 * time.Minute, true, []string{first}},
+			{"expired-wrong", func() kyc.SMSCode { return put(p + "expired-wrong") }, func(kyc.SMSCode) string { return "wrong" }, 5 * time.Minute, true, []string{first}},
+			{"used", func() kyc.SMSCode {
+				c := put(p + "used")
+				if err := s.CheckCode(ctx, c.Phone, c.Purpose, c.CodeHash, now, true); err != nil {
+					t.Fatal(err)
+				}
+				s.take()
+				return c
+			}, func(c kyc.SMSCode) string { return c.CodeHash }, 0, true, []string{first}},
+			{"dead", func() kyc.SMSCode {
+				c := put(p + "dead")
+				c.Attempts = kyc.MaxCodeAttempts
+				if err := s.PutCode(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+				s.take()
+				return c
+			}, func(kyc.SMSCode) string { return "wrong" }, 0, true, []string{first}},
+		}
+		for _, tc := range cases {
+			c := tc.setup()
+			before := attempts(c)
+			err := s.CheckCode(ctx, c.Phone, c.Purpose, tc.hash(c), now.Add(tc.at), consume)
+			if (err != nil) != tc.wantErr || (err != nil && !kyc.IsCode(err, kyc.EBADCODE)) {
+				t.Errorf("%s: %v", p+tc.name, err)
+			}
+			if got := s.take(); !slices.Equal(got, tc.wantCall) {
+				t.Errorf("%s: calls %v, want %v", p+tc.name, got, tc.wantCall)
+			}
+			after := attempts(c)
+			switch {
+			case tc.name == "wrong" && (before != "0" || after != "1"):
+				t.Errorf("%s: Attempts %s -> %s, want 0 -> 1", p+tc.name, before, after)
+			case tc.name != "wrong" && before != after:
+				t.Errorf("%s: Attempts %s -> %s, want unchanged", p+tc.name, before, after)
+			}
+		}
+	}
+}
+
+// TestCheckCodeConcurrentWrongCountsExactly: 20 wrong tries at once leave Attempts at
+// exactly kyc.MaxCodeAttempts, since a try is counted only while the code is alive.
+func TestCheckCodeConcurrentWrongCountsExactly(t *testing.T) {
+	table := newTable(t)
+	s := dynamo.New(client, table)
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	c := kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeResetPassword, CodeHash: "right", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if err := s.PutCode(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 20 {
+		wg.Go(func() {
+			<-start
+			if err := s.CheckCode(t.Context(), c.Phone, c.Purpose, fmt.Sprint("wrong-", i), now, i%2 == 0); !kyc.IsCode(err, kyc.EBADCODE) {
+				t.Errorf("wrong try %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	v, _ := rawItem(t, table, "CODE#p1#reset_password", "CODE")["Attempts"].(*types.AttributeValueMemberN)
+	if v == nil || v.Value != fmt.Sprint(kyc.MaxCodeAttempts) {
+		t.Errorf("Attempts after 20 concurrent wrong tries: %v, want %d", v, kyc.MaxCodeAttempts)
 	}
 }
 

@@ -20,7 +20,7 @@ const (
 	// AttrVersion is the optimistic-locking version of users and accounts.
 	AttrVersion = "Version"
 	// TTLAttribute holds the epoch second after which DynamoDB may delete the item
-	// (sessions and counters).
+	// (sessions, counters and SMS codes).
 	TTLAttribute = "ExpiresEpoch"
 
 	// GSIPending lists accounts in PENDING_REVIEW per account type, oldest first.

@@ -12,15 +12,21 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // API serves the routes with the wired services.
 type API struct {
-	svc *app.Services
+	svc   *app.Services
+	users *users.Service
 }
 
 // New returns the API over svc.
-func New(svc *app.Services) *API { return &API{svc: svc} }
+func New(svc *app.Services) *API { return NewWithUsers(svc, users.New(svc)) }
+
+// NewWithUsers is New with a user service built by the caller (tests use cheaper
+// password hashing).
+func NewWithUsers(svc *app.Services, u *users.Service) *API { return &API{svc: svc, users: u} }
 
 // Handler returns the http.Handler of one route with the middleware every route shares:
 // request id, panic recovery, access log without PII, and the route's role check.

@@ -2,12 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // Principal is the authenticated caller of a request.
@@ -26,10 +25,7 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 }
 
 // HashToken is how a token is stored and looked up: only its SHA-256 ever leaves memory.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+func HashToken(token string) string { return users.HashToken(token) }
 
 // allows reports whether a user of role has may call a route that requires need. Roles
 // nest: an admin may do what a reviewer may, and a reviewer what a user may.

@@ -29,6 +29,13 @@ func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 func Routes() []Route {
 	return []Route{
 		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone, handler: (*API).health},
+		{Name: "sms-code", LogicalID: "SendSMSCodeFunction", Method: http.MethodPost, Path: "/v1/user/sms-code", Role: kyc.RoleAnyone, handler: (*API).sendCode},
+		{Name: "register", LogicalID: "RegisterFunction", Method: http.MethodPost, Path: "/v1/user/register", Role: kyc.RoleAnyone, handler: (*API).register},
+		{Name: "login", LogicalID: "LoginFunction", Method: http.MethodPost, Path: "/v1/user/login", Role: kyc.RoleAnyone, handler: (*API).login},
+		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser, handler: (*API).logout},
+		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone, handler: (*API).resetPassword},
+		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser, handler: (*API).me},
+		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, handler: (*API).setRole},
 	}
 }
 

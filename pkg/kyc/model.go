@@ -134,3 +134,25 @@ type ReviewMessage struct {
 	AccountID string `json:"account_id"`
 	Version   int64  `json:"version"`
 }
+
+// Purposes of an SMS code.
+const (
+	PurposeRegister      = "register"
+	PurposeResetPassword = "reset_password"
+)
+
+// SMSCode is a one-time code sent to a phone for one purpose. Only its hash is stored.
+// A code is good until ExpiresAt, for one successful use, and dies after MaxCodeAttempts
+// wrong tries.
+type SMSCode struct {
+	Phone     string
+	Purpose   string
+	CodeHash  string
+	Attempts  int // wrong tries so far
+	Used      bool
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// MaxCodeAttempts is how many wrong tries kill a code.
+const MaxCodeAttempts = 5

@@ -51,6 +51,15 @@ type Store interface {
 	// ListAudit returns an account's trail, oldest first.
 	ListAudit(ctx context.Context, accountID string) ([]AuditRecord, error)
 
+	// PutCode stores a new code for (Phone, Purpose), replacing any earlier one.
+	PutCode(ctx context.Context, c SMSCode) error
+	// CheckCode checks codeHash against the live code for (phone, purpose) at now.
+	// A match of an unexpired, unused code with fewer than MaxCodeAttempts wrong tries is
+	// nil, and with consume the code is marked used in the same conditional write, so of
+	// concurrent consumers exactly one succeeds. Everything else is EBADCODE: no code,
+	// expired, used, dead, or wrong (a wrong try is counted, atomically).
+	CheckCode(ctx context.Context, phone, purpose, codeHash string, now time.Time, consume bool) error
+
 	// Incr adds one to the counter key and returns the new value. A counter whose window
 	// has passed (expiresAt of its first increment is not after now) starts again at 1
 	// with the new expiresAt.
@@ -113,6 +122,11 @@ type Queue interface {
 	// Receive waits up to wait for at most max messages (1..10).
 	Receive(ctx context.Context, max int, wait time.Duration) ([]Message, error)
 	Delete(ctx context.Context, receiptHandle string) error
+}
+
+// SMSSender delivers a code to a phone. Implementations never log the code or the phone.
+type SMSSender interface {
+	Send(ctx context.Context, phone, purpose, code string) error
 }
 
 // Clock tells the time; tests control it.

@@ -15,14 +15,16 @@ import (
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/review"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // Kind is how a function is triggered.
 type Kind string
 
 const (
-	KindAPI Kind = "api" // an API Gateway route
-	KindSQS Kind = "sqs" // the review queue's event source mapping
+	KindAPI    Kind = "api"    // an API Gateway route
+	KindSQS    Kind = "sqs"    // the review queue's event source mapping
+	KindInvoke Kind = "invoke" // no event: invoked directly (IAM decides who may)
 )
 
 // Function is one Lambda of template.yaml.
@@ -33,8 +35,11 @@ type Function struct {
 	Route     httpapi.Route // for KindAPI
 }
 
-// ReviewWorker is the review worker function's folder name.
-const ReviewWorker = "review-worker"
+// Folder names of the functions that are not routes.
+const (
+	ReviewWorker = "review-worker"
+	GrantRole    = "grant-role"
+)
 
 // Functions returns every function: the routes of the route table, then the others.
 func Functions() []Function {
@@ -42,7 +47,10 @@ func Functions() []Function {
 	for _, rt := range httpapi.Routes() {
 		fs = append(fs, Function{Name: rt.Name, LogicalID: rt.LogicalID, Kind: KindAPI, Route: rt})
 	}
-	return append(fs, Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS})
+	return append(fs,
+		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS},
+		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke},
+	)
 }
 
 // Lookup finds a function by folder name.
@@ -75,6 +83,8 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(api.Handler(f.Route)).ProxyWithContext)
 		case KindSQS:
 			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](review.NewWorker(svc).Handle)
+		case KindInvoke:
+			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](grantRole(users.New(svc)))
 		}
 	}
 	return hs

@@ -103,12 +103,12 @@ func TestTypedMarshalError(t *testing.T) {
 	}
 }
 
-// The function table is the route table plus the review worker, each once.
+// The function table is the route table plus the review worker and GrantRole, each once.
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+1 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker", len(fs), len(routes))
+	if len(fs) != len(routes)+2 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker and GrantRole", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -127,9 +127,12 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	last := fs[len(fs)-1]
-	if last.Name != lambdafn.ReviewWorker || last.Kind != lambdafn.KindSQS || last.LogicalID != "ReviewWorkerFunction" {
-		t.Errorf("last function = %+v; want the SQS review worker", last)
+	worker, grant := fs[len(routes)], fs[len(routes)+1]
+	if worker.Name != lambdafn.ReviewWorker || worker.Kind != lambdafn.KindSQS || worker.LogicalID != "ReviewWorkerFunction" {
+		t.Errorf("function after the routes = %+v; want the SQS review worker", worker)
+	}
+	if grant.Name != lambdafn.GrantRole || grant.Kind != lambdafn.KindInvoke || grant.LogicalID != "GrantRoleFunction" {
+		t.Errorf("last function = %+v; want the GrantRole function", grant)
 	}
 	if _, ok := lambdafn.Lookup("no-such-function"); ok {
 		t.Error("Lookup of an unknown name succeeded")

@@ -32,7 +32,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -41,7 +40,7 @@ import (
 const DefaultVisibility = 30 * time.Second
 
 // MaxBodyBytes is SQS's largest message body (1 MiB).
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = kyc.MaxQueueBodyBytes
 
 // Options configure a Queue. The zero value is a queue with a 30 s visibility timeout
 // and no dead-letter queue.
@@ -123,7 +122,7 @@ func (q *Queue) Send(ctx context.Context, body string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("localqueue: send: %w", err)
 	}
-	if err := checkBody(body); err != nil {
+	if err := kyc.CheckQueueBody(body); err != nil {
 		return "", err
 	}
 	id := rand.Text()
@@ -275,40 +274,4 @@ func (q *Queue) expire(now time.Time) (nextVisible time.Time) {
 	// Put them ahead of newer arrivals: SQS standard queues order best-effort by age.
 	q.ready = append(back, q.ready...)
 	return nextVisible
-}
-
-// checkBody applies SQS's rules for message bodies, so local mode refuses what AWS
-// would.
-func checkBody(body string) error {
-	if body == "" {
-		return kyc.FieldError(kyc.EINVALID, "body", "must not be empty")
-	}
-	if len(body) > MaxBodyBytes {
-		return kyc.Errorf(kyc.ETOOLARGE, "message body is larger than %d bytes", MaxBodyBytes)
-	}
-	if !utf8.ValidString(body) {
-		return kyc.FieldError(kyc.EINVALID, "body", "must be UTF-8")
-	}
-	for _, r := range body {
-		if !sqsChar(r) {
-			return kyc.FieldError(kyc.EINVALID, "body", fmt.Sprintf("character %U is not allowed in a queue message", r))
-		}
-	}
-	return nil
-}
-
-// sqsChar reports whether SQS accepts r in a message body: #x9 | #xA | #xD |
-// #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
-func sqsChar(r rune) bool {
-	switch {
-	case r == 0x9, r == 0xA, r == 0xD:
-		return true
-	case r >= 0x20 && r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	case r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localgw"
 	"github.com/realname-kyc/realname/pkg/localqueue"
+	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/s3docs"
 )
@@ -73,18 +74,25 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backends
 		b.close()
 		return nil, err
 	}
+	outbox, err := localsms.New(filepath.Join(dir, "outbox", "sms.jsonl"), kyc.SystemClock{})
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("SMS outbox: %w", err)
+	}
+	b.closers = append(b.closers, func() { _ = outbox.Close() })
 	dlq := localqueue.New(localqueue.Options{Visibility: localVisibility})
 	q := localqueue.New(localqueue.Options{Visibility: localVisibility, MaxReceives: localMaxReceives, DeadLetter: dlq})
 	b.Services = &app.Services{
-		Store: store, Docs: docs, Queue: q,
+		Store: store, Docs: docs, Queue: q, SMS: outbox,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
-		Backends:    app.Backends{Store: "embedded (bbolt)", Documents: "embedded (VersityGW)", Queue: "in-process"},
+		Backends:    app.Backends{Store: "embedded (bbolt)", Documents: "embedded (VersityGW)", Queue: "in-process", SMS: "outbox file"},
 		TokenTTL:    7 * 24 * time.Hour,
 		MaxAttempts: 5,
 	}
 	b.Describe["store"] = filepath.Join(dir, "store.db")
 	b.Describe["documents"] = gw.Endpoint + " (data " + filepath.Join(dir, "s3") + ", metadata " + string(gw.MetadataMode) + ")"
 	b.Describe["queue"] = "in-process, visibility 30s, DLQ after 5 receives"
+	b.Describe["sms"] = outbox.Path() + " (codes are written here, not sent)"
 	return b, nil
 }
 

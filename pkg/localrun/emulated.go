@@ -61,7 +61,8 @@ func StartEmulated(ctx context.Context, dir string, log *slog.Logger) (*Backends
 		return map[string]string{
 			"TABLE_NAME": emulatedTable, "DOCS_BUCKET": LocalBucket, "REVIEW_QUEUE_URL": queueURL,
 			"DYNAMODB_ENDPOINT": ddb.Endpoint, "S3_ENDPOINT": s3Proc.Endpoint, "SQS_ENDPOINT": sqsProc.Endpoint,
-			"AWS_REGION": "us-east-1",
+			"SNS_ENDPOINT": sqsProc.Endpoint, // fauxqs serves SNS on the same port
+			"AWS_REGION":   "us-east-1",
 		}[name]
 	})
 	if err != nil {
@@ -75,11 +76,12 @@ func StartEmulated(ctx context.Context, dir string, log *slog.Logger) (*Backends
 		return nil, err
 	}
 	svc.Log = log
-	svc.Backends = app.Backends{Store: "DynamoDB Local", Documents: "VersityGW (process)", Queue: "fauxqs"}
+	svc.Backends = app.Backends{Store: "DynamoDB Local", Documents: "VersityGW (process)", Queue: "fauxqs", SMS: "fauxqs (SNS)"}
 	b.Services = svc
 	b.Describe["store"] = "DynamoDB Local " + ddb.Endpoint + " (in memory)"
 	b.Describe["documents"] = "VersityGW " + s3Proc.Endpoint + " (data " + filepath.Join(dir, "emulated-s3") + ")"
 	b.Describe["queue"] = "fauxqs " + sqsProc.Endpoint
+	b.Describe["sms"] = "fauxqs SNS " + sqsProc.Endpoint
 	return b, nil
 }
 

@@ -152,6 +152,19 @@ type counterRecord struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// codeRecord is an SMS code for one phone and purpose; only the code's hash is kept.
+type codeRecord struct {
+	CodeHash  string    `json:"code_hash"`
+	Attempts  int       `json:"attempts,omitempty"`
+	Used      bool      `json:"used,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func toCodeRecord(c kyc.SMSCode) codeRecord {
+	return codeRecord{CodeHash: c.CodeHash, Attempts: c.Attempts, Used: c.Used, CreatedAt: utc(c.CreatedAt), ExpiresAt: utc(c.ExpiresAt)}
+}
+
 // utc drops the location and the monotonic reading, keeping a zero time zero.
 func utc(t time.Time) time.Time {
 	if t.IsZero() {

@@ -20,6 +20,7 @@
 //	submitted       time(SubmittedAt) + account id -> ""              (SUBMITTED only)
 //	audit           lp(account id) + time(At) + sequence -> audit JSON
 //	counters        key -> {value, expires_at} JSON
+//	codes           lp(phone) + purpose -> SMS code JSON (hash, attempts, used, expiry)
 //	meta            "schema" -> version; "cursor_key" -> HMAC key for page cursors
 //
 // time(t) is 12 bytes that sort like t: the Unix second with the sign bit flipped, then the
@@ -70,6 +71,7 @@ const (
 	bucketSubmitted     = "submitted"
 	bucketAudit         = "audit"
 	bucketCounters      = "counters"
+	bucketCodes         = "codes"
 	bucketMeta          = "meta"
 
 	metaSchema    = "schema"
@@ -135,11 +137,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 }
 
 // init creates the buckets of a new file, refuses a file of another schema, and loads the
-// cursor key.
+// cursor key. A bucket added in a later build (codes) is created in an older file of the
+// same schema on its next Open: adding a bucket changes nothing that was already there.
 func (s *Store) init(tx *bbolt.Tx) error {
 	for _, name := range []string{
 		bucketUsers, bucketPhones, bucketAccounts, bucketSessions, bucketUserSessions,
-		bucketPending, bucketPendingCounts, bucketSubmitted, bucketAudit, bucketCounters, bucketMeta,
+		bucketPending, bucketPendingCounts, bucketSubmitted, bucketAudit, bucketCounters, bucketCodes,
+		bucketMeta,
 	} {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)

@@ -3,54 +3,26 @@ package sqsqueue
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/realname-kyc/realname/pkg/awsconf"
 )
 
 // Endpoint says how to reach an SQS-compatible server that is not AWS's own.
-type Endpoint struct {
-	URL             string // e.g. http://127.0.0.1:4566
-	Region          string // default us-east-1; emulators put it into queue ARNs
-	AccessKeyID     string // default "test"; emulators accept any
-	SecretAccessKey string // default "test"
-}
+type Endpoint = awsconf.Endpoint
 
 // NewEndpointClient returns an SQS client for ep with static credentials, for emulators
 // (tests, `make run-emulated`). On AWS, use sqs.NewFromConfig with the default config.
 func NewEndpointClient(ctx context.Context, ep Endpoint) (*sqs.Client, error) {
-	if ep.URL == "" {
-		return nil, errors.New("sqs endpoint client: no endpoint URL")
-	}
-	region, key, secret := ep.Region, ep.AccessKeyID, ep.SecretAccessKey
-	if region == "" {
-		region = "us-east-1"
-	}
-	if key == "" {
-		key = "test"
-	}
-	if secret == "" {
-		secret = "test"
-	}
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRegion(region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")),
-		// Not a plain *http.Client: with AWS_CA_BUNDLE set (as on these machines) the
-		// config loader must add the bundle to the client's transport, and panics on a
-		// client that has no WithTransportOptions. A BuildableClient has it, and sets
-		// no overall timeout that would cut 20 s long polls short.
-		config.WithHTTPClient(awshttp.NewBuildableClient()),
-	)
+	cfg, err := ep.Config(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqs endpoint client for %s: %w", ep.URL, err)
+		return nil, fmt.Errorf("sqs endpoint client: %w", err)
 	}
 	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		o.BaseEndpoint = aws.String(ep.URL)

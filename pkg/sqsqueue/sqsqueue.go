@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -18,7 +17,7 @@ import (
 )
 
 // MaxBodyBytes is SQS's largest message body (1 MiB).
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = kyc.MaxQueueBodyBytes
 
 // maxWait is the longest long poll SQS accepts in one ReceiveMessage call.
 const maxWait = 20 * time.Second
@@ -54,7 +53,7 @@ func (q *Queue) Ping(ctx context.Context) error {
 // here first with a domain error: empty or with disallowed characters (EINVALID), over
 // 1 MiB (ETOOLARGE).
 func (q *Queue) Send(ctx context.Context, body string) (string, error) {
-	if err := checkBody(body); err != nil {
+	if err := kyc.CheckQueueBody(body); err != nil {
 		return "", err
 	}
 	out, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{
@@ -156,40 +155,4 @@ func convert(in []types.Message) []kyc.Message {
 		out = append(out, msg)
 	}
 	return out
-}
-
-// checkBody applies SQS's rules for message bodies before the round trip, so callers
-// get a domain error instead of an API error.
-func checkBody(body string) error {
-	if body == "" {
-		return kyc.FieldError(kyc.EINVALID, "body", "must not be empty")
-	}
-	if len(body) > MaxBodyBytes {
-		return kyc.Errorf(kyc.ETOOLARGE, "message body is larger than %d bytes", MaxBodyBytes)
-	}
-	if !utf8.ValidString(body) {
-		return kyc.FieldError(kyc.EINVALID, "body", "must be UTF-8")
-	}
-	for _, r := range body {
-		if !sqsChar(r) {
-			return kyc.FieldError(kyc.EINVALID, "body", fmt.Sprintf("character %U is not allowed in a queue message", r))
-		}
-	}
-	return nil
-}
-
-// sqsChar reports whether SQS accepts r in a message body: #x9 | #xA | #xD |
-// #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
-func sqsChar(r rune) bool {
-	switch {
-	case r == 0x9, r == 0xA, r == 0xD:
-		return true
-	case r >= 0x20 && r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	case r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
 }

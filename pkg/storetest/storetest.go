@@ -27,6 +27,12 @@
 //     themselves. An account without records lists as empty, not ENOTFOUND.
 //   - A counter window ends at the expiresAt of its first increment; later increments in
 //     the same window do not move it.
+//   - An SMS code is live while now is before ExpiresAt (at ExpiresAt it has expired), it is
+//     unused and it has fewer than kyc.MaxCodeAttempts wrong tries. Only a check of a live
+//     code with a wrong hash counts a try; tries with and without consume count alike.
+//     PutCode replaces the code of its phone and purpose outright: the new one starts
+//     unused with the attempts it carries (0 from the service). Every refusal is EBADCODE,
+//     including an empty phone or purpose.
 package storetest
 
 import (
@@ -94,6 +100,16 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"Audit", []test{
 			{"OrderAndSeparation", testAuditOrder},
 			{"Empty", testAuditEmpty},
+		}},
+		{"Codes", []test{
+			{"Match", testCodeMatch},
+			{"Unknown", testCodeUnknown},
+			{"Wrong", testCodeWrong},
+			{"Expiry", testCodeExpiry},
+			{"Replace", testCodeReplace},
+			{"Scope", testCodeScope},
+			{"ConcurrentConsume", testCodeConcurrentConsume},
+			{"ConcurrentWrong", testCodeConcurrentWrong},
 		}},
 		{"Counters", []test{
 			{"Incr", testCounterIncr},
