@@ -1,0 +1,63 @@
+// Package filecheck checks the content of uploaded documents for the automated checks of
+// DOMAIN.md ("Documents (slots)" and "Automated checks"). It never trusts a file name or a
+// declared content type: the format is sniffed from magic bytes, must be one the slot
+// allows, and the file is then validated structurally and decoded in full.
+//
+// A check returns a Result whose Code is "" (accepted) or one of the machine-readable
+// problem codes TooLarge, BadFormat, Corrupt and ActiveContent, which the review worker
+// records as "<code>:<slot>" rejection reasons, plus a message safe to show the user.
+//
+// Rules decided here, where DOMAIN.md is silent:
+//
+//   - MB means MiB: 2 MB is 2*1024*1024 bytes, 10 MB is 10*1024*1024 bytes. The limit is
+//     inclusive (a file of exactly MaxBytes passes).
+//   - An empty file, or content whose magic bytes are not JPEG, PNG, BMP, GIF or PDF (HTML,
+//     SVG, XML, text, ZIP, ...), is BadFormat; so is a recognised format the slot does not
+//     allow, an animated GIF or APNG (more than one frame: a document is a single picture,
+//     and frames after the first are never looked at by the decoder), and a variant the Go
+//     decoders do not support (arithmetic-coded JPEG, RLE BMP, ...), since a file that cannot
+//     be decoded cannot be verified.
+//   - Images are checked in three steps: a walk over the file's structure, which allocates
+//     nothing; the header (image.DecodeConfig), where more than MaxPixels pixels or a side
+//     longer than MaxSide is TooLarge, before anything is allocated for the pixels (pixel
+//     bombs); then a full decode with the format's own decoder. A PNG whose compressed data
+//     is too short to hold the pixels it claims (deflate expands at most 1032:1) is Corrupt
+//     without being decoded, so a few bytes cannot make the worker allocate 160 MB.
+//   - Trailing data is Corrupt. JPEG: the file is walked segment by segment (not searched
+//     for the last FFD9, which would let a payload hide before a fake end marker) and after
+//     the end-of-image marker only zero bytes, as some camera firmware pads, are allowed.
+//     This refuses MPO and vendor trailers; clients re-encode. PNG: nothing after the IEND
+//     chunk. GIF: nothing after the 0x3B trailer. BMP: the file size field must equal the
+//     file's length and at most 3 zero bytes may follow the pixel array (row-alignment
+//     padding some writers add).
+//   - A JPEG with more than 100 scans is BadFormat: ordinary progressive files have about
+//     ten, and each scan costs a pass over the whole image.
+//   - The zero-value Slot accepts nothing.
+//
+// PDF rules:
+//
+//   - "%PDF-1.0" to "%PDF-1.7" or "%PDF-2.0" must start at offset 0; readers tolerate up to
+//     1024 bytes of leading junk, which is how polyglot files are built, so junk there means
+//     the file does not sniff as PDF (BadFormat). A malformed version is Corrupt.
+//   - The last "%%EOF" must lie in the final 1024 bytes and be followed only by white space
+//     (including NUL); otherwise the file is Corrupt (truncated, or carrying a payload).
+//   - ActiveContent: a name (decoded from #xx escapes, so /J#61vaScript is /JavaScript)
+//     among /JavaScript, /JS, /OpenAction, /AA, /Launch, /EmbeddedFile, /EmbeddedFiles,
+//     /RichMedia, /XFA, /SubmitForm and /ImportData anywhere in the file, in comments and
+//     strings too (a reader that follows the xref table can be pointed anywhere). Streams
+//     that start with a zlib header are inflated and scanned as well, which covers object
+//     streams (PDF 1.5), where most producers put every dictionary.
+//   - Inside stream data (raw or inflated) the two-letter names /JS and /AA are ignored:
+//     random binary data (a JPEG page image) contains "/JS" or "/AA" followed by a
+//     delimiter about once in 270 MB each, which would refuse some 7 per cent of
+//     legitimate 10 MB scans, and neither can act without an action type that is itself on
+//     the list (/S /JavaScript, /Launch, /SubmitForm, ...), which is still caught there.
+//   - At most 256 MiB is inflated per file; more is BadFormat (it cannot be inspected, and
+//     a deflate bomb would otherwise cost the worker its memory and time).
+//   - An encrypted PDF (/Encrypt) with object streams is BadFormat: its dictionaries are
+//     encrypted and cannot be inspected.
+//
+// Known gaps, left to the viewer the reviewers use (which should not run scripts): object
+// streams encoded with a filter other than FlateDecode alone (ASCIIHex, ASCII85, LZW, a PNG
+// predictor), and active content that needs none of the names above (/URI links).
+package filecheck
