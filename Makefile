@@ -26,7 +26,17 @@ FUNCTIONS := \
 	LogoutFunction:logout \
 	ResetPasswordFunction:password-reset \
 	MeFunction:me \
-	SetUserRoleFunction:admin-set-role
+	SetUserRoleFunction:admin-set-role \
+	CreateUploadFunction:uploads \
+	SetPortraitFunction:portrait \
+	GetAccountFunction:account \
+	DownloadConfirmationFileFunction:download-confirmation-file \
+	UploadCompanyLicenseFunction:upload-company-license \
+	UploadPersonalLicenceFunction:upload-personal-licence \
+	DownAuthLicenceFunction:down-auth-licence \
+	DownAuthConfirmationFunction:down-auth-confirmation \
+	DownloadAuthFrontOfIDFunction:download-auth-front-of-id \
+	DownloadAuthBackOfIDFunction:download-auth-back-of-id
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual
@@ -93,8 +103,40 @@ build-$(1):
 endef
 $(foreach f,$(FUNCTIONS),$(eval $(call build_function,$(firstword $(subst :, ,$(f))),$(lastword $(subst :, ,$(f))))))
 
-deploy: ## sam build && sam deploy (needs the SAM CLI and AWS credentials)
-	sam build && sam deploy
+## ---- deploy ----
+# `make deploy` builds and deploys samconfig.toml's [default] environment, `make deploy
+# CONFIG_ENV=prod` its [prod] one. Once the stack is up it copies the platform's sample
+# confirmation file, which GET /v1/cms/account/downloadConfirmationFile redirects to, to
+# DEPLOY_CONFIRMATION_KEY (submission.ConfirmationKey) in the stack's documents bucket (its
+# BucketName output). The copy overwrites the object with the same bytes, so deploying
+# again is harmless. Needs the SAM CLI, the AWS CLI, and credentials that may deploy the
+# stack, read its outputs, write the bucket and use its KMS key (kms:GenerateDataKey).
+CONFIG_ENV ?= default
+DEPLOY_CONFIRMATION_FILE := pkg/submission/assets/confirmation-sample.pdf
+DEPLOY_CONFIRMATION_KEY := platform/confirmation-sample.pdf
+# A setting of samconfig.toml for CONFIG_ENV: [<env>.deploy.parameters] wins over
+# [<env>.global.parameters], as for sam deploy. Evaluated only when deploy runs.
+samconfig_get = $(shell awk -v env='$(CONFIG_ENV)' -v key='$(1)' ' \
+	/^[ \t]*\[/ { s = $$0; sub(/^[ \t]*\[/, "", s); sub(/\].*/, "", s); next } \
+	{ k = $$0; sub(/=.*/, "", k); gsub(/[ \t]/, "", k) } \
+	k == key && (s == env ".deploy.parameters" || s == env ".global.parameters") { \
+		v = $$0; sub(/^[^=]*=[ \t]*"?/, "", v); sub(/"?[ \t]*$$/, "", v); val[s] = v } \
+	END { v = val[env ".deploy.parameters"]; if (v == "") v = val[env ".global.parameters"]; print v }' samconfig.toml)
+DEPLOY_STACK = $(call samconfig_get,stack_name)
+DEPLOY_REGION = $(call samconfig_get,region)
+
+deploy: ## sam build && sam deploy (CONFIG_ENV=prod for prod), then upload the sample confirmation file
+	@if [ -z "$(DEPLOY_STACK)" ] || [ -z "$(DEPLOY_REGION)" ]; then \
+		echo "samconfig.toml: no stack_name or region for the [$(CONFIG_ENV)] environment" >&2; exit 1; fi
+	sam build --config-env $(CONFIG_ENV)
+	sam deploy --config-env $(CONFIG_ENV)
+	@bucket=$$(aws cloudformation describe-stacks --stack-name '$(DEPLOY_STACK)' --region '$(DEPLOY_REGION)' \
+		--query "Stacks[0].Outputs[?OutputKey=='BucketName'].OutputValue" --output text) || exit 1; \
+	if [ -z "$$bucket" ] || [ "$$bucket" = None ]; then \
+		echo "stack $(DEPLOY_STACK) ($(DEPLOY_REGION)) has no BucketName output: was the change set executed?" >&2; exit 1; fi; \
+	echo "aws s3 cp $(DEPLOY_CONFIRMATION_FILE) s3://$$bucket/$(DEPLOY_CONFIRMATION_KEY)"; \
+	aws s3 cp '$(DEPLOY_CONFIRMATION_FILE)' "s3://$$bucket/$(DEPLOY_CONFIRMATION_KEY)" \
+		--region '$(DEPLOY_REGION)' --content-type application/pdf --only-show-errors
 
 clean: ## remove build output and local data (keeps the tool cache)
 	rm -rf .aws-sam bin .local

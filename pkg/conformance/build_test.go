@@ -1,13 +1,16 @@
 package conformance
 
 import (
+	"bytes"
 	"debug/elf"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // bootstrapBudget bounds a function binary. A function with the DynamoDB, S3 and SQS
@@ -124,5 +127,53 @@ func TestFunctionsLinkNoLocalOnlyCode(t *testing.T) {
 		if !seen[f.Name] {
 			t.Errorf("go list did not report functions/%s", f.Name)
 		}
+	}
+}
+
+// TestMakeDeployUploadsConfirmation: `make deploy` (dry run: nothing is deployed) deploys
+// the samconfig.toml environment it is given and then copies the sample confirmation file
+// shipped with pkg/submission to submission.ConfirmationKey in the bucket the stack's
+// BucketName output names, which is the bucket the functions read (DOCS_BUCKET). Without
+// that object every GET /v1/cms/account/downloadConfirmationFile would redirect to a 403.
+func TestMakeDeployUploadsConfirmation(t *testing.T) {
+	const asset = "pkg/submission/assets/confirmation-sample.pdf"
+	b, err := os.ReadFile(filepath.Join(root(t), asset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, submission.ConfirmationSample()) {
+		t.Fatalf("%s is not the sample pkg/submission embeds", asset)
+	}
+	tp := loadTemplate(t)
+	bucketID, _ := tp.only("AWS::S3::Bucket")
+	if got := at(tp.doc, "Outputs", "BucketName", "Value"); !reflect.DeepEqual(got, ref(bucketID)) {
+		t.Fatalf("output BucketName = %v, want !Ref %s (the functions' DOCS_BUCKET)", got, bucketID)
+	}
+	cfg := parseSamconfig(t, filepath.Join(root(t), "samconfig.toml"))
+	for _, env := range []string{"default", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			get := func(k string) string {
+				if v, ok := cfg[env+".deploy.parameters"][k]; ok {
+					return v
+				}
+				return cfg[env+".global.parameters"][k]
+			}
+			out := run(t, nil, "make", "-n", "--no-print-directory", "deploy", "CONFIG_ENV="+env)
+			steps := []string{
+				"sam build --config-env " + env,
+				"sam deploy --config-env " + env,
+				"--stack-name '" + get("stack_name") + "' --region '" + get("region") + "'",
+				"OutputKey=='BucketName'",
+				"aws s3 cp '" + asset + "' \"s3://$bucket/" + submission.ConfirmationKey + "\"",
+			}
+			pos := 0
+			for _, s := range steps {
+				i := strings.Index(out[pos:], s)
+				if i < 0 {
+					t.Fatalf("make -n deploy CONFIG_ENV=%s: no %q after the previous step:\n%s", env, s, out)
+				}
+				pos += i + len(s)
+			}
+		})
 	}
 }

@@ -3,12 +3,20 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +26,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/localrun"
 )
 
 // wantFailures are the SQS sample events whose outcome is known exactly: the message ids
@@ -31,7 +40,8 @@ var wantFailures = map[string][]string{
 	"review-worker/malformed-body.json": {"2e1424d4-f796-459a-8184-9c92662be6da"},
 }
 
-// apiOutcome is the status and envelope error_code an API sample event gets.
+// apiOutcome is the status and envelope error_code an API sample event gets; Code is 0
+// for a redirect, which has no envelope.
 type apiOutcome struct{ Status, Code int }
 
 // wantStatus are the API sample events whose outcome is known when they are replayed
@@ -52,6 +62,20 @@ var wantStatus = map[string]apiOutcome{
 	"password-reset/bad-code.json":               {400, 1008},
 	"me/unknown-token.json":                      {401, 999},
 	"admin-set-role/unknown-token.json":          {401, 999},
+	// The document routes: an unknown token is refused before the body is read, whether
+	// it comes as a bearer header or (GET only) as ?auth_token=.
+	"uploads/unknown-token.json":                           {401, 999},
+	"portrait/form-unknown-token.json":                     {401, 999},
+	"account/unknown-token.json":                           {401, 999},
+	"download-confirmation-file/query-unknown-token.json":  {401, 999},
+	"upload-company-license/multipart-unknown-token.json":  {401, 999},
+	"upload-company-license/keys-unknown-token.json":       {401, 999},
+	"upload-personal-licence/multipart-unknown-token.json": {401, 999},
+	"upload-personal-licence/form-keys-unknown-token.json": {401, 999},
+	"down-auth-licence/unknown-token.json":                 {401, 999},
+	"down-auth-confirmation/query-unknown-token.json":      {401, 999},
+	"download-auth-front-of-id/unknown-token.json":         {401, 999},
+	"download-auth-back-of-id/query-unknown-token.json":    {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first
@@ -255,7 +279,9 @@ func checkFunctionError(t *testing.T, rel string, body []byte) {
 }
 
 // proxyResponse checks out is an API Gateway proxy response whose body is a JSON
-// envelope with an integer error_code, and returns its status code and error_code.
+// envelope with an integer error_code, and returns its status code and error_code. A 302
+// (the document downloads) has no envelope: it must carry a Location and forbid caching,
+// and its error_code is reported as 0.
 func proxyResponse(t *testing.T, out []byte) (status, code int) {
 	t.Helper()
 	var resp events.APIGatewayProxyResponse
@@ -264,6 +290,10 @@ func proxyResponse(t *testing.T, out []byte) (status, code int) {
 	}
 	if resp.StatusCode < 100 || resp.StatusCode > 599 {
 		t.Fatalf("statusCode %d is not an HTTP status\n%s", resp.StatusCode, out)
+	}
+	if resp.StatusCode == http.StatusFound {
+		checkRedirectHeaders(t, proxyHeader(resp))
+		return resp.StatusCode, 0
 	}
 	if resp.IsBase64Encoded {
 		t.Fatalf("a JSON envelope came back base64-encoded\n%s", out)
@@ -276,6 +306,38 @@ func proxyResponse(t *testing.T, out []byte) (status, code int) {
 		t.Fatalf("body has no integer error_code: %s", resp.Body)
 	}
 	return resp.StatusCode, code
+}
+
+// proxyHeader is a proxy response's headers as API Gateway sends them: multiValueHeaders
+// replace the single-value headers of the same name.
+func proxyHeader(resp events.APIGatewayProxyResponse) http.Header {
+	h := http.Header{}
+	for k, v := range resp.Headers {
+		h.Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		h.Del(k)
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
+// checkRedirectHeaders checks a 302 to a presigned URL: an absolute http(s) Location, and
+// the URL (a credential until it expires) neither cached nor sent on as a Referer.
+func checkRedirectHeaders(t *testing.T, h http.Header) {
+	t.Helper()
+	loc, err := url.Parse(h.Get("Location"))
+	if err != nil || !loc.IsAbs() || (loc.Scheme != "https" && loc.Scheme != "http") {
+		t.Errorf("302 Location %q is not an absolute http(s) URL (%v)", h.Get("Location"), err)
+	}
+	if got := h.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("302 Cache-Control = %q, want no-store (the Location is a presigned URL)", got)
+	}
+	if got := h.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("302 Referrer-Policy = %q, want no-referrer", got)
+	}
 }
 
 // checkProxyResponse is proxyResponse's status code.
@@ -319,4 +381,155 @@ func checkBatchResponse(t *testing.T, rel string, payload, out []byte) {
 			t.Errorf("batch failures %v, want %v", failed, want)
 		}
 	}
+}
+
+// TestEventsRequests: every API sample is a request API Gateway could send. Its path
+// fills its resource's {params} with the values of pathParameters; the single- and
+// multi-value maps of headers and query agree; a body of a binary media type (template.yaml's
+// BinaryMediaTypes, which localrun.BinaryMediaTypes mirrors) is base64-encoded and any
+// other is not; a Content-Length header is the size of the decoded body; and a multipart
+// body parses to its end with every part named.
+func TestEventsRequests(t *testing.T) {
+	for _, f := range eventFiles(t) {
+		fn, ok := lambdafn.Lookup(f.Folder)
+		if !ok || fn.Kind != lambdafn.KindAPI {
+			continue
+		}
+		t.Run(f.Rel, func(t *testing.T) {
+			payload, err := os.ReadFile(f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.APIGatewayProxyRequest
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				t.Fatalf("not an API Gateway proxy event: %v", err)
+			}
+			checkEventPath(t, ev)
+			if d := singleMultiDiff(ev.Headers, ev.MultiValueHeaders); d != "" {
+				t.Errorf("headers and multiValueHeaders disagree: %s", d)
+			}
+			if d := singleMultiDiff(ev.QueryStringParameters, ev.MultiValueQueryStringParameters); d != "" {
+				t.Errorf("queryStringParameters and multiValueQueryStringParameters disagree: %s", d)
+			}
+			ct := eventHeader(ev, "Content-Type")
+			body := []byte(ev.Body)
+			if ev.IsBase64Encoded {
+				if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
+					t.Fatalf("isBase64Encoded, but the body is not base64: %v", err)
+				}
+			}
+			if ev.Body != "" && ev.IsBase64Encoded != binaryMediaType(ct) {
+				t.Errorf("isBase64Encoded = %v for Content-Type %q; API Gateway base64-encodes exactly the BinaryMediaTypes %v", ev.IsBase64Encoded, ct, localrun.BinaryMediaTypes())
+			}
+			if cl := eventHeader(ev, "Content-Length"); cl != "" {
+				if n, err := strconv.Atoi(cl); err != nil || n != len(body) {
+					t.Errorf("Content-Length %q, but the body is %d bytes", cl, len(body))
+				}
+			}
+			mt, params, _ := mime.ParseMediaType(ct)
+			if mt != "multipart/form-data" {
+				return
+			}
+			mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+			var parts int
+			for {
+				p, err := mr.NextPart()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("multipart body, part %d: %v", parts+1, err)
+				}
+				if p.FormName() == "" {
+					t.Errorf("multipart part %d has no form name", parts+1)
+				}
+				if _, err := io.ReadAll(p); err != nil {
+					t.Fatalf("multipart part %q: %v", p.FormName(), err)
+				}
+				parts++
+			}
+			if parts == 0 {
+				t.Error("multipart body has no parts")
+			}
+		})
+	}
+}
+
+// checkEventPath checks an event's path is its resource with each {param} replaced by
+// the pathParameters value of that name, and that there are no other path parameters.
+func checkEventPath(t *testing.T, ev events.APIGatewayProxyRequest) {
+	t.Helper()
+	var names []string
+	expr := "^"
+	rest := ev.Resource
+	for _, loc := range pathParamRE.FindAllStringSubmatchIndex(ev.Resource, -1) {
+		prefix := ev.Resource[len(ev.Resource)-len(rest) : loc[0]]
+		expr += regexp.QuoteMeta(prefix) + "([^/]+)"
+		names = append(names, ev.Resource[loc[2]:loc[3]])
+		rest = ev.Resource[loc[1]:]
+	}
+	expr += regexp.QuoteMeta(rest) + "$"
+	m := regexp.MustCompile(expr).FindStringSubmatch(ev.Path)
+	if m == nil {
+		t.Errorf("path %q does not match resource %q", ev.Path, ev.Resource)
+		return
+	}
+	if len(ev.PathParameters) != len(names) {
+		t.Errorf("pathParameters %v, want exactly %v", ev.PathParameters, names)
+	}
+	for i, n := range names {
+		if got := ev.PathParameters[n]; got != m[i+1] {
+			t.Errorf("pathParameters[%s] = %q, the path has %q", n, got, m[i+1])
+		}
+	}
+	if want := "/" + ev.RequestContext.Stage + ev.Path; ev.RequestContext.Path != want {
+		t.Errorf("requestContext.path = %q, want %q (stage + path)", ev.RequestContext.Path, want)
+	}
+	if ev.RequestContext.ResourcePath != ev.Resource || ev.RequestContext.HTTPMethod != ev.HTTPMethod {
+		t.Errorf("requestContext says %s %s, the event %s %s", ev.RequestContext.HTTPMethod, ev.RequestContext.ResourcePath, ev.HTTPMethod, ev.Resource)
+	}
+}
+
+// singleMultiDiff describes how a single-value map differs from its multi-value form, in
+// which API Gateway puts every value of a name (the single-value map has the last).
+func singleMultiDiff(single map[string]string, multi map[string][]string) string {
+	var diffs []string
+	for k, v := range single {
+		vs := multi[k]
+		if len(vs) == 0 || vs[len(vs)-1] != v {
+			diffs = append(diffs, k+": "+v+" vs "+strings.Join(vs, ","))
+		}
+	}
+	for k := range multi {
+		if _, ok := single[k]; !ok {
+			diffs = append(diffs, k+": only multi-value")
+		}
+	}
+	slices.Sort(diffs)
+	return strings.Join(diffs, "; ")
+}
+
+// eventHeader is a header of the event, by case-insensitive name.
+func eventHeader(ev events.APIGatewayProxyRequest, name string) string {
+	for k, v := range ev.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// binaryMediaType reports whether API Gateway base64-encodes a body of contentType, by
+// localrun.BinaryMediaTypes (checked equal to template.yaml's by TestTemplateAPI).
+func binaryMediaType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	for _, b := range localrun.BinaryMediaTypes() {
+		if prefix, ok := strings.CutSuffix(b, "*"); (ok && strings.HasPrefix(mt, prefix)) || mt == b {
+			return true
+		}
+	}
+	return false
 }

@@ -127,11 +127,18 @@ func sharedEmbedded(t testing.TB) *app.Services {
 			return
 		}
 		atExit(func() { _ = os.RemoveAll(dir) })
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
+		// The embedded S3 gateway runs until its context ends, so the context lives as
+		// long as the test binary, not just the start (a start-only context would stop
+		// the gateway as soon as StartEmbedded returned, and every S3 call would be
+		// refused).
+		ctx, cancel := context.WithCancel(context.Background())
+		atExit(cancel)
 		// Logs are discarded: the tests assert on responses, and the worker's expected
 		// "malformed message" errors would only be noise.
 		embedded, embeddedErr = localrun.StartEmbedded(ctx, dir, app.NewLogger(io.Discard, "error"))
+		if embeddedErr == nil {
+			atExit(embedded.Close)
+		}
 	})
 	if embeddedErr != nil {
 		t.Fatalf("start the embedded backends: %v", embeddedErr)

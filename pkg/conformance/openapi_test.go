@@ -3,8 +3,10 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -33,6 +35,9 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 // TestOpenAPIMatchesRoutes: the document has exactly the route table's operations
 // (method + path, {id} syntax shared), each with operationId = the route's LogicalID,
 // its path parameters declared, and bearer security unless the route is open to anyone.
+// The one other scheme is the token as ?auth_token= (an apiKey in the query), which the
+// API reads on GET requests only; every download (an operation answering 302) offers it,
+// as API.md promises, so that a browser link works.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	type op struct {
@@ -58,6 +63,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if bearer == nil || bearer.Value == nil || bearer.Value.Type != "http" || bearer.Value.Scheme != "bearer" {
 		t.Fatal("components.securitySchemes.bearerAuth is not an http bearer scheme")
 	}
+	for name, s := range doc.Components.SecuritySchemes {
+		if s == nil || s.Value == nil || name == "bearerAuth" {
+			continue
+		}
+		if v := s.Value; v.Type != "apiKey" || v.In != "query" || v.Name != "auth_token" {
+			t.Errorf("securitySchemes.%s is %s in %q named %q; besides bearerAuth the API reads only the token as ?auth_token= (apiKey in query)", name, v.Type, v.In, v.Name)
+		}
+	}
 	pathParam := regexp.MustCompile(`\{([^}]+)\}`)
 	for _, rt := range httpapi.Routes() {
 		o, ok := ops[rt.Method+" "+rt.Path]
@@ -78,6 +91,28 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		if rt.Role != kyc.RoleAnyone && (!hasBearer || open) {
 			t.Errorf("%s %s: route needs role %s, but the document does not require bearerAuth (security %v)", rt.Method, rt.Path, rt.Role, sec)
+		}
+		var queryToken bool
+		for _, req := range sec {
+			for scheme := range req {
+				s := doc.Components.SecuritySchemes[scheme]
+				if s == nil || s.Value == nil {
+					t.Errorf("%s %s: security names %q, which components.securitySchemes does not define", rt.Method, rt.Path, scheme)
+					continue
+				}
+				if s.Value.Type == "apiKey" && s.Value.In == "query" {
+					queryToken = true
+					if len(req) != 1 {
+						t.Errorf("%s %s: %s is combined with other schemes in one requirement; it is an alternative to the bearer header", rt.Method, rt.Path, scheme)
+					}
+				}
+			}
+		}
+		if queryToken && rt.Method != http.MethodGet {
+			t.Errorf("%s %s: documents the token as ?auth_token=, which the API reads on GET requests only", rt.Method, rt.Path)
+		}
+		if o.op.Responses != nil && o.op.Responses.Value("302") != nil && !queryToken {
+			t.Errorf("%s %s: a download (302) must also accept the token as ?auth_token= (API.md), and document it", rt.Method, rt.Path)
 		}
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
 			p := o.op.Parameters.GetByInAndName("path", m[1])
@@ -169,11 +204,14 @@ func errorCodes(t *testing.T, doc *openapi3.T) map[[2]int]bool {
 var bodyTypes = []string{"application/json", "application/x-www-form-urlencoded"}
 
 // TestOpenAPIRequestsAndResponses: each request body is offered as JSON and as a
-// url-encoded form with the same schema, which names its required fields; an operation
-// with a body documents 400 (997/1006) and 413 (1023); one that needs a session documents
-// 401, and one that needs more than a user 403; every response status is one that some
-// documented error_code comes with, and every example envelope's (error_code, status) pair
-// is documented in x-error-codes.
+// url-encoded form with the same schema, which names its required fields, and optionally
+// as multipart/form-data (the seed apps' file uploads) with the same fields, files as
+// binary; an operation with a body documents 400 (997/1006) and 413 (1023), one with a
+// multipart body also 415 (1024); one that needs a session documents 401, and one that
+// needs more than a user 403; every response status is one that some documented
+// error_code comes with, except a GET's 302 (a download), which has a Location header
+// and no body; and every example envelope's (error_code, status) pair is documented in
+// x-error-codes.
 func TestOpenAPIRequestsAndResponses(t *testing.T) {
 	doc := loadOpenAPI(t)
 	documented := errorCodes(t, doc)
@@ -219,6 +257,17 @@ func TestOpenAPIRequestsAndResponses(t *testing.T) {
 					t.Errorf("%s: reads a body but documents no %s response", name, st)
 				}
 			}
+			for mt := range rb.Value.Content {
+				if !slices.Contains(bodyTypes, mt) && mt != multipartType {
+					t.Errorf("%s: the request body is offered as %s, which the handlers do not read", name, mt)
+				}
+			}
+			if m := rb.Value.Content.Get(multipartType); m != nil {
+				checkMultipartBody(t, name, m, schema)
+				if responses["415"] == nil {
+					t.Errorf("%s: takes files but documents no 415 response (a format the slot does not take)", name)
+				}
+			}
 		}
 		if rt.Role != kyc.RoleAnyone && responses["401"] == nil {
 			t.Errorf("%s: needs a session but documents no 401 response", name)
@@ -233,6 +282,10 @@ func TestOpenAPIRequestsAndResponses(t *testing.T) {
 			status, err := strconv.Atoi(st)
 			if err != nil {
 				t.Errorf("%s: response %q is not a status code", name, st)
+				continue
+			}
+			if status == http.StatusFound {
+				checkRedirectDoc(t, name, rt.Method, resp)
 				continue
 			}
 			if !statuses[status] {
@@ -269,5 +322,74 @@ func TestOpenAPIRequestsAndResponses(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+const multipartType = "multipart/form-data"
+
+// checkMultipartBody checks a multipart request body against the JSON one (keyed):
+// the same properties and required fields, at least one file (string, format binary),
+// and each file's counterpart in the JSON body a string (its upload key).
+func checkMultipartBody(t *testing.T, name string, m *openapi3.MediaType, keyed *openapi3.Schema) {
+	t.Helper()
+	if m.Schema == nil || m.Schema.Value == nil {
+		t.Errorf("%s: the %s body has no schema", name, multipartType)
+		return
+	}
+	form := m.Schema.Value
+	var files []string
+	for p, ref := range form.Properties {
+		if ref.Value != nil && ref.Value.Type.Is("string") && ref.Value.Format == "binary" {
+			files = append(files, p)
+		}
+	}
+	if len(files) == 0 {
+		t.Errorf("%s: the %s body has no file (type string, format binary)", name, multipartType)
+	}
+	if keyed == nil {
+		return
+	}
+	if d := setDiff(multipartType+" required", form.Required, "JSON required", keyed.Required); d != "" {
+		t.Errorf("%s: the two bodies require different fields: %s", name, d)
+	}
+	props := func(s *openapi3.Schema) []string {
+		var names []string
+		for p := range s.Properties {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		return names
+	}
+	if d := setDiff(multipartType, props(form), "JSON", props(keyed)); d != "" {
+		t.Errorf("%s: the two bodies have different fields: %s", name, d)
+	}
+	for _, f := range files {
+		if k := keyed.Properties[f]; k != nil && (k.Value == nil || !k.Value.Type.Is("string")) {
+			t.Errorf("%s: file %s is not a string (an upload key) in the JSON body", name, f)
+		}
+	}
+	for f := range m.Encoding {
+		if !slices.Contains(files, f) {
+			t.Errorf("%s: the %s encoding names %s, which is not a file of the body", name, multipartType, f)
+		}
+	}
+}
+
+// checkRedirectDoc checks a documented 302: only on GET (the downloads), with a required
+// Location header and no body.
+func checkRedirectDoc(t *testing.T, name, method string, resp *openapi3.ResponseRef) {
+	t.Helper()
+	if method != http.MethodGet {
+		t.Errorf("%s: documents a 302; only downloads (GET) redirect", name)
+	}
+	if resp.Value == nil {
+		return
+	}
+	loc := resp.Value.Headers["Location"]
+	if loc == nil || loc.Value == nil || !loc.Value.Required {
+		t.Errorf("%s: the 302 response does not declare a required Location header", name)
+	}
+	if len(resp.Value.Content) != 0 {
+		t.Errorf("%s: the 302 response declares a body; a redirect to a presigned URL has none", name)
 	}
 }

@@ -2,21 +2,29 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/httpapi"
+	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // runnerServers serves the local runner's two front doors (the API Gateway stand-in and
@@ -201,4 +209,154 @@ func TestRunnerInvokeAPI(t *testing.T) {
 	if got := resp.Header.Get("X-Amzn-ErrorType"); got != "ResourceNotFoundException" {
 		t.Errorf("unknown function: X-Amzn-ErrorType %q, want ResourceNotFoundException", got)
 	}
+}
+
+// tinyPNG is a 1x1 PNG: a valid image for the ID card slots.
+var tinyPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+// seedUser stores a user with a fresh personal account and a session straight in the
+// store (no SMS round trip) and returns the session's token and the account's id.
+func seedUser(t *testing.T, svc *app.Services) (token, accountID string) {
+	t.Helper()
+	ctx := t.Context()
+	now := svc.Clock.Now()
+	uid, aid := svc.IDs.NewID(), svc.IDs.NewID()
+	for {
+		phone := fmt.Sprintf("139%08d", rand.IntN(100_000_000))
+		u := kyc.User{ID: uid, Phone: phone, PasswordHash: "unused", Role: kyc.RoleUser, AccountID: aid, CreatedAt: now, UpdatedAt: now}
+		a := kyc.Account{ID: aid, OwnerID: uid, Type: kyc.PersonalAccount, Tel: phone, State: kyc.StateUnverified, CreatedAt: now, UpdatedAt: now}
+		_, err := svc.Store.CreateUser(ctx, u, a)
+		if kyc.IsCode(err, kyc.EEXISTS) {
+			continue // the phone is taken: draw another
+		}
+		if err != nil {
+			t.Fatalf("create user: %v", err)
+		}
+		break
+	}
+	token = "rn_conformance" + svc.IDs.NewID()
+	if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: httpapi.HashToken(token), UserID: uid, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatalf("put session: %v", err)
+	}
+	return token, aid
+}
+
+// TestRunnerDocuments drives the document routes through the runner's API Gateway
+// stand-in, which encodes requests and decodes responses as the REST proxy integration
+// does: a seed-style multipart submission arrives base64-encoded (multipart/form-data is
+// a binary media type) and is accepted with 12001; the downloads answer 302 with the
+// headers the OpenAPI document promises, with the token as a header or as ?auth_token=,
+// and the presigned Location serves the file as an attachment; only the owner (or a
+// reviewer) may download.
+func TestRunnerDocuments(t *testing.T) {
+	api, _ := runnerServers(t)
+	svc := sharedEmbedded(t)
+	owner, acct := seedUser(t, svc)
+	other, _ := seedUser(t, svc)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	bearer := func(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+
+	// download GETs path, expects a 302, checks its headers, follows the Location without
+	// any credential of ours and returns the file and its Content-Disposition.
+	download := func(t *testing.T, path string, header map[string]string) ([]byte, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, api.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("GET %s: status %d, want 302\n%s", path, resp.StatusCode, b)
+		}
+		checkRedirectHeaders(t, resp.Header)
+		if len(b) != 0 {
+			t.Errorf("GET %s: the 302 has a body: %s", path, b)
+		}
+		fresp, fb := do(t, http.MethodGet, resp.Header.Get("Location"), nil, nil)
+		if fresp.StatusCode != http.StatusOK {
+			t.Fatalf("GET Location of %s: status %d\n%s", path, fresp.StatusCode, fb)
+		}
+		return fb, fresp.Header.Get("Content-Disposition")
+	}
+	wantError := func(t *testing.T, method, path string, body []byte, header map[string]string, status, code int) {
+		t.Helper()
+		resp, b := do(t, method, api.URL+path, body, header)
+		env := decodeEnvelope(t, method+" "+path, b)
+		if resp.StatusCode != status || *env.ErrorCode != code {
+			t.Errorf("%s %s: %d / %d, want %d / %d\n%s", method, path, resp.StatusCode, *env.ErrorCode, status, code, b)
+		}
+	}
+
+	t.Run("confirmation sample, ?auth_token=", func(t *testing.T) {
+		b, cd := download(t, "/v1/cms/account/downloadConfirmationFile?auth_token="+url.QueryEscape(owner), nil)
+		if !bytes.Equal(b, submission.ConfirmationSample()) {
+			t.Errorf("the Location serves %d bytes, not the sample confirmation file", len(b))
+		}
+		if !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, "confirmation-sample.pdf") {
+			t.Errorf("Content-Disposition %q, want an attachment named confirmation-sample.pdf", cd)
+		}
+	})
+
+	t.Run("multipart submission", func(t *testing.T) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("ID_number", "11010519491231002X")
+		for _, slot := range []string{"frontOfID", "backOfID"} {
+			w, err := mw.CreateFormFile(slot, slot+".png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = w.Write(tinyPNG)
+		}
+		if err := mw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		h := bearer(owner)
+		h["Content-Type"] = mw.FormDataContentType()
+		resp, b := do(t, http.MethodPost, api.URL+"/v1/cms/account/uploadPersonalLicence", body.Bytes(), h)
+		env := decodeEnvelope(t, "uploadPersonalLicence", b)
+		if resp.StatusCode != http.StatusOK || *env.ErrorCode != httpapi.CodePersonalAccepted || env.Msg != "upload success" {
+			t.Fatalf("uploadPersonalLicence: %d / %d %q, want 200 / %d \"upload success\"\n%s", resp.StatusCode, *env.ErrorCode, env.Msg, httpapi.CodePersonalAccepted, b)
+		}
+
+		resp, b = do(t, http.MethodGet, api.URL+"/v1/account", nil, bearer(owner))
+		env = decodeEnvelope(t, "GET /v1/account", b)
+		var view struct {
+			ID        string   `json:"id"`
+			Type      string   `json:"type"`
+			Documents []string `json:"documents"`
+			Attempts  int      `json:"attempts"`
+		}
+		if err := json.Unmarshal(env.Data, &view); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /v1/account: %d %v\n%s", resp.StatusCode, err, b)
+		}
+		if view.ID != acct || view.Type != string(kyc.PersonalAccount) || !slices.Equal(view.Documents, []string{"backOfID", "frontOfID"}) || view.Attempts != 1 {
+			t.Errorf("GET /v1/account: %+v, want account %s, personal, documents [backOfID frontOfID], 1 attempt", view, acct)
+		}
+	})
+
+	t.Run("document downloads", func(t *testing.T) {
+		front := "/v1/cms/account/" + acct + "/downloadAuthFrontOfID"
+		b, cd := download(t, front, bearer(owner))
+		if !bytes.Equal(b, tinyPNG) {
+			t.Errorf("the Location serves %d bytes, not the submitted frontOfID", len(b))
+		}
+		if !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, "frontOfID.png") {
+			t.Errorf("Content-Disposition %q, want an attachment named frontOfID.png", cd)
+		}
+		// A personal account has no licence; another user may not see the owner's files,
+		// however the token is sent.
+		wantError(t, http.MethodGet, "/v1/cms/account/"+acct+"/downAuthLicence", nil, bearer(owner), http.StatusNotFound, 1015)
+		wantError(t, http.MethodGet, front, nil, bearer(other), http.StatusForbidden, 1020)
+		wantError(t, http.MethodGet, front+"?auth_token="+url.QueryEscape(other), nil, nil, http.StatusForbidden, 1020)
+		wantError(t, http.MethodGet, "/v1/cms/account/no-such-account/downloadAuthBackOfID", nil, bearer(owner), http.StatusNotFound, 1015)
+	})
 }

@@ -16,8 +16,10 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // tmpl is template.yaml, parsed once per test.
@@ -770,4 +772,170 @@ func parseSamconfig(t *testing.T, path string) map[string]map[string]string {
 		out[section][k] = v
 	}
 	return out
+}
+
+// wantGrants is every function's IAM policy as "action resource" pairs, a resource
+// written as the logical id of this template's resource plus any ARN suffix
+// ("DocsBucket/uploads/*" is !Sub "${DocsBucket.Arn}/uploads/*"). It is the reviewed list
+// of the AWS calls each handler makes (template.yaml's comments say which call needs
+// what): a function that starts calling something new fails here until this list and
+// the template change together, and so does a grant nobody needs.
+var wantGrants = map[string][]string{
+	"HealthFunction":        {"dynamodb:GetItem Table"},
+	"SendSMSCodeFunction":   {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sns:Publish *"},
+	"RegisterFunction":      {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"LoginFunction":         {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"LogoutFunction":        {"dynamodb:GetItem Table", "dynamodb:DeleteItem Table"},
+	"ResetPasswordFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:BatchWriteItem Table"},
+	// The profile presigns a GET of the avatar.
+	"MeFunction":          {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
+	"SetUserRoleFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
+	"GrantRoleFunction":   {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
+	// HEADs of documents only (no bytes read, so no KMS).
+	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:GetObject DocsBucket/*", "s3:ListBucket DocsBucket"},
+
+	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
+	// that encrypts it) and records the upload.
+	"CreateUploadFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:PutObject DocsBucket/uploads/*", "kms:GenerateDataKey DocsKey"},
+	// HEAD + copy of the upload, delete of the old avatar, presigned GET of the new one.
+	"SetPortraitFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table",
+		"s3:GetObject DocsBucket/uploads/*/portrait/*", "s3:GetObject DocsBucket/accounts/*/portrait/*",
+		"s3:PutObject DocsBucket/accounts/*/portrait/*", "s3:DeleteObject DocsBucket/accounts/*/portrait/*",
+		"s3:ListBucket DocsBucket", "kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
+	"GetAccountFunction":               {"dynamodb:GetItem Table"},
+	"DownloadConfirmationFileFunction": {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/" + submission.ConfirmationKey, "kms:Decrypt DocsKey"},
+	// Transition is a transaction of Puts; HEAD + copy of uploads or Put of the files,
+	// Delete on failure; the review queue.
+	"UploadCompanyLicenseFunction":  submissionGrants("licence", "confirmation"),
+	"UploadPersonalLicenceFunction": submissionGrants("frontOfID", "backOfID"),
+	// Presigned GETs; a reviewer's download is audited (PutItem).
+	"DownAuthLicenceFunction":       downloadGrants("licence"),
+	"DownAuthConfirmationFunction":  downloadGrants("confirmation"),
+	"DownloadAuthFrontOfIDFunction": downloadGrants("frontOfID"),
+	"DownloadAuthBackOfIDFunction":  downloadGrants("backOfID"),
+}
+
+func submissionGrants(slots ...string) []string {
+	g := []string{"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:ListBucket DocsBucket",
+		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey", "sqs:SendMessage ReviewQueue"}
+	for _, s := range slots {
+		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
+	}
+	return g
+}
+
+func downloadGrants(slot string) []string {
+	return []string{"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:GetObject DocsBucket/accounts/*/" + slot + "/*", "kms:Decrypt DocsKey"}
+}
+
+// subArn matches !Sub "${X.Arn}<suffix>".
+var subArn = regexp.MustCompile(`^\$\{([A-Za-z0-9]+)\.Arn\}(/.*)?$`)
+
+// grantResource names a statement's resource as wantGrants does.
+func grantResource(v any) string {
+	if id := str(at(v, "Fn::GetAtt", 0)); id != "" && str(at(v, "Fn::GetAtt", 1)) == "Arn" {
+		return id
+	}
+	if sub := str(at(v, "Fn::Sub")); sub != "" {
+		if m := subArn.FindStringSubmatch(sub); m != nil {
+			return m[1] + m[2]
+		}
+		return "!Sub " + sub
+	}
+	if s := str(v); s != "" {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// TestTemplatePolicies: each function's inline statements grant exactly wantGrants; the
+// object prefixes they name are real (a slot of filecheck's table, the confirmation key
+// of pkg/submission); the documents key is used only for requests S3 makes for the
+// documents bucket (an encryption-context condition on every KMS statement); and every
+// function that writes documents can encrypt them.
+func TestTemplatePolicies(t *testing.T) {
+	tp := loadTemplate(t)
+	bucketID, _ := tp.only("AWS::S3::Bucket")
+	keyID, _ := tp.only("AWS::KMS::Key")
+	queueID := tp.workerQueue(worker(t).LogicalID)
+	tableID, _ := tp.only("AWS::DynamoDB::Table")
+	if bucketID != "DocsBucket" || keyID != "DocsKey" || queueID != "ReviewQueue" || tableID != "Table" {
+		t.Fatalf("wantGrants names Table, DocsBucket, DocsKey and ReviewQueue; the template has %s, %s, %s and %s", tableID, bucketID, keyID, queueID)
+	}
+	slotPrefix := regexp.MustCompile(`^DocsBucket/(uploads|accounts)/\*/([^/*]+)/\*$`)
+	for _, f := range lambdafn.Functions() {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			want, ok := wantGrants[f.LogicalID]
+			if !ok {
+				t.Fatalf("wantGrants has no entry for %s: list what its handler calls", f.LogicalID)
+			}
+			var got []string
+			for i, p := range list(tp.fnProp(f.LogicalID, "Policies")) {
+				sts := list(at(p, "Statement"))
+				if len(sts) == 0 {
+					t.Errorf("policy %d is not an inline Statement (%v): a SAM policy template's grants cannot be checked here", i, p)
+				}
+				for _, st := range sts {
+					if str(at(st, "Effect")) != "Allow" {
+						continue
+					}
+					var kms bool
+					for _, a := range list(at(st, "Action")) {
+						kms = kms || strings.HasPrefix(str(a), "kms:")
+						for _, r := range list(at(st, "Resource")) {
+							got = append(got, str(a)+" "+grantResource(r))
+						}
+					}
+					if kms {
+						checkKMSCondition(t, st, bucketID)
+					}
+				}
+			}
+			sort.Strings(got)
+			want = slices.Sorted(slices.Values(want))
+			if !slices.Equal(got, want) {
+				t.Errorf("grants differ from wantGrants: %s", setDiff("template.yaml", got, "wantGrants", want))
+			}
+			for _, g := range got {
+				action, res, _ := strings.Cut(g, " ")
+				if m := slotPrefix.FindStringSubmatch(res); m != nil {
+					if _, ok := filecheck.LookupSlot(m[2]); !ok {
+						t.Errorf("%s on %s: %q is no slot of filecheck.Slots()", action, res, m[2])
+					}
+				}
+				if action == "s3:PutObject" && !slices.Contains(got, "kms:GenerateDataKey DocsKey") {
+					t.Errorf("%s on %s, but no kms:GenerateDataKey on DocsKey: the bucket encrypts every object with it, so each write would be AccessDenied", action, res)
+				}
+			}
+		})
+	}
+}
+
+// checkKMSCondition: a KMS statement applies only to S3's requests for the documents
+// bucket. S3 passes the bucket's ARN as the encryption context (bucket keys), or the
+// object's ARN (without them); the condition allows those and nothing else.
+func checkKMSCondition(t *testing.T, st any, bucketID string) {
+	t.Helper()
+	const key = "kms:EncryptionContext:aws:s3:arn"
+	vals := list(at(st, "Condition", "StringLike", key))
+	if len(vals) == 0 {
+		vals = list(at(st, "Condition", "StringEquals", key))
+	}
+	if len(vals) == 0 {
+		t.Errorf("KMS statement (actions %v) has no %s condition: it would let the role use the documents key for anything", at(st, "Action"), key)
+		return
+	}
+	var bucket bool
+	for _, v := range vals {
+		switch r := grantResource(v); r {
+		case bucketID:
+			bucket = true
+		case bucketID + "/*":
+		default:
+			t.Errorf("KMS statement: %s condition allows %q; want the documents bucket's ARN (and its objects')", key, r)
+		}
+	}
+	if !bucket {
+		t.Errorf("KMS statement: the %s condition does not allow the bucket's ARN, which S3 passes with bucket keys on", key)
+	}
 }

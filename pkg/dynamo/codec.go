@@ -28,6 +28,7 @@ const (
 	kindPendingCount = "pendingCount"
 	kindCounter      = "counter"
 	kindCode         = "code"
+	kindUpload       = "upload"
 )
 
 // Key prefixes and fixed sort keys.
@@ -41,6 +42,7 @@ const (
 	prefixCount   = "COUNT#PENDING#"
 	prefixCounter = "COUNTER#"
 	prefixCode    = "CODE#"
+	prefixUpload  = "UPLOAD#"
 	skUser        = "USER"
 	skPhone       = "PHONE"
 	skSession     = "SESSION"
@@ -48,6 +50,7 @@ const (
 	skCount       = "COUNT"
 	skCounter     = "COUNTER"
 	skCode        = "CODE"
+	skUpload      = "UPLOAD"
 	submittedPK   = "SUBMITTED"
 	attrKind      = "Kind"
 	attrN         = "N"
@@ -92,6 +95,7 @@ func sessionRefKey(uid, h string) item       { return key(prefixUser+uid, prefix
 func accountKey(id string) item              { return key(prefixAccount+id, skAccount) }
 func pendingCountKey(t kyc.AccountType) item { return key(prefixCount+string(t), skCount) }
 func counterKey(k string) item               { return key(prefixCounter+k, skCounter) }
+func uploadKey(k string) item                { return key(prefixUpload+k, skUpload) }
 
 // codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
 // (PutCode refuses one), so the last '#' of the partition key always splits it right.
@@ -448,4 +452,38 @@ func decodeCode(it item) (kyc.SMSCode, error) {
 		return kyc.SMSCode{}, fmt.Errorf("decode code: %w", d.err)
 	}
 	return c, nil
+}
+
+func encodeUpload(u kyc.Upload) item {
+	it := uploadKey(u.Key)
+	it[attrKind] = sv(kindUpload)
+	it["Key"] = sv(u.Key)
+	it["AccountID"] = sv(u.AccountID)
+	it[attrUserID] = sv(u.UserID)
+	it["Slot"] = sv(u.Slot)
+	it["ContentType"] = sv(u.ContentType)
+	it["Length"] = nv(u.Length)
+	it[attrCreatedAt] = tv(u.CreatedAt)
+	it[attrExpiresAt] = tv(u.ExpiresAt)
+	it[TTLAttribute] = nv(ttlEpoch(u.ExpiresAt))
+	return it
+}
+
+func decodeUpload(it item) (kyc.Upload, error) {
+	d := decoder{it: it}
+	d.kind(kindUpload)
+	u := kyc.Upload{
+		Key:         d.str("Key"),
+		AccountID:   d.str("AccountID"),
+		UserID:      d.str(attrUserID),
+		Slot:        d.str("Slot"),
+		ContentType: d.str("ContentType"),
+		Length:      d.int("Length"),
+		CreatedAt:   d.time(attrCreatedAt),
+		ExpiresAt:   d.time(attrExpiresAt),
+	}
+	if d.err != nil {
+		return kyc.Upload{}, fmt.Errorf("decode upload: %w", d.err)
+	}
+	return u, nil
 }

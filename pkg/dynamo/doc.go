@@ -18,6 +18,7 @@
 //	pendingCount  COUNT#PENDING#<type>    COUNT                       N = accounts of type in PENDING_REVIEW
 //	counter       COUNTER#<key>           COUNTER                     N, WindowEnd (unix ns), TTL
 //	code          CODE#<phone>#<purpose>  CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
+//	upload        UPLOAD#<key>            UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
 // request, and a sessionRef in the user's partition, so that DeleteUserSessions finds them
@@ -82,7 +83,7 @@
 // Version+1; a failed condition returns the stored item (ReturnValuesOnConditionCheckFailure
 // ALL_OLD), which tells a missing item (ENOTFOUND) from one that moved on (ECONFLICT).
 //
-// Sessions, sessionRefs, counters and codes carry TTLAttribute (epoch seconds, rounded up
+// Sessions, sessionRefs, counters, codes and uploads carry TTLAttribute (epoch seconds, rounded up
 // so the item never goes before it expires) so DynamoDB eventually deletes them. Deletion
 // can lag by up to two days and emulators never delete, so every read also compares the
 // exact expiry with the caller's clock.
@@ -90,7 +91,7 @@
 // # Calls per operation
 //
 // CreateUser, UpdateUser, GetUser, GetAccount, PutSession, GetSession, AppendAudit,
-// Counter, PutCode, Ping: one call. Transition: one (two if a pending account's type changes in the
+// Counter, PutCode, PutUpload, GetUpload, Ping: one call. Transition: one (two if a pending account's type changes in the
 // same transition, see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
 // strongly consistent). ListPending: one Query plus one GetItem for the total, run in
 // parallel. DeleteSession: two (delete with ALL_OLD, then its sessionRef). Incr: one, two

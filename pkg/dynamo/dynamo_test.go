@@ -317,8 +317,11 @@ func TestTTLAttribute(t *testing.T) {
 	if err := s.PutCode(t.Context(), kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeRegister, CodeHash: "c", ExpiresAt: exp}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.PutUpload(t.Context(), kyc.Upload{Key: "uploads/a1/frontOfID/x", AccountID: "a1", ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
 	want := fmt.Sprint(exp.Unix() + 1)
-	for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}, {"CODE#p1#register", "CODE"}} {
+	for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}, {"CODE#p1#register", "CODE"}, {"UPLOAD#uploads/a1/frontOfID/x", "UPLOAD"}} {
 		it := rawItem(t, table, k[0], k[1])
 		v, ok := it[dynamo.TTLAttribute].(*types.AttributeValueMemberN)
 		if !ok || v.Value != want {
@@ -447,6 +450,36 @@ func TestCheckCodeCalls(t *testing.T) {
 			case tc.name != "wrong" && before != after:
 				t.Errorf("%s: Attempts %s -> %s, want unchanged", p+tc.name, before, after)
 			}
+		}
+	}
+}
+
+// TestUploadCalls pins PutUpload to one conditional PutItem and GetUpload to one strongly
+// consistent GetItem, whatever the outcome.
+func TestUploadCalls(t *testing.T) {
+	table := newTable(t)
+	s := newCountingStore(table)
+	ctx := t.Context()
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	u := kyc.Upload{Key: "uploads/a1/frontOfID/x", AccountID: "a1", UserID: "u1", Slot: "frontOfID", ContentType: "image/png", Length: 10, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	steps := []struct {
+		name string
+		do   func() error
+		code string
+		want string
+	}{
+		{"put", func() error { return s.PutUpload(ctx, u) }, "", "PutItem"},
+		{"put again", func() error { return s.PutUpload(ctx, u) }, kyc.EEXISTS, "PutItem"},
+		{"get", func() error { _, err := s.GetUpload(ctx, u.Key, now); return err }, "", "GetItem"},
+		{"get expired", func() error { _, err := s.GetUpload(ctx, u.Key, u.ExpiresAt); return err }, kyc.ENOTFOUND, "GetItem"},
+		{"get missing", func() error { _, err := s.GetUpload(ctx, u.Key+"/y", now); return err }, kyc.ENOTFOUND, "GetItem"},
+	}
+	for _, st := range steps {
+		if err := st.do(); kyc.ErrorCode(err) != st.code {
+			t.Errorf("%s: %v, want code %q", st.name, err, st.code)
+		}
+		if got := s.take(); !slices.Equal(got, []string{st.want}) {
+			t.Errorf("%s: calls %v, want [%s]", st.name, got, st.want)
 		}
 	}
 }

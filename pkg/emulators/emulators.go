@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -34,19 +35,31 @@ func ToolsDir() (string, error) {
 	return filepath.Join(root, ".cache", "npm", "node_modules"), nil
 }
 
-// ModuleRoot walks up from the working directory to the folder holding go.mod.
+// ModuleRoot returns the folder holding go.mod: found by walking up from the working
+// directory, or else from this source file's own location, because an embedded
+// VersityGW in the same process changes the working directory to its data folder.
 func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
+	if dir, err := os.Getwd(); err == nil {
+		if root, ok := findGoMod(dir); ok {
+			return root, nil
+		}
 	}
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		if root, ok := findGoMod(filepath.Dir(file)); ok {
+			return root, nil
+		}
+	}
+	return "", errors.New("find module root: no go.mod above the working directory or this package's source")
+}
+
+func findGoMod(dir string) (string, bool) {
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+			return dir, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("find module root: no go.mod above the working directory")
+			return "", false
 		}
 		dir = parent
 	}
@@ -91,6 +104,13 @@ func (p *Process) Output() string { return p.out.String() }
 func start(ctx context.Context, name, endpoint string, cmd *exec.Cmd, timeout time.Duration, ready func(context.Context) bool) (*Process, error) {
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
+	if cmd.Dir == "" {
+		// An embedded VersityGW may have moved this process into a folder a test has
+		// since deleted; a child started there cannot even read its working directory.
+		if root, err := ModuleRoot(); err == nil {
+			cmd.Dir = root
+		}
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p := &Process{Name: name, Endpoint: endpoint, cmd: cmd, out: out, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -19,6 +20,7 @@ import (
 type API struct {
 	svc   *app.Services
 	users *users.Service
+	docs  *submission.Service
 }
 
 // New returns the API over svc.
@@ -26,7 +28,9 @@ func New(svc *app.Services) *API { return NewWithUsers(svc, users.New(svc)) }
 
 // NewWithUsers is New with a user service built by the caller (tests use cheaper
 // password hashing).
-func NewWithUsers(svc *app.Services, u *users.Service) *API { return &API{svc: svc, users: u} }
+func NewWithUsers(svc *app.Services, u *users.Service) *API {
+	return &API{svc: svc, users: u, docs: submission.New(svc)}
+}
 
 // Handler returns the http.Handler of one route with the middleware every route shares:
 // request id, panic recovery, access log without PII, and the route's role check.
@@ -55,6 +59,15 @@ func (a *API) Handler(rt Route) http.Handler {
 	})
 }
 
+// RouteHandler is what one route's Lambda serves: the route behind a ServeMux of its own
+// pattern, because only a ServeMux sets the {wildcard} values the handlers read (the
+// proxy adapter builds the request without routing it).
+func (a *API) RouteHandler(rt Route) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(rt.Pattern(), a.Handler(rt))
+	return NotFoundEnvelope(mux)
+}
+
 // Mux serves every route of the table on one ServeMux, with the API envelope for unknown
 // paths (404) and wrong methods (405). The local runner and tests use it; on AWS each
 // function serves its own route.
@@ -72,7 +85,8 @@ func NotFoundEnvelope(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
-			h.ServeHTTP(w, r)
+			// Through the mux, not h: only ServeMux.ServeHTTP sets the {wildcard} values.
+			mux.ServeHTTP(w, r)
 			return
 		}
 		// No pattern matched: ask the mux what it would answer (404 or 405 with Allow).

@@ -35,6 +35,16 @@ func Routes() []Route {
 		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser, handler: (*API).logout},
 		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone, handler: (*API).resetPassword},
 		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser, handler: (*API).me},
+		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser, handler: (*API).createUpload},
+		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser, handler: (*API).setPortrait},
+		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser, handler: (*API).account},
+		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser, handler: (*API).downloadConfirmation},
+		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser, handler: (*API).uploadCompany},
+		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser, handler: (*API).uploadPersonal},
+		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, handler: download("licence")},
+		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser, handler: download("confirmation")},
+		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser, handler: download("frontOfID")},
+		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser, handler: download("backOfID")},
 		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, handler: (*API).setRole},
 	}
 }

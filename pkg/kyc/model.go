@@ -156,3 +156,17 @@ type SMSCode struct {
 
 // MaxCodeAttempts is how many wrong tries kill a code.
 const MaxCodeAttempts = 5
+
+// Upload is a presigned upload handed to a user: the server-chosen key, who may use it
+// and for which slot, and what the store was told to accept. A submission may only name
+// keys recorded here for the same account and slot.
+type Upload struct {
+	Key         string
+	AccountID   string
+	UserID      string
+	Slot        string
+	ContentType string
+	Length      int64
+	CreatedAt   time.Time
+	ExpiresAt   time.Time // the record's lifetime (TTL), longer than the URL's
+}

@@ -60,6 +60,12 @@ type Store interface {
 	// expired, used, dead, or wrong (a wrong try is counted, atomically).
 	CheckCode(ctx context.Context, phone, purpose, codeHash string, now time.Time, consume bool) error
 
+	// PutUpload records a presigned upload; EEXISTS if the key is recorded already.
+	PutUpload(ctx context.Context, u Upload) error
+	// GetUpload returns the record of key; ENOTFOUND if there is none or it expired
+	// (ExpiresAt not after now).
+	GetUpload(ctx context.Context, key string, now time.Time) (Upload, error)
+
 	// Incr adds one to the counter key and returns the new value. A counter whose window
 	// has passed (expiresAt of its first increment is not after now) starts again at 1
 	// with the new expiresAt.
@@ -100,6 +106,9 @@ type Documents interface {
 	// Get opens the whole object; the caller closes it.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error
+	// Copy copies src to dst inside the store (the bytes never pass through the caller);
+	// ENOTFOUND if src does not exist.
+	Copy(ctx context.Context, src, dst string) error
 	// Delete is idempotent.
 	Delete(ctx context.Context, key string) error
 }

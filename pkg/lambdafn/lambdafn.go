@@ -69,7 +69,7 @@ func HTTPHandler(svc *app.Services, name string) (http.Handler, error) {
 	if !ok || f.Kind != KindAPI {
 		return nil, fmt.Errorf("no API function named %q", name)
 	}
-	return httpapi.New(svc).Handler(f.Route), nil
+	return httpapi.New(svc).RouteHandler(f.Route), nil
 }
 
 // Handlers returns a lambda.Handler per function logical id, built over svc: the exact
@@ -80,7 +80,7 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 	for _, f := range Functions() {
 		switch f.Kind {
 		case KindAPI:
-			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(api.Handler(f.Route)).ProxyWithContext)
+			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(api.RouteHandler(f.Route)).ProxyWithContext)
 		case KindSQS:
 			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](review.NewWorker(svc).Handle)
 		case KindInvoke:

@@ -272,6 +272,8 @@ func (g *Gateway) newBackend() (*posix.Posix, error) {
 		// The gateway validates bucket names itself (strict S3 rules); this is the
 		// backend's own guard against names that would escape Dir.
 		ValidateBucketNames: true,
+		// Zero would refuse every CopyObject; S3's own single-copy limit is 5 GiB.
+		CopyObjectThreshold: 5 << 30,
 	}
 	if g.MetadataMode == MetadataSidecar {
 		sc, err := meta.NewSideCar(g.SidecarDir)

@@ -15,6 +15,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // Local defaults: the bucket and the credentials of the embedded S3 endpoint. They guard
@@ -82,6 +83,10 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backends
 	b.closers = append(b.closers, func() { _ = outbox.Close() })
 	dlq := localqueue.New(localqueue.Options{Visibility: localVisibility})
 	q := localqueue.New(localqueue.Options{Visibility: localVisibility, MaxReceives: localMaxReceives, DeadLetter: dlq})
+	if err := submission.EnsureConfirmationSample(ctx, docs); err != nil {
+		b.close()
+		return nil, err
+	}
 	b.Services = &app.Services{
 		Store: store, Docs: docs, Queue: q, SMS: outbox,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,

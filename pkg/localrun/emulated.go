@@ -17,6 +17,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/s3docs"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // emulatedTable and emulatedQueue name the resources created in the emulators.
@@ -72,6 +73,10 @@ func StartEmulated(ctx context.Context, dir string, log *slog.Logger) (*Backends
 	cfg.StaticAccessKey, cfg.StaticSecretKey = LocalAccessKey, LocalSecretKey
 	svc, err := app.FromConfig(ctx, cfg)
 	if err != nil {
+		b.close()
+		return nil, err
+	}
+	if err := submission.EnsureConfirmationSample(ctx, svc.Docs); err != nil {
 		b.close()
 		return nil, err
 	}

@@ -165,6 +165,32 @@ func toCodeRecord(c kyc.SMSCode) codeRecord {
 	return codeRecord{CodeHash: c.CodeHash, Attempts: c.Attempts, Used: c.Used, CreatedAt: utc(c.CreatedAt), ExpiresAt: utc(c.ExpiresAt)}
 }
 
+// uploadRecord is a presigned upload handed to a user, kept until ExpiresAt.
+type uploadRecord struct {
+	Key         string    `json:"key"`
+	AccountID   string    `json:"account_id"`
+	UserID      string    `json:"user_id"`
+	Slot        string    `json:"slot"`
+	ContentType string    `json:"content_type"`
+	Length      int64     `json:"length"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+func toUploadRecord(u kyc.Upload) uploadRecord {
+	return uploadRecord{
+		Key: u.Key, AccountID: u.AccountID, UserID: u.UserID, Slot: u.Slot, ContentType: u.ContentType,
+		Length: u.Length, CreatedAt: utc(u.CreatedAt), ExpiresAt: utc(u.ExpiresAt),
+	}
+}
+
+func (r uploadRecord) upload() kyc.Upload {
+	return kyc.Upload{
+		Key: r.Key, AccountID: r.AccountID, UserID: r.UserID, Slot: r.Slot, ContentType: r.ContentType,
+		Length: r.Length, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+	}
+}
+
 // utc drops the location and the monotonic reading, keeping a zero time zero.
 func utc(t time.Time) time.Time {
 	if t.IsZero() {

@@ -21,6 +21,7 @@
 //	audit           lp(account id) + time(At) + sequence -> audit JSON
 //	counters        key -> {value, expires_at} JSON
 //	codes           lp(phone) + purpose -> SMS code JSON (hash, attempts, used, expiry)
+//	uploads         object key -> presigned upload JSON (account, user, slot, type, length, expiry)
 //	meta            "schema" -> version; "cursor_key" -> HMAC key for page cursors
 //
 // time(t) is 12 bytes that sort like t: the Unix second with the sign bit flipped, then the
@@ -72,6 +73,7 @@ const (
 	bucketAudit         = "audit"
 	bucketCounters      = "counters"
 	bucketCodes         = "codes"
+	bucketUploads       = "uploads"
 	bucketMeta          = "meta"
 
 	metaSchema    = "schema"
@@ -137,13 +139,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 }
 
 // init creates the buckets of a new file, refuses a file of another schema, and loads the
-// cursor key. A bucket added in a later build (codes) is created in an older file of the
+// cursor key. A bucket added in a later build (codes, uploads) is created in an older file of the
 // same schema on its next Open: adding a bucket changes nothing that was already there.
 func (s *Store) init(tx *bbolt.Tx) error {
 	for _, name := range []string{
 		bucketUsers, bucketPhones, bucketAccounts, bucketSessions, bucketUserSessions,
 		bucketPending, bucketPendingCounts, bucketSubmitted, bucketAudit, bucketCounters, bucketCodes,
-		bucketMeta,
+		bucketUploads, bucketMeta,
 	} {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)

@@ -222,6 +222,59 @@ func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSe
 	return nil
 }
 
+// Copy copies src to dst inside the bucket with one CopyObject, so the bytes never pass
+// through the caller; dst is overwritten if it exists. The object's metadata, Content-Type
+// included, goes with it (MetadataDirective COPY). ENOTFOUND if src does not exist.
+//
+// S3 refuses to copy an object onto itself without changing its metadata, so a copy of a
+// key to itself only checks that it exists.
+func (s *Store) Copy(ctx context.Context, src, dst string) error {
+	if err := checkKey(src); err != nil {
+		return err
+	}
+	if err := checkKey(dst); err != nil {
+		return err
+	}
+	if src == dst {
+		_, err := s.Head(ctx, src)
+		return err
+	}
+	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:            aws.String(s.bucket),
+		Key:               aws.String(dst),
+		CopySource:        aws.String(copySource(s.bucket, src)),
+		MetadataDirective: types.MetadataDirectiveCopy,
+	})
+	if err != nil {
+		return objectErr("copy "+strconv.Quote(src)+" to", dst, err)
+	}
+	return nil
+}
+
+// copySource is the x-amz-copy-source value: "bucket/key", URL-encoded. Every byte but
+// the unreserved ones (RFC 3986) is percent-encoded, '+' included (some servers would read
+// it as a space), while the separators stay '/', which every S3-compatible server reads
+// the same way (some do not decode an escaped "%2F").
+func copySource(bucket, key string) string {
+	const hex = "0123456789ABCDEF"
+	src := bucket + "/" + key
+	var b strings.Builder
+	b.Grow(len(src))
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
 // Delete removes key. Deleting a missing key is not an error, so retries are safe.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := checkKey(key); err != nil {

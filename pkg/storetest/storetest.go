@@ -33,6 +33,9 @@
 //     PutCode replaces the code of its phone and purpose outright: the new one starts
 //     unused with the attempts it carries (0 from the service). Every refusal is EBADCODE,
 //     including an empty phone or purpose.
+//   - An upload record is found by its exact key (any string, slashes included) until
+//     now reaches ExpiresAt. PutUpload never replaces a record: a second put of the same
+//     key, identical or not, is EEXISTS and leaves the first as it was.
 package storetest
 
 import (
@@ -110,6 +113,14 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Scope", testCodeScope},
 			{"ConcurrentConsume", testCodeConcurrentConsume},
 			{"ConcurrentWrong", testCodeConcurrentWrong},
+		}},
+		{"Uploads", []test{
+			{"RoundTrip", testUploadRoundTrip},
+			{"Exists", testUploadExists},
+			{"Unknown", testUploadUnknown},
+			{"Expiry", testUploadExpiry},
+			{"Keys", testUploadKeys},
+			{"Concurrent", testUploadConcurrent},
 		}},
 		{"Counters", []test{
 			{"Incr", testCounterIncr},

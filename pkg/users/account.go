@@ -31,6 +31,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	}
 	now := s.svc.Clock.Now()
 	if err := s.checkCode(ctx, phone, kyc.PurposeRegister, in.Code, now, false); err != nil {
+		// A code is spent only by the registration that created the user, so a request
+		// that checks it after a concurrent winner spent it must still get EEXISTS. (A
+		// taken phone is no secret: sms-code for register answers EEXISTS too.)
+		if kyc.IsCode(err, kyc.EBADCODE) {
+			if _, uerr := s.svc.Store.GetUserByPhone(ctx, phone); uerr == nil {
+				return "", kyc.Errorf(kyc.EEXISTS, "account already exists")
+			}
+		}
 		return "", err
 	}
 	ph, err := password.Hash(in.Password, s.params)
@@ -200,8 +208,15 @@ func (s *Service) Me(ctx context.Context, userID string) (Profile, error) {
 	if err != nil {
 		return Profile{}, fmt.Errorf("load account: %w", err)
 	}
+	portrait := ""
+	if u.Portrait != "" {
+		// The avatar is private like every document: the app gets a short-lived link.
+		if portrait, err = s.svc.Docs.PresignGet(ctx, u.Portrait, time.Hour, "portrait"); err != nil {
+			return Profile{}, fmt.Errorf("presign portrait: %w", err)
+		}
+	}
 	return Profile{ID: u.ID, Account: u.Phone, Status: Status(u, acct), AuthenticationState: AuthenticationState(acct),
-		Portrait: u.Portrait, Role: u.Role, CreatedAt: u.CreatedAt}, nil
+		Portrait: portrait, Role: u.Role, CreatedAt: u.CreatedAt}, nil
 }
 
 // Status is seed 003's user status: 0 approved, 1 frozen, 2 not yet submitted,

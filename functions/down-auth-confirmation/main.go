@@ -1,0 +1,13 @@
+// Command down-auth-confirmation is the Lambda behind GET /v1/cms/account/{id}/downAuthConfirmation.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+func main() {
+	lambda.Start(httpadapter.New(lambdafn.MustHTTP("down-auth-confirmation")).ProxyWithContext)
+}

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/submission"
+	"github.com/realname-kyc/realname/pkg/users"
+)
+
+// Seed 000's success codes of the two submission routes.
+const (
+	CodeCompanyAccepted  = 12000
+	CodePersonalAccepted = 12001
+)
+
+func (a *API) createUpload(w http.ResponseWriter, r *http.Request) error {
+	f, err := readFields(r)
+	if err != nil {
+		return err
+	}
+	if err := f.require("slot", "content_type", "content_length"); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	g, err := a.docs.CreateUpload(r.Context(), p.UserID, submission.UploadRequest{Slot: f["slot"], ContentType: f["content_type"], ContentLength: f["content_length"]})
+	if err != nil {
+		return err
+	}
+	writeOK(w, http.StatusOK, "upload URL created", g)
+	return nil
+}
+
+// submissionSources reads a submission's fields and documents from a multipart form (the
+// seed's) or a JSON/form body of upload keys.
+func submissionSources(r *http.Request, slots ...string) (fields, map[string]submission.Source, error) {
+	srcs := map[string]submission.Source{}
+	if isMultipart(r) {
+		mf, err := readMultipart(r, func(field string) int64 {
+			for _, s := range slots {
+				if s == field {
+					slot, _ := filecheck.LookupSlot(s)
+					return slot.MaxBytes
+				}
+			}
+			return 0
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range slots {
+			if data, ok := mf.files[s]; ok {
+				srcs[s] = submission.Source{Data: data, Inline: true}
+			}
+		}
+		return mf.values, srcs, nil
+	}
+	f, err := readFields(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range slots {
+		if k := f[s]; k != "" {
+			srcs[s] = submission.Source{Key: k}
+		}
+	}
+	return f, srcs, nil
+}
+
+func (a *API) uploadPersonal(w http.ResponseWriter, r *http.Request) error {
+	f, srcs, err := submissionSources(r, "frontOfID", "backOfID")
+	if err != nil {
+		return err
+	}
+	if err := f.require("ID_number"); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	if err := a.docs.SubmitPersonal(r.Context(), p.UserID, submission.PersonalInput{IDNumber: f["ID_number"], Name: f["name"], Docs: srcs}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodePersonalAccepted, Msg: "upload success"})
+	return nil
+}
+
+func (a *API) uploadCompany(w http.ResponseWriter, r *http.Request) error {
+	f, srcs, err := submissionSources(r, "licence", "confirmation")
+	if err != nil {
+		return err
+	}
+	if err := f.require("organization"); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	if err := a.docs.SubmitCompany(r.Context(), p.UserID, submission.CompanyInput{Organization: f["organization"], RegNo: f["organizationRegNo"], Docs: srcs}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodeCompanyAccepted, Msg: "upload success"})
+	return nil
+}
+
+func (a *API) downloadConfirmation(w http.ResponseWriter, r *http.Request) error {
+	u, err := a.docs.ConfirmationURL(r.Context())
+	if err != nil {
+		return err
+	}
+	redirect(w, u)
+	return nil
+}
+
+// download returns the handler of one document slot's download route.
+func download(slot string) func(*API, http.ResponseWriter, *http.Request) error {
+	return func(a *API, w http.ResponseWriter, r *http.Request) error {
+		p, _ := PrincipalFrom(r.Context())
+		u, err := a.docs.DownloadURL(r.Context(), submission.Viewer{UserID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context())}, r.PathValue("id"), slot)
+		if err != nil {
+			return err
+		}
+		redirect(w, u)
+		return nil
+	}
+}
+
+// redirect answers 302 to a presigned URL. The URL carries a signature, so it must not be
+// cached or logged.
+func redirect(w http.ResponseWriter, url string) {
+	w.Header().Set("Location", url)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusFound)
+}
+
+type portraitData struct {
+	Portrait string `json:"portrait"`
+}
+
+func (a *API) setPortrait(w http.ResponseWriter, r *http.Request) error {
+	f, err := readFields(r)
+	if err != nil {
+		return err
+	}
+	if err := f.require("key"); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	if err := a.docs.SetPortrait(r.Context(), p.UserID, f["key"]); err != nil {
+		return err
+	}
+	prof, err := a.users.Me(r.Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	writeOK(w, http.StatusOK, "portrait set", portraitData{Portrait: prof.Portrait})
+	return nil
+}
+
+func (a *API) account(w http.ResponseWriter, r *http.Request) error {
+	p, _ := PrincipalFrom(r.Context())
+	v, err := a.docs.Account(r.Context(), p.UserID, users.Status)
+	if err != nil {
+		return err
+	}
+	writeOK(w, http.StatusOK, "ok", v)
+	return nil
+}

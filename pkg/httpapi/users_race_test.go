@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/emulators"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
+)
+
+// dynamoStore starts DynamoDB Local for this test and returns a store on a fresh table.
+// It fails, never skips, when the emulator cannot start: the DynamoDB path is only ever
+// proved against a real DynamoDB-compatible server.
+func dynamoStore(t *testing.T) kyc.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	p, err := emulators.StartDynamoDBLocal(ctx)
+	if err != nil {
+		t.Fatalf("DynamoDB Local did not start (run `make tools`): %v", err)
+	}
+	t.Cleanup(p.Stop)
+	client, err := dynamo.NewLocalClient(ctx, p.Endpoint)
+	if err != nil {
+		t.Fatalf("NewLocalClient: %v", err)
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	table := "users-race-" + hex.EncodeToString(b[:])
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	return dynamo.New(client, table)
+}
+
+// 50 simultaneous registrations of one phone with its one valid code, through the HTTP
+// routes: exactly one creates the user (201), the other 49 are told the phone is taken
+// (409 / 1007), on the embedded store and on DynamoDB.
+func TestConcurrentRegistrationOfOnePhone(t *testing.T) {
+	stores := []struct {
+		name string
+		open func(*testing.T) kyc.Store
+	}{
+		{"embedded", func(*testing.T) kyc.Store { return nil }}, // newUserFixtureOn opens one
+		{"dynamodb-local", dynamoStore},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			u := newUserFixtureOn(t, st.open(t))
+			code := u.sendCode(t, phoneA, kyc.PurposeRegister)
+			body, _ := json.Marshal(map[string]string{"phone": phoneA, "code": code, "password": goodPW})
+
+			const n = 50
+			responses := make([]*httptest.ResponseRecorder, n)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					r := httptest.NewRequest(http.MethodPost, "/v1/user/register", strings.NewReader(string(body)))
+					r.Header.Set("Content-Type", "application/json")
+					<-start
+					responses[i] = serve(u.mux, r)
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			created, taken := 0, 0
+			var token string
+			for i, w := range responses {
+				e := envelopeOf(t, w)
+				switch {
+				case w.Code == 201 && e.ErrorCode == 1000:
+					created++
+					var d tokenData
+					dataOf(t, e, &d)
+					token = d.Token
+				case w.Code == 409 && e.ErrorCode == 1007:
+					taken++
+				default:
+					t.Errorf("response %d: %d %s", i, w.Code, w.Body)
+				}
+			}
+			if created != 1 || taken != n-1 {
+				t.Fatalf("%d created and %d told the phone is taken, want 1 and %d", created, taken, n-1)
+			}
+			// The one user is the one whose token works.
+			stored := u.storedUser(t, phoneA)
+			e := want(t, u.me(t, token), 200, 1000)
+			var p struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(e.Data, &p); err != nil || p.ID != stored.ID {
+				t.Errorf("me id = %q (%v), stored user %q", p.ID, err, stored.ID)
+			}
+			// The code is spent.
+			if err := u.store.CheckCode(t.Context(), phoneA, kyc.PurposeRegister, users.CodeHash(phoneA, kyc.PurposeRegister, code), u.clock.Now(), false); !kyc.IsCode(err, kyc.EBADCODE) {
+				t.Errorf("CheckCode(the code) = %v, want EBADCODE: it was not consumed", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,201 @@
+package submission
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/idcheck"
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Source is where one document of a submission comes from: an upload key (the presigned
+// path) or the file itself (the seed's multipart form).
+type Source struct {
+	Key    string
+	Data   []byte
+	Inline bool
+}
+
+// PersonalInput is uploadPersonalLicence's request: ID_number, optional name, and the
+// frontOfID and backOfID documents.
+type PersonalInput struct {
+	IDNumber string
+	Name     string
+	Docs     map[string]Source
+}
+
+// CompanyInput is uploadCompanyLicense's request: organization, optional
+// organizationRegNo (a USCC), and the licence and confirmation documents.
+type CompanyInput struct {
+	Organization string
+	RegNo        string
+	Docs         map[string]Source
+}
+
+// Required documents per account type, in the order they are checked.
+func requiredSlots(t kyc.AccountType) []string {
+	if t == kyc.CompanyAccount {
+		return []string{"licence", "confirmation"}
+	}
+	return []string{"frontOfID", "backOfID"}
+}
+
+// SubmitPersonal validates and submits a personal verification.
+func (s *Service) SubmitPersonal(ctx context.Context, userID string, in PersonalInput) error {
+	id, err := idcheck.ResidentIDAt(in.IDNumber, s.svc.Clock.Now())
+	if err != nil {
+		return kyc.FieldError(kyc.EINVALID, "ID_number", err.Error())
+	}
+	name := ""
+	if in.Name != "" {
+		if name, err = idcheck.PersonName(in.Name); err != nil {
+			return kyc.FieldError(kyc.EINVALID, "name", err.Error())
+		}
+	}
+	return s.submit(ctx, userID, kyc.PersonalAccount, in.Docs, func(a *kyc.Account) {
+		a.IDNumber, a.Name, a.Organization = id, name, ""
+	})
+}
+
+// SubmitCompany validates and submits a company verification.
+func (s *Service) SubmitCompany(ctx context.Context, userID string, in CompanyInput) error {
+	org, err := idcheck.CompanyName(in.Organization)
+	if err != nil {
+		return kyc.FieldError(kyc.EINVALID, "organization", err.Error())
+	}
+	reg := ""
+	if in.RegNo != "" {
+		if reg, err = idcheck.USCC(in.RegNo); err != nil {
+			return kyc.FieldError(kyc.EINVALID, "organizationRegNo", err.Error())
+		}
+	}
+	return s.submit(ctx, userID, kyc.CompanyAccount, in.Docs, func(a *kyc.Account) {
+		a.Organization, a.IDNumber = org, reg
+	})
+}
+
+// submit checks the account may submit, stores the documents, moves the account to
+// SUBMITTED with a conditional write and queues it for review. If the queue refuses the
+// message the transition is undone and the client gets an error, so no account is left
+// SUBMITTED with nothing queued while the client was told it succeeded (if the undo fails
+// too, the reconciler re-queues the account). Documents written by a failed request are
+// deleted.
+func (s *Service) submit(ctx context.Context, userID string, typ kyc.AccountType, srcs map[string]Source, set func(*kyc.Account)) error {
+	u, acct, err := s.userAccount(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.maySubmit(acct, typ); err != nil {
+		return err
+	}
+	for _, slot := range requiredSlots(typ) {
+		if src, ok := srcs[slot]; !ok || (!src.Inline && src.Key == "") {
+			return kyc.FieldError(kyc.EMISSING, slot, "required")
+		}
+	}
+	var written []kyc.Document
+	docs := map[string]kyc.Document{}
+	for _, name := range requiredSlots(typ) {
+		slot, _ := filecheck.LookupSlot(name)
+		var d kyc.Document
+		if src := srcs[name]; src.Inline {
+			d, err = s.putInline(ctx, acct.ID, name, src.Data, slot)
+		} else {
+			d, err = s.useUpload(ctx, acct, u.ID, name, src.Key, slot)
+		}
+		if err != nil {
+			s.deleteAll(ctx, written)
+			return err
+		}
+		written = append(written, d)
+		docs[name] = d
+	}
+
+	now := s.svc.Clock.Now()
+	next := acct
+	set(&next)
+	next.Type, next.State, next.RejectType = typ, kyc.StateSubmitted, ""
+	next.Reasons, next.ReuploadSlots = nil, nil
+	next.Documents = docs
+	next.Attempts++
+	next.SubmittedAt, next.UpdatedAt = now, now
+	audit := kyc.AuditRecord{AccountID: acct.ID, At: now, Actor: u.ID, ActorRole: u.Role, Action: "submit", From: acct.State, To: kyc.StateSubmitted}
+	saved, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: acct.State, FromVersion: acct.Version, Audit: audit})
+	if err != nil {
+		s.deleteAll(ctx, written)
+		if kyc.IsCode(err, kyc.ECONFLICT) {
+			return kyc.Errorf(kyc.ECONFLICT, "the account changed meanwhile; submit again")
+		}
+		return fmt.Errorf("submit: %w", err)
+	}
+	body, _ := json.Marshal(kyc.ReviewMessage{AccountID: saved.ID, Version: saved.Version})
+	if _, err := s.svc.Queue.Send(ctx, string(body)); err != nil {
+		s.undo(ctx, saved, acct, written)
+		return fmt.Errorf("queue submission: %w", err)
+	}
+	s.svc.Log.InfoContext(ctx, "submitted", slog.String("account_id", saved.ID), slog.String("type", string(typ)), slog.Int("attempt", saved.Attempts))
+	return nil
+}
+
+// undo puts the account back as it was before a submission whose queue message could not
+// be sent. The attempt is not counted: the client was told it failed.
+func (s *Service) undo(ctx context.Context, saved, before kyc.Account, written []kyc.Document) {
+	ctx = context.WithoutCancel(ctx)
+	back := before
+	back.UpdatedAt = s.svc.Clock.Now()
+	audit := kyc.AuditRecord{AccountID: saved.ID, At: back.UpdatedAt, Actor: "system", Action: "submit_undone", From: kyc.StateSubmitted, To: before.State, Reason: "review queue unavailable"}
+	if _, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: back, FromState: kyc.StateSubmitted, FromVersion: saved.Version, Audit: audit}); err != nil {
+		// Left SUBMITTED: the reconciler finds it and queues it, so it is not stranded.
+		s.svc.Log.ErrorContext(ctx, "could not undo a submission whose message was not queued", slog.String("account_id", saved.ID), slog.String("error", err.Error()))
+		return
+	}
+	s.deleteAll(ctx, written)
+}
+
+// maySubmit applies the state rules of DOMAIN.md.
+func (s *Service) maySubmit(a kyc.Account, typ kyc.AccountType) error {
+	switch {
+	case a.State == kyc.StateSubmitted || a.State == kyc.StatePendingReview:
+		return kyc.Errorf(kyc.ECONFLICT, "already under review")
+	case a.State == kyc.StateApproved:
+		return kyc.Errorf(kyc.ECONFLICT, "already approved")
+	case a.State == kyc.StateRejected && a.RejectType == kyc.RejectFinal:
+		return kyc.Errorf(kyc.ECONFLICT, "rejected for good: no more submissions")
+	case a.Attempts >= s.svc.MaxAttempts:
+		return kyc.Errorf(kyc.ETOOMANY, "too many attempts")
+	case typeFixed(a) && a.Type != typ:
+		return kyc.Errorf(kyc.ECONFLICT, "this is a %s", a.Type)
+	}
+	return nil
+}
+
+// putInline checks a file sent in the request and writes it to its final place.
+func (s *Service) putInline(ctx context.Context, accountID, field string, data []byte, slot filecheck.Slot) (kyc.Document, error) {
+	res := filecheck.CheckBytes(data, slot)
+	if !res.OK() {
+		return kyc.Document{}, fileProblem(field, res)
+	}
+	ct := filecheck.ContentType(res.Format)
+	d := kyc.Document{Slot: slot.Name, Key: s.documentKey(accountID, slot.Name), ContentType: ct, Size: int64(len(data)), UploadedAt: s.svc.Clock.Now()}
+	if err := s.svc.Docs.Put(ctx, d.Key, ct, bytes.NewReader(data)); err != nil {
+		return kyc.Document{}, fmt.Errorf("store document: %w", err)
+	}
+	return d, nil
+}
+
+// fileProblem maps a content check to the API's codes: too large 413 / 1023, a format the
+// slot does not take 415 / 1024, anything else 400 / 1006, each naming the field.
+func fileProblem(field string, res filecheck.Result) error {
+	code := kyc.EINVALID
+	switch res.Code {
+	case filecheck.TooLarge:
+		code = kyc.ETOOLARGE
+	case filecheck.BadFormat:
+		code = kyc.EUNSUPPORTED
+	}
+	return &kyc.Error{Code: code, Field: field, Reason: res.Code, Message: field + ": " + res.Message}
+}

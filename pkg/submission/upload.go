@@ -1,0 +1,177 @@
+package submission
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Lifetimes of what this package hands out.
+const (
+	UploadURLTTL    = 10 * time.Minute
+	UploadRecordTTL = 24 * time.Hour // matches the bucket's lifecycle rule for uploads/
+	DownloadTTL     = 5 * time.Minute
+)
+
+// Service implements the document routes.
+type Service struct {
+	svc *app.Services
+}
+
+// New returns the service over svc.
+func New(svc *app.Services) *Service { return &Service{svc: svc} }
+
+// UploadRequest is POST /v1/uploads's body.
+type UploadRequest struct {
+	Slot          string
+	ContentType   string
+	ContentLength string // as sent; parsed here so the error can name the field
+}
+
+// UploadGrant is a presigned PUT the app sends the file with.
+type UploadGrant struct {
+	Key       string            `json:"key"`
+	URL       string            `json:"url"`
+	Method    string            `json:"method"`
+	Headers   map[string]string `json:"headers"`
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+// CreateUpload checks the slot, type and length against the slot's rules and the caller's
+// account, records the pending upload and returns a PUT pinned to that type and length.
+func (s *Service) CreateUpload(ctx context.Context, userID string, req UploadRequest) (UploadGrant, error) {
+	u, acct, err := s.userAccount(ctx, userID)
+	if err != nil {
+		return UploadGrant{}, err
+	}
+	slot, err := slotFor(req.Slot, acct)
+	if err != nil {
+		return UploadGrant{}, err
+	}
+	f, ok := filecheck.FormatOf(req.ContentType)
+	if !ok || !slot.Allows(f) {
+		return UploadGrant{}, &kyc.Error{Code: kyc.EUNSUPPORTED, Field: "content_type", Reason: "not accepted for " + slot.Name,
+			Message: fmt.Sprintf("content_type: %s accepts %s", slot.Name, contentTypes(slot))}
+	}
+	n, err := strconv.ParseInt(req.ContentLength, 10, 64)
+	if err != nil || n <= 0 {
+		return UploadGrant{}, kyc.FieldError(kyc.EINVALID, "content_length", "must be a positive whole number of bytes")
+	}
+	if n > slot.MaxBytes {
+		return UploadGrant{}, &kyc.Error{Code: kyc.ETOOLARGE, Field: "content_length", Reason: "too large",
+			Message: fmt.Sprintf("content_length: %s accepts at most %d bytes", slot.Name, slot.MaxBytes)}
+	}
+	now := s.svc.Clock.Now()
+	key := fmt.Sprintf("uploads/%s/%s/%s", acct.ID, slot.Name, s.svc.IDs.NewID())
+	ct := filecheck.ContentType(f)
+	pre, err := s.svc.Docs.PresignPut(ctx, key, ct, n, UploadURLTTL)
+	if err != nil {
+		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
+	}
+	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: u.ID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
+	if err := s.svc.Store.PutUpload(ctx, rec); err != nil {
+		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
+	}
+	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
+}
+
+// slotFor finds the slot and checks the account may fill it. An account that has never
+// submitted has no fixed type yet: it may fill slots of either type, and its first
+// submission fixes the type.
+func slotFor(name string, acct kyc.Account) (filecheck.Slot, error) {
+	slot, ok := filecheck.LookupSlot(name)
+	if !ok {
+		return filecheck.Slot{}, kyc.FieldError(kyc.EINVALID, "slot", "unknown slot")
+	}
+	if typeFixed(acct) && !slot.ForAccount(acct.Type) {
+		return filecheck.Slot{}, kyc.FieldError(kyc.EINVALID, "slot", "not allowed for a "+string(acct.Type))
+	}
+	return slot, nil
+}
+
+// typeFixed reports whether the account's type can no longer change.
+func typeFixed(a kyc.Account) bool { return a.Attempts > 0 || a.State != kyc.StateUnverified }
+
+func contentTypes(slot filecheck.Slot) string {
+	var out string
+	for i, f := range slot.Formats {
+		if i > 0 {
+			out += ", "
+		}
+		out += filecheck.ContentType(f)
+	}
+	return out
+}
+
+func (s *Service) userAccount(ctx context.Context, userID string) (kyc.User, kyc.Account, error) {
+	u, err := s.svc.Store.GetUser(ctx, userID)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, err
+	}
+	acct, err := s.svc.Store.GetAccount(ctx, u.AccountID)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("load account: %w", err)
+	}
+	return u, acct, nil
+}
+
+// useUpload checks that key was handed to this account for this slot and that the object
+// is there as announced, then copies it to its final place and returns the document.
+func (s *Service) useUpload(ctx context.Context, acct kyc.Account, owner string, field, key string, slot filecheck.Slot) (kyc.Document, error) {
+	now := s.svc.Clock.Now()
+	rec, err := s.svc.Store.GetUpload(ctx, key, now)
+	if kyc.IsCode(err, kyc.ENOTFOUND) {
+		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "no such upload (ask POST /v1/uploads for a key)")
+	} else if err != nil {
+		return kyc.Document{}, fmt.Errorf("load upload: %w", err)
+	}
+	if rec.AccountID != acct.ID || (owner != "" && rec.UserID != owner) {
+		return kyc.Document{}, &kyc.Error{Code: kyc.EFORBIDDEN, Field: field, Reason: "not your upload", Message: field + ": not your upload"}
+	}
+	if rec.Slot != slot.Name {
+		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "key was issued for slot "+rec.Slot)
+	}
+	info, err := s.svc.Docs.Head(ctx, key)
+	if kyc.IsCode(err, kyc.ENOTFOUND) {
+		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "the file was not uploaded to the URL")
+	} else if err != nil {
+		return kyc.Document{}, fmt.Errorf("head upload: %w", err)
+	}
+	if info.Size != rec.Length || info.ContentType != rec.ContentType {
+		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "the uploaded file does not match the upload request")
+	}
+	// The store only pinned the declared type; the first bytes show what was really sent
+	// (the review worker then decodes the whole file).
+	head, err := s.svc.Docs.GetRange(ctx, key, 0, filecheck.SniffLen)
+	if err != nil {
+		return kyc.Document{}, fmt.Errorf("read upload: %w", err)
+	}
+	if got, _ := filecheck.FormatOf(rec.ContentType); filecheck.Sniff(head) != got {
+		return kyc.Document{}, &kyc.Error{Code: kyc.EUNSUPPORTED, Field: field, Reason: "bad_format",
+			Message: field + ": the file's content is not " + rec.ContentType}
+	}
+	dst := s.documentKey(acct.ID, slot.Name)
+	if err := s.svc.Docs.Copy(ctx, key, dst); err != nil {
+		return kyc.Document{}, fmt.Errorf("copy upload: %w", err)
+	}
+	return kyc.Document{Slot: slot.Name, Key: dst, ContentType: rec.ContentType, Size: info.Size, UploadedAt: now}, nil
+}
+
+func (s *Service) documentKey(accountID, slot string) string {
+	return fmt.Sprintf("accounts/%s/%s/%s", accountID, slot, s.svc.IDs.NewID())
+}
+
+// deleteAll removes objects this request wrote, when the request fails after writing them.
+func (s *Service) deleteAll(ctx context.Context, docs []kyc.Document) {
+	ctx = context.WithoutCancel(ctx)
+	for _, d := range docs {
+		if err := s.svc.Docs.Delete(ctx, d.Key); err != nil {
+			s.svc.Log.WarnContext(ctx, "could not delete a document of a failed submission", "slot", d.Slot, "error", err.Error())
+		}
+	}
+}
