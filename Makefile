@@ -20,6 +20,7 @@ FUNCTIONS := \
 	HealthFunction:health \
 	ReviewWorkerFunction:review-worker \
 	GrantRoleFunction:grant-role \
+	ReconcilerFunction:reconciler \
 	SendSMSCodeFunction:sms-code \
 	RegisterFunction:register \
 	LoginFunction:login \
@@ -36,7 +37,12 @@ FUNCTIONS := \
 	DownAuthLicenceFunction:down-auth-licence \
 	DownAuthConfirmationFunction:down-auth-confirmation \
 	DownloadAuthFrontOfIDFunction:download-auth-front-of-id \
-	DownloadAuthBackOfIDFunction:download-auth-back-of-id
+	DownloadAuthBackOfIDFunction:download-auth-back-of-id \
+	GetUnAuthoredCompanyAccountFunction:get-unauthored-company-account \
+	GetUnAuthoredPersonalAccountFunction:get-unauthored-personal-account \
+	GetAccountDetailFunction:account-detail \
+	AuthorizeAccountFunction:authorize-account \
+	RejectAccountFunction:reject-account
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

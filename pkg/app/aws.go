@@ -87,5 +87,7 @@ func FromConfig(ctx context.Context, c Config) (*Services, error) {
 		Backends:    Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs", SMS: "sns"},
 		TokenTTL:    c.TokenTTL,
 		MaxAttempts: c.MaxAttempts,
+
+		ReconcileAfter: c.ReconcileAfter,
 	}, nil
 }

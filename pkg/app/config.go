@@ -23,6 +23,7 @@ type Config struct {
 	SMSSenderID    string
 	TokenTTL       time.Duration
 	MaxAttempts    int
+	ReconcileAfter time.Duration
 	LogLevel       string
 
 	// StaticAccessKey and StaticSecretKey are not read from the environment: the local
@@ -52,6 +53,7 @@ func Vars() []Var {
 		{Name: "SMS_SENDER_ID", Meaning: "SMS sender ID where the country supports one (1-11 letters/digits); empty for none"},
 		{Name: "TOKEN_TTL", Default: "168h", Meaning: "session token lifetime (Go duration, 1m to 8760h)"},
 		{Name: "MAX_ATTEMPTS", Default: "5", Meaning: "submissions allowed per account (1 to 100)"},
+		{Name: "RECONCILE_AFTER", Default: "2m", Meaning: "how long an account may stay SUBMITTED before the reconciler re-queues it (30s to 24h)"},
 		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
 		{Name: "APP_VERSION", Default: "dev", Meaning: "version reported by /v1/health"},
 	}
@@ -107,6 +109,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: environment variable MAX_ATTEMPTS must be a whole number from 1 to 100")
 	}
 	c.MaxAttempts = n
+	ra, err := time.ParseDuration(get("RECONCILE_AFTER"))
+	if err != nil || ra < 30*time.Second || ra > 24*time.Hour {
+		return Config{}, fmt.Errorf("config: environment variable RECONCILE_AFTER must be a duration from 30s to 24h")
+	}
+	c.ReconcileAfter = ra
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

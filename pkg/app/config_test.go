@@ -36,6 +36,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		TokenTTL:    168 * time.Hour,
 		MaxAttempts: 5,
 		LogLevel:    "info",
+
+		ReconcileAfter: 2 * time.Minute,
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -76,6 +78,9 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"TOKEN_TTL":         "1m",
 		"MAX_ATTEMPTS":      "100",
 		"LOG_LEVEL":         "debug",
+		"RECONCILE_AFTER":   "24h",
+		"SNS_ENDPOINT":      "http://127.0.0.1:4566",
+		"SMS_SENDER_ID":     "realname",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
@@ -92,6 +97,9 @@ func TestLoadConfigAllSet(t *testing.T) {
 		TokenTTL:       time.Minute,
 		MaxAttempts:    100,
 		LogLevel:       "debug",
+		ReconcileAfter: 24 * time.Hour,
+		SNSEndpoint:    "http://127.0.0.1:4566",
+		SMSSenderID:    "realname",
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -124,6 +132,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"MAX_ATTEMPTS negative", map[string]string{"MAX_ATTEMPTS": "-3"}, "MAX_ATTEMPTS"},
 		{"MAX_ATTEMPTS not a number", map[string]string{"MAX_ATTEMPTS": "five"}, "MAX_ATTEMPTS"},
 		{"MAX_ATTEMPTS fraction", map[string]string{"MAX_ATTEMPTS": "2.5"}, "MAX_ATTEMPTS"},
+		{"RECONCILE_AFTER too short", map[string]string{"RECONCILE_AFTER": "29s"}, "RECONCILE_AFTER"},
+		{"RECONCILE_AFTER too long", map[string]string{"RECONCILE_AFTER": "25h"}, "RECONCILE_AFTER"},
+		{"RECONCILE_AFTER not a duration", map[string]string{"RECONCILE_AFTER": "soon"}, "RECONCILE_AFTER"},
+		{"SNS_ENDPOINT not a URL", map[string]string{"SNS_ENDPOINT": "127.0.0.1:4566"}, "SNS_ENDPOINT"},
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 		{"LOG_LEVEL trace", map[string]string{"LOG_LEVEL": "trace"}, "LOG_LEVEL"},
 	}

@@ -28,6 +28,9 @@ type Services struct {
 	TokenTTL time.Duration
 	// MaxAttempts is how many submissions an account may make.
 	MaxAttempts int
+	// ReconcileAfter is how long an account may stay SUBMITTED before the reconciler
+	// queues it again.
+	ReconcileAfter time.Duration
 }
 
 // Backends names the kind of each backend, for /v1/health and the runner's banner.

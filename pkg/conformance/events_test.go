@@ -76,6 +76,15 @@ var wantStatus = map[string]apiOutcome{
 	"down-auth-confirmation/query-unknown-token.json":      {401, 999},
 	"download-auth-front-of-id/unknown-token.json":         {401, 999},
 	"download-auth-back-of-id/query-unknown-token.json":    {401, 999},
+	// The reviewer routes: the session is checked before the role, the query and the
+	// body, so a list with ?limit=&cursor= and a rejection with a full body (JSON, or a
+	// form with the documents comma-separated) are still 401.
+	"get-unauthored-company-account/unknown-token.json":         {401, 999},
+	"get-unauthored-personal-account/cursor-unknown-token.json": {401, 999},
+	"account-detail/unknown-token.json":                         {401, 999},
+	"authorize-account/unknown-token.json":                      {401, 999},
+	"reject-account/unknown-token.json":                         {401, 999},
+	"reject-account/form-unknown-token.json":                    {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first
@@ -161,7 +170,8 @@ func TestEventsCoverFunctions(t *testing.T) {
 // TestEventsReplay invokes each function's handler (lambdafn.Handlers, the ones the
 // binaries start) over the embedded backends with each of its sample events, and checks
 // the response has the shape its trigger expects: a proxy response with an envelope for
-// API Gateway, a batch response naming only the event's own messages for SQS.
+// API Gateway, a batch response naming only the event's own messages for SQS, the
+// reconciler's {requeued, failed} for an EventBridge schedule.
 func TestEventsReplay(t *testing.T) {
 	handlers := sharedHandlers(t)
 	for _, f := range eventFiles(t) {
@@ -217,10 +227,61 @@ func TestEventsReplay(t *testing.T) {
 				checkAPIOutcome(t, f.Rel, out, freshReplay("embedded", f.Rel))
 			case lambdafn.KindSQS:
 				checkBatchResponse(t, f.Rel, payload, out)
+			case lambdafn.KindSchedule:
+				checkScheduleSample(t, f.Rel, payload)
+				checkScheduleResult(t, f.Rel, out)
 			default:
 				t.Fatalf("unknown function kind %q", fn.Kind)
 			}
 		})
+	}
+}
+
+// checkScheduleSample checks a scheduled function's sample is the event an EventBridge
+// schedule (a SAM Schedule event) delivers: a "Scheduled Event" from aws.events naming
+// its rule, with an empty detail, and no field events.EventBridgeEvent does not know.
+func checkScheduleSample(t *testing.T, rel string, payload []byte) {
+	t.Helper()
+	var ev events.EventBridgeEvent
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		t.Fatalf("%s is not an EventBridge event: %v", rel, err)
+	}
+	if ev.Version != "0" || ev.ID == "" || ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || ev.Time.IsZero() || ev.Region == "" || ev.AccountID == "" {
+		t.Errorf("%s: version %q id %q detail-type %q source %q time %v region %q account %q; want a scheduled event: version 0, an id, \"Scheduled Event\" from aws.events, with time, region and account",
+			rel, ev.Version, ev.ID, ev.DetailType, ev.Source, ev.Time, ev.Region, ev.AccountID)
+	}
+	if len(ev.Resources) != 1 || !strings.HasPrefix(ev.Resources[0], "arn:aws:events:"+ev.Region+":"+ev.AccountID+":rule/") {
+		t.Errorf("%s: resources %v, want the one ARN of the rule that fired", rel, ev.Resources)
+	}
+	if d := strings.TrimSpace(string(ev.Detail)); d != "{}" {
+		t.Errorf("%s: detail %s, want {} (a schedule carries none)", rel, d)
+	}
+}
+
+// checkScheduleResult checks what the reconciler returned: exactly {"requeued", "failed"}
+// (review.ReconcileResult), counts that are whole and not negative. A run in which some
+// re-queue failed ends in a function error instead, so a result has failed 0.
+func checkScheduleResult(t *testing.T, rel string, out []byte) {
+	t.Helper()
+	var res map[string]json.RawMessage
+	if err := json.Unmarshal(out, &res); err != nil || res == nil {
+		t.Fatalf("%s: result is not a JSON object: %v\n%s", rel, err, out)
+	}
+	if keys := slices.Sorted(maps.Keys(res)); !slices.Equal(keys, []string{"failed", "requeued"}) {
+		t.Errorf("%s: result has the fields %v, want exactly failed and requeued\n%s", rel, keys, out)
+	}
+	counts := map[string]int{}
+	for _, k := range []string{"requeued", "failed"} {
+		var n int
+		if err := json.Unmarshal(res[k], &n); err != nil || n < 0 {
+			t.Errorf("%s: %s = %s, want a whole number >= 0", rel, k, res[k])
+		}
+		counts[k] = n
+	}
+	if counts["failed"] != 0 {
+		t.Errorf("%s: a result with failed = %d; a run with failed re-queues must end in a function error", rel, counts["failed"])
 	}
 }
 

@@ -152,7 +152,7 @@ func TestRunnerServesRouteTable(t *testing.T) {
 
 // TestRunnerInvokeAPI: the Lambda Invoke API runs the health function with its sample
 // event (a proxy response comes back), the review worker with its SQS sample (a batch
-// response) and GrantRole, which has no other way in, with a phone no user has (a
+// response), the reconciler with its scheduled event ({requeued, failed}) and GrantRole, which has no other way in, with a phone no user has (a
 // function error, flagged as Lambda flags it, that says what is wrong), and answers an
 // unknown function the way Lambda does.
 func TestRunnerInvokeAPI(t *testing.T) {
@@ -163,6 +163,7 @@ func TestRunnerInvokeAPI(t *testing.T) {
 		{"health", "get.json"},
 		{lambdafn.ReviewWorker, "account-missing.json"},
 		{lambdafn.ReviewWorker, "malformed-body.json"},
+		{lambdafn.Reconciler, "scheduled.json"},
 		{lambdafn.GrantRole, "unknown-phone.json"},
 	} {
 		fn, ok := lambdafn.Lookup(tc.folder)
@@ -196,8 +197,12 @@ func TestRunnerInvokeAPI(t *testing.T) {
 				}
 			case lambdafn.KindSQS:
 				checkBatchResponse(t, rel, payload, b)
+			case lambdafn.KindSchedule:
+				checkScheduleResult(t, rel, b)
 			case lambdafn.KindInvoke:
 				checkInvokeResult(t, rel, b)
+			default:
+				t.Fatalf("unknown function kind %q", fn.Kind)
 			}
 		})
 	}

@@ -365,6 +365,11 @@ func checkRuntimeResponse(t *testing.T, f lambdafn.Function, ef eventFile, paylo
 		}
 	case lambdafn.KindSQS:
 		checkBatchResponse(t, ef.Rel, payload, body)
+	case lambdafn.KindSchedule:
+		checkScheduleSample(t, ef.Rel, payload)
+		checkScheduleResult(t, ef.Rel, body)
+	default:
+		t.Fatalf("unknown function kind %q", f.Kind)
 	}
 }
 

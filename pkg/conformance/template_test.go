@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -211,7 +213,9 @@ func TestFunctionSetsAgree(t *testing.T) {
 
 // TestTemplateFunctions: every function builds with the Makefile, API functions have
 // exactly their route's Api event on the one REST API, the worker has its SQS event with
-// partial batch failures, and every function has scoped policies.
+// partial batch failures, a scheduled function exactly one enabled Schedule event whose
+// interval is longer than its timeout (runs never overlap), and every function has
+// scoped policies.
 func TestTemplateFunctions(t *testing.T) {
 	tp := loadTemplate(t)
 	apiID, _ := tp.only("AWS::Serverless::Api")
@@ -277,6 +281,30 @@ func TestTemplateFunctions(t *testing.T) {
 						t.Error("MaximumBatchingWindowInSeconds is not set")
 					}
 				}
+			case lambdafn.KindSchedule:
+				if len(evs) != 1 {
+					t.Fatalf("want exactly one event (Schedule), have %d", len(evs))
+				}
+				for name, ev := range evs {
+					if typ := str(at(ev, "Type")); typ != "Schedule" {
+						t.Fatalf("event %s is %s, want Schedule (an EventBridge rule)", name, typ)
+					}
+					p := at(ev, "Properties")
+					if v := at(p, "Enabled"); v != nil && !truthy(v) {
+						t.Errorf("event %s: Enabled = %v: the schedule would never run", name, v)
+					}
+					if at(p, "State") != nil && str(at(p, "State")) != "ENABLED" {
+						t.Errorf("event %s: State = %v, want ENABLED", name, at(p, "State"))
+					}
+					expr := str(at(p, "Schedule"))
+					every, ok := scheduleRate(expr)
+					if !ok {
+						t.Fatalf("event %s: Schedule = %q, want rate(<n> minute[s]|hour[s]|day[s])", name, expr)
+					}
+					if n, ok := num(tp.fnProp(f.LogicalID, "Timeout")); !ok || time.Duration(n)*time.Second >= every {
+						t.Errorf("Timeout = %v, want a number of seconds below the schedule's %s, so that runs do not overlap", tp.fnProp(f.LogicalID, "Timeout"), every)
+					}
+				}
 			case lambdafn.KindInvoke:
 				// Invoked directly (aws lambda invoke); an event would expose it to
 				// callers IAM did not pick.
@@ -289,6 +317,24 @@ func TestTemplateFunctions(t *testing.T) {
 			checkPolicies(t, tp.fnProp(f.LogicalID, "Policies"), smsSenders[f.Name])
 		})
 	}
+}
+
+// rateExpr is an EventBridge rate expression: rate(1 minute), rate(5 minutes), ...
+var rateExpr = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
+
+// scheduleRate is the interval of a rate expression; false for anything else (cron
+// expressions included: the checks above want a fixed interval).
+func scheduleRate(expr string) (time.Duration, bool) {
+	m := rateExpr.FindStringSubmatch(expr)
+	if m == nil {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(m[1])
+	if (n == 1) != !strings.HasSuffix(m[2], "s") {
+		return 0, false // EventBridge wants "1 minute" but "5 minutes"
+	}
+	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
+	return time.Duration(n) * unit, true
 }
 
 // smsSenders are the folders of the functions that text SMS codes (users.Service.SendCode
@@ -791,8 +837,24 @@ var wantGrants = map[string][]string{
 	"MeFunction":          {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
 	"SetUserRoleFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
 	"GrantRoleFunction":   {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
-	// HEADs of documents only (no bytes read, so no KMS).
-	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:GetObject DocsBucket/*", "s3:ListBucket DocsBucket"},
+	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
+	// Update of the pending counter); HEAD and GET of the submitted documents, which
+	// decrypts them.
+	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+		"s3:GetObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket", "kms:Decrypt DocsKey"},
+	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
+	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
+
+	// The reviewer routes: a page of the pending index and the counter (GetItem); the
+	// detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
+	// decisions (GetItems, then a Transition from PENDING_REVIEW: Puts of the account,
+	// its audit record and, on approval, the identity claim, and an Update of the
+	// counter; never a Delete, which only a Transition out of APPROVED makes).
+	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
+	"AuthorizeAccountFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"RejectAccountFunction":                {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
 	// that encrypts it) and records the upload.
@@ -850,7 +912,8 @@ func grantResource(v any) string {
 
 // TestTemplatePolicies: each function's inline statements grant exactly wantGrants; the
 // object prefixes they name are real (a slot of filecheck's table, the confirmation key
-// of pkg/submission); the documents key is used only for requests S3 makes for the
+// of pkg/submission), and so are the table indexes (dynamo.TableDefinition's); the
+// documents key is used only for requests S3 makes for the
 // documents bucket (an encryption-context condition on every KMS statement); and every
 // function that writes documents can encrypt them.
 func TestTemplatePolicies(t *testing.T) {
@@ -863,6 +926,10 @@ func TestTemplatePolicies(t *testing.T) {
 		t.Fatalf("wantGrants names Table, DocsBucket, DocsKey and ReviewQueue; the template has %s, %s, %s and %s", tableID, bucketID, keyID, queueID)
 	}
 	slotPrefix := regexp.MustCompile(`^DocsBucket/(uploads|accounts)/\*/([^/*]+)/\*$`)
+	indexes := map[string]bool{}
+	for _, g := range dynamo.TableDefinition("x").GlobalSecondaryIndexes {
+		indexes[aws.ToString(g.IndexName)] = true
+	}
 	for _, f := range lambdafn.Functions() {
 		t.Run(f.LogicalID, func(t *testing.T) {
 			want, ok := wantGrants[f.LogicalID]
@@ -902,6 +969,9 @@ func TestTemplatePolicies(t *testing.T) {
 					if _, ok := filecheck.LookupSlot(m[2]); !ok {
 						t.Errorf("%s on %s: %q is no slot of filecheck.Slots()", action, res, m[2])
 					}
+				}
+				if index, ok := strings.CutPrefix(res, tableID+"/index/"); ok && !indexes[index] {
+					t.Errorf("%s on %s: %q is no index of dynamo.TableDefinition", action, res, index)
 				}
 				if action == "s3:PutObject" && !slices.Contains(got, "kms:GenerateDataKey DocsKey") {
 					t.Errorf("%s on %s, but no kms:GenerateDataKey on DocsKey: the bucket encrypts every object with it, so each write would be AccessDenied", action, res)

@@ -42,13 +42,37 @@ func pendingCountUpdate(table *string, typ kyc.AccountType, delta int64) types.T
 	}}
 }
 
-// Transition writes the new account, its audit record and the pending counters in one
-// transaction: one call, conditional on the stored state and version.
+// identity is what an account claims when approved: its type and ID number.
+type identity struct {
+	typ      kyc.AccountType
+	idNumber string
+}
+
+// errIdentityTaken is the refusal of an approval whose identity another account holds.
+func errIdentityTaken() error {
+	return kyc.Errorf(kyc.ECONFLICT, "identity already verified on another account")
+}
+
+func errMovedOn() error {
+	return kyc.Errorf(kyc.ECONFLICT, "The account was changed by someone else; reload and try again.")
+}
+
+// Transition writes the new account, its audit record, the pending counters and the
+// identity claim in one transaction: one call, conditional on the stored state and version.
 //
-// Leaving PENDING_REVIEW decrements the counter of the stored account's type, which the
-// caller's new value need not share (a type change on approval). The transaction assumes
-// the type is unchanged and checks it; in the rare case it changed, the stored item that
-// the failed condition returns names the old type and the transaction is sent once more.
+// Leaving PENDING_REVIEW decrements the counter of the stored account's type, and leaving
+// APPROVED (or changing identity while in it) releases the claim of the stored type and ID
+// number; the caller's new value need not share them (a type change on approval, a future
+// modify flow). The transaction assumes they are unchanged and checks it; in the rare case
+// they changed, the stored item that the failed condition returns names the old values and
+// the transaction is sent once more.
+//
+// Approving with an ID number puts the claim item IDENTITY#<type>#<number> on condition
+// "absent or already this account's"; when that condition alone fails, another account
+// holds the identity and the answer is ECONFLICT, told apart from a lost race on the
+// account by the transaction's cancellation reasons. A release is a Delete on condition
+// "absent or this account's"; should another account hold it (only data approved before
+// claims existed can get there) the transaction is sent again without the release.
 func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
 	if t.Account.ID == "" {
 		return kyc.Account{}, notFound("Account")
@@ -60,42 +84,72 @@ func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, 
 		return kyc.Account{}, kyc.FieldError(kyc.EINVALID, "audit.account_id", "does not match the account")
 	}
 	t.Account.Version = t.FromVersion + 1
-	oldType := t.Account.Type
-	for range 2 {
-		err := s.transact(ctx, s.transitionItems(t, oldType))
+	old := identity{t.Account.Type, t.Account.IDNumber}
+	release := true
+	for range 4 {
+		tx := s.transitionItems(t, old, release)
+		err := s.transact(ctx, tx.items)
 		if err == nil {
 			return t.Account, nil
 		}
-		failed, stored := conditionFailed(err, 0)
-		if !failed {
-			return kyc.Account{}, fmt.Errorf("dynamo: transition account: %w", err)
+		if failed, stored := conditionFailed(err, 0); failed {
+			if stored == nil {
+				return kyc.Account{}, notFound("Account")
+			}
+			cur, derr := decodeAccount(stored)
+			if derr != nil {
+				return kyc.Account{}, fmt.Errorf("dynamo: transition account: %w", derr)
+			}
+			was := identity{cur.Type, cur.IDNumber}
+			if cur.Version != t.FromVersion || cur.State != t.FromState || was == old {
+				return kyc.Account{}, errMovedOn()
+			}
+			old, release = was, true
+			continue
 		}
-		if stored == nil {
-			return kyc.Account{}, notFound("Account")
+		if tx.claim >= 0 {
+			if failed, _ := conditionFailed(err, tx.claim); failed {
+				return kyc.Account{}, errIdentityTaken()
+			}
 		}
-		cur, derr := decodeAccount(stored)
-		if derr != nil {
-			return kyc.Account{}, fmt.Errorf("dynamo: transition account: %w", derr)
+		if tx.release >= 0 {
+			if failed, _ := conditionFailed(err, tx.release); failed {
+				release = false
+				continue
+			}
 		}
-		if cur.Version != t.FromVersion || cur.State != t.FromState || cur.Type == oldType {
-			return kyc.Account{}, kyc.Errorf(kyc.ECONFLICT, "The account was changed by someone else; reload and try again.")
-		}
-		oldType = cur.Type
+		return kyc.Account{}, fmt.Errorf("dynamo: transition account: %w", err)
 	}
-	return kyc.Account{}, kyc.Errorf(kyc.ECONFLICT, "The account was changed by someone else; reload and try again.")
+	return kyc.Account{}, errMovedOn()
 }
 
-func (s *Store) transitionItems(t kyc.Transition, oldType kyc.AccountType) []types.TransactWriteItem {
+// transitionTx is the transaction of a transition and where its identity items are in it
+// (-1 when absent), to read the cancellation reasons by.
+type transitionTx struct {
+	items          []types.TransactWriteItem
+	claim, release int
+}
+
+// transitionItems builds the transaction of t, assuming the stored account has the type and
+// ID number of old. release false leaves out the release of old's claim.
+func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) transitionTx {
 	cond := "attribute_exists(PK) AND #ver = :fromVersion AND #state = :fromState"
 	names := map[string]string{"#ver": AttrVersion, "#state": "State"}
 	values := item{":fromVersion": nv(t.FromVersion), ":fromState": sv(string(t.FromState))}
 	wasPending := t.FromState == kyc.StatePendingReview
-	if wasPending {
+	wasApproved := t.FromState == kyc.StateApproved
+	if wasPending || wasApproved {
 		cond += " AND #type = :oldType"
 		names["#type"] = "Type"
-		values[":oldType"] = sv(string(oldType))
+		values[":oldType"] = sv(string(old.typ))
 	}
-	items := []types.TransactWriteItem{
+	if wasApproved {
+		cond += " AND #idn = :oldIDNumber"
+		names["#idn"] = "IDNumber"
+		values[":oldIDNumber"] = sv(old.idNumber)
+	}
+	tx := transitionTx{claim: -1, release: -1}
+	tx.items = []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName:                           s.table,
 			Item:                                encodeAccount(t.Account),
@@ -110,16 +164,74 @@ func (s *Store) transitionItems(t kyc.Transition, oldType kyc.AccountType) []typ
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}},
 	}
+
+	// The claim: absent, or this account's already (a repeated approval keeps it).
+	mine := aws.String("attribute_not_exists(PK) OR #acct = :acct")
+	mineNames := map[string]string{"#acct": attrAccountID}
+	mineValues := item{":acct": sv(t.Account.ID)}
+	next := identity{t.Account.Type, t.Account.IDNumber}
+	claims := t.Account.State == kyc.StateApproved && next.idNumber != ""
+	if claims {
+		claim := identityKey(next.typ, next.idNumber)
+		claim[attrKind] = sv(kindIdentity)
+		claim[attrAccountID] = sv(t.Account.ID)
+		tx.claim = len(tx.items)
+		tx.items = append(tx.items, types.TransactWriteItem{Put: &types.Put{
+			TableName:                 s.table,
+			Item:                      claim,
+			ConditionExpression:       mine,
+			ExpressionAttributeNames:  mineNames,
+			ExpressionAttributeValues: mineValues,
+		}})
+	}
+	if release && wasApproved && old.idNumber != "" && !(claims && old == next) {
+		tx.release = len(tx.items)
+		tx.items = append(tx.items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                 s.table,
+			Key:                       identityKey(old.typ, old.idNumber),
+			ConditionExpression:       mine,
+			ExpressionAttributeNames:  mineNames,
+			ExpressionAttributeValues: mineValues,
+		}})
+	}
+
 	isPending := t.Account.State == kyc.StatePendingReview
 	switch {
-	case wasPending && isPending && oldType != t.Account.Type:
-		items = append(items, pendingCountUpdate(s.table, oldType, -1), pendingCountUpdate(s.table, t.Account.Type, 1))
+	case wasPending && isPending && old.typ != t.Account.Type:
+		tx.items = append(tx.items, pendingCountUpdate(s.table, old.typ, -1), pendingCountUpdate(s.table, t.Account.Type, 1))
 	case wasPending && !isPending:
-		items = append(items, pendingCountUpdate(s.table, oldType, -1))
+		tx.items = append(tx.items, pendingCountUpdate(s.table, old.typ, -1))
 	case !wasPending && isPending:
-		items = append(items, pendingCountUpdate(s.table, t.Account.Type, 1))
+		tx.items = append(tx.items, pendingCountUpdate(s.table, t.Account.Type, 1))
 	}
-	return items
+	return tx
+}
+
+// IdentityOwner is one strongly consistent GetItem of the identity's claim.
+func (s *Store) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (string, error) {
+	if typ != kyc.PersonalAccount && typ != kyc.CompanyAccount {
+		return "", kyc.FieldError(kyc.EINVALID, "type", "unknown account type")
+	}
+	if idNumber == "" {
+		return "", notFound("Identity")
+	}
+	it, err := s.get(ctx, identityKey(typ, idNumber))
+	if err != nil {
+		return "", fmt.Errorf("dynamo: get identity owner: %w", err)
+	}
+	if it == nil {
+		return "", notFound("Identity")
+	}
+	d := decoder{it: it}
+	d.kind(kindIdentity)
+	owner := d.str(attrAccountID)
+	if d.err == nil && owner == "" {
+		d.err = fmt.Errorf("attribute %s is empty", attrAccountID)
+	}
+	if d.err != nil {
+		return "", fmt.Errorf("dynamo: get identity owner: decode identity: %w", d.err)
+	}
+	return owner, nil
 }
 
 // Page sizes: a ListPending limit below 1 means defaultPendingPage, above

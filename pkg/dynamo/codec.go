@@ -29,6 +29,7 @@ const (
 	kindCounter      = "counter"
 	kindCode         = "code"
 	kindUpload       = "upload"
+	kindIdentity     = "identity"
 )
 
 // Key prefixes and fixed sort keys.
@@ -43,6 +44,7 @@ const (
 	prefixCounter = "COUNTER#"
 	prefixCode    = "CODE#"
 	prefixUpload  = "UPLOAD#"
+	prefixIdent   = "IDENTITY#"
 	skUser        = "USER"
 	skPhone       = "PHONE"
 	skSession     = "SESSION"
@@ -51,6 +53,7 @@ const (
 	skCounter     = "COUNTER"
 	skCode        = "CODE"
 	skUpload      = "UPLOAD"
+	skIdentity    = "IDENTITY"
 	submittedPK   = "SUBMITTED"
 	attrKind      = "Kind"
 	attrN         = "N"
@@ -61,6 +64,7 @@ const (
 	attrCodeHash  = "CodeHash"
 	attrAttempts  = "Attempts"
 	attrUsed      = "Used"
+	attrAccountID = "AccountID"
 )
 
 // timeLayout is RFC 3339 with nanoseconds of fixed width, so text order is time order.
@@ -96,6 +100,12 @@ func accountKey(id string) item              { return key(prefixAccount+id, skAc
 func pendingCountKey(t kyc.AccountType) item { return key(prefixCount+string(t), skCount) }
 func counterKey(k string) item               { return key(prefixCounter+k, skCounter) }
 func uploadKey(k string) item                { return key(prefixUpload+k, skUpload) }
+
+// identityKey is the key of the claim of an approved identity. An account type never
+// contains '#', so the first '#' after the prefix splits type and number.
+func identityKey(t kyc.AccountType, idNumber string) item {
+	return key(prefixIdent+string(t)+"#"+idNumber, skIdentity)
+}
 
 // codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
 // (PutCode refuses one), so the last '#' of the partition key always splits it right.
@@ -285,6 +295,7 @@ func encodeAccount(a kyc.Account) item {
 				"ContentType": sv(doc.ContentType),
 				"Size":        nv(doc.Size),
 				"UploadedAt":  tv(doc.UploadedAt),
+				"Check":       sv(doc.Check),
 			}}
 		}
 		it["Documents"] = &types.AttributeValueMemberM{Value: docs}
@@ -346,6 +357,7 @@ func decodeAccount(it item) (kyc.Account, error) {
 				ContentType: dd.str("ContentType"),
 				Size:        dd.int("Size"),
 				UploadedAt:  dd.time("UploadedAt"),
+				Check:       dd.str("Check"),
 			}
 			if dd.err != nil {
 				return kyc.Account{}, fmt.Errorf("decode account: document %q: %w", slot, dd.err)

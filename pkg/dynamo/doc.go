@@ -8,17 +8,18 @@
 // what it is. Times are UTC strings of fixed width (2006-01-02T15:04:05.000000000Z) so
 // that they sort as text in the order they sort as times.
 //
-//	Kind          PK                      SK                          notes
-//	user          USER#<userID>           USER                        Version
-//	phone         PHONE#<phone>           PHONE                       UserID: keeps phones unique
-//	sessionRef    USER#<userID>           SESSION#<tokenHash>         TTL; lists a user's sessions
-//	session       SESSION#<tokenHash>     SESSION                     UserID, ExpiresAt, TTL
-//	account       ACCOUNT#<accountID>     ACCOUNT                     Version; sparse GSI keys below
-//	audit         ACCOUNT#<accountID>     AUDIT#<at>#<random>         append-only, never rewritten
-//	pendingCount  COUNT#PENDING#<type>    COUNT                       N = accounts of type in PENDING_REVIEW
-//	counter       COUNTER#<key>           COUNTER                     N, WindowEnd (unix ns), TTL
-//	code          CODE#<phone>#<purpose>  CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
-//	upload        UPLOAD#<key>            UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
+//	Kind          PK                       SK                          notes
+//	user          USER#<userID>            USER                        Version
+//	phone         PHONE#<phone>            PHONE                       UserID: keeps phones unique
+//	sessionRef    USER#<userID>            SESSION#<tokenHash>         TTL; lists a user's sessions
+//	session       SESSION#<tokenHash>      SESSION                     UserID, ExpiresAt, TTL
+//	account       ACCOUNT#<accountID>      ACCOUNT                     Version; sparse GSI keys below
+//	audit         ACCOUNT#<accountID>      AUDIT#<at>#<random>         append-only, never rewritten
+//	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW
+//	counter       COUNTER#<key>            COUNTER                     N, WindowEnd (unix ns), TTL
+//	code          CODE#<phone>#<purpose>   CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
+//	upload        UPLOAD#<key>             UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
+//	identity      IDENTITY#<type>#<number> IDENTITY                    AccountID: the APPROVED holder of an ID number
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
 // request, and a sessionRef in the user's partition, so that DeleteUserSessions finds them
@@ -61,6 +62,22 @@
 // That is harmless: it compares the SHA-256 (hex) of a random code, and the time a
 // comparison of hashes takes says nothing about the code that would match.
 //
+// # Identity claims
+//
+// An identity item keeps one ID number (personal) or registration number (company) from
+// being APPROVED on two accounts. It is written only by Transition, in the transition's
+// own TransactWriteItems: approving an account with a non-empty IDNumber Puts
+// IDENTITY#<type>#<number> with the account's id on condition "attribute_not_exists(PK) OR
+// AccountID = <this account>". If that item alone fails its condition (the cancellation
+// reasons name the failed item), another account holds the identity: ECONFLICT "identity
+// already verified on another account", and nothing of the transition is written. Of
+// concurrent approvals of one identity exactly one commits. Leaving APPROVED, or changing
+// type or number while APPROVED, Deletes the claim of the stored identity on the same
+// condition; should another account hold it (only data approved before claims existed),
+// the transaction is sent again without the Delete. IdentityOwner is one strongly
+// consistent GetItem of the claim. The number is part of the key, as the phone is of
+// PHONE#<phone>: keys are personal information and stay out of logs like the rest.
+//
 // # Global secondary indexes (both sparse, projection ALL)
 //
 //	GSIPending    PendingPK = PENDING#<type>     PendingSK = <submittedAt>#<accountID>
@@ -91,8 +108,9 @@
 // # Calls per operation
 //
 // CreateUser, UpdateUser, GetUser, GetAccount, PutSession, GetSession, AppendAudit,
-// Counter, PutCode, PutUpload, GetUpload, Ping: one call. Transition: one (two if a pending account's type changes in the
-// same transition, see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
+// Counter, PutCode, PutUpload, GetUpload, IdentityOwner, Ping: one call. Transition: one,
+// claim and release included (two if a pending account's type, or an APPROVED account's
+// type or number, changes in the same transition; see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
 // strongly consistent). ListPending: one Query plus one GetItem for the total, run in
 // parallel. DeleteSession: two (delete with ALL_OLD, then its sessionRef). Incr: one, two
 // when a window starts. CheckCode: one (UpdateItem when consuming, GetItem when not) for a

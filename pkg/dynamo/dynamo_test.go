@@ -536,3 +536,105 @@ func TestStartDynamoDBLocalWithoutTools(t *testing.T) {
 		t.Errorf("error %q does not say to run make tools", err)
 	}
 }
+
+// TestIdentityCalls pins the identity claim to the transition's own TransactWriteItems,
+// IdentityOwner to one GetItem, and the claim item to the documented shape.
+func TestIdentityCalls(t *testing.T) {
+	table := newTable(t)
+	s := newCountingStore(table)
+	ctx := t.Context()
+	at := time.Date(2025, 6, 1, 1, 0, 0, 0, time.UTC)
+	var accounts []kyc.Account
+	for i := range 2 {
+		u, a := mkUser(i, kyc.PersonalAccount)
+		a.IDNumber = "n1"
+		if _, err := s.CreateUser(ctx, u, a); err != nil {
+			t.Fatal(err)
+		}
+		a.Version = 1
+		a = move(t, s, a, kyc.StateSubmitted, at)
+		accounts = append(accounts, move(t, s, a, kyc.StatePendingReview, at))
+	}
+	s.take()
+	want := func(what string, calls ...string) {
+		t.Helper()
+		if got := s.take(); !slices.Equal(got, calls) {
+			t.Errorf("%s: calls %v, want %v", what, got, calls)
+		}
+	}
+	a := move(t, s, accounts[0], kyc.StateApproved, at)
+	want("approve", "TransactWriteItems")
+	it := rawItem(t, table, "IDENTITY#personal_account#n1", "IDENTITY")
+	if k, _ := it["Kind"].(*types.AttributeValueMemberS); k == nil || k.Value != "identity" {
+		t.Errorf("claim item Kind %v, want identity", it["Kind"])
+	}
+	if id, _ := it["AccountID"].(*types.AttributeValueMemberS); id == nil || id.Value != a.ID {
+		t.Errorf("claim item AccountID %v, want %s", it["AccountID"], a.ID)
+	}
+	if owner, err := s.IdentityOwner(ctx, kyc.PersonalAccount, "n1"); err != nil || owner != a.ID {
+		t.Errorf("IdentityOwner: %q, %v", owner, err)
+	}
+	want("IdentityOwner", "GetItem")
+	if _, err := s.IdentityOwner(ctx, kyc.PersonalAccount, "n2"); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("IdentityOwner of an unclaimed number: %v", err)
+	}
+	want("IdentityOwner unclaimed", "GetItem")
+
+	b := accounts[1]
+	nb := b
+	nb.State = kyc.StateApproved
+	_, err := s.Transition(ctx, kyc.Transition{Account: nb, FromState: b.State, FromVersion: b.Version,
+		Audit: kyc.AuditRecord{At: at, Actor: "system", Action: "transition"}})
+	if !kyc.IsCode(err, kyc.ECONFLICT) || !strings.Contains(kyc.ErrorMessage(err), "identity already verified") {
+		t.Errorf("approving a duplicate: %v", err)
+	}
+	want("refused duplicate", "TransactWriteItems")
+
+	// An identity change while APPROVED costs a second call: the first assumes the stored
+	// identity is the new one, and the failed condition returns the old.
+	na := a
+	na.Type = kyc.CompanyAccount
+	na.IDNumber = "c1"
+	a, err = s.Transition(ctx, kyc.Transition{Account: na, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{At: at, Actor: "system", Action: "modify"}})
+	if err != nil {
+		t.Fatalf("change identity while APPROVED: %v", err)
+	}
+	want("identity change", "TransactWriteItems", "TransactWriteItems")
+	if it := rawItem(t, table, "IDENTITY#personal_account#n1", "IDENTITY"); it != nil {
+		t.Errorf("the old claim survived an identity change: %v", it)
+	}
+	if owner, err := s.IdentityOwner(ctx, kyc.CompanyAccount, "c1"); err != nil || owner != a.ID {
+		t.Errorf("IdentityOwner of the new identity: %q, %v", owner, err)
+	}
+}
+
+// TestIdentityReleaseOfUnclaimed: an account approved before claims existed holds no claim;
+// when it leaves APPROVED it must not release the claim another account has since made.
+func TestIdentityReleaseOfUnclaimed(t *testing.T) {
+	s := dynamo.New(client, newTable(t))
+	ctx := t.Context()
+	at := time.Date(2025, 6, 1, 1, 0, 0, 0, time.UTC)
+	// The legacy account: created APPROVED, so no transition ever claimed its identity.
+	u, legacy := mkUser(1, kyc.PersonalAccount)
+	legacy.IDNumber = "n1"
+	legacy.State = kyc.StateApproved
+	if _, err := s.CreateUser(ctx, u, legacy); err != nil {
+		t.Fatal(err)
+	}
+	legacy.Version = 1
+	u, b := mkUser(2, kyc.PersonalAccount)
+	b.IDNumber = "n1"
+	if _, err := s.CreateUser(ctx, u, b); err != nil {
+		t.Fatal(err)
+	}
+	b.Version = 1
+	b = move(t, s, b, kyc.StateSubmitted, at)
+	b = move(t, s, b, kyc.StatePendingReview, at)
+	b = move(t, s, b, kyc.StateApproved, at)
+
+	move(t, s, legacy, kyc.StateSubmitted, at)
+	if owner, err := s.IdentityOwner(ctx, kyc.PersonalAccount, "n1"); err != nil || owner != b.ID {
+		t.Errorf("IdentityOwner after the legacy account left APPROVED: %q, %v; want %s", owner, err, b.ID)
+	}
+}

@@ -26,6 +26,11 @@ func StartDynamoDBLocal(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	return withRetry(func() (*Process, error) { return startDynamoDBLocal(ctx, java, dir) })
+}
+
+func startDynamoDBLocal(ctx context.Context, java, dir string) (*Process, error) {
+	const name = "DynamoDB Local"
 	port, err := FreePort()
 	if err != nil {
 		return nil, err

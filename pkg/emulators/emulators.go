@@ -127,19 +127,43 @@ func start(ctx context.Context, name, endpoint string, cmd *exec.Cmd, timeout ti
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			return nil, fmt.Errorf("%s exited before it was ready: %v; output:\n%s", name, p.err, out.String())
+			return nil, fmt.Errorf("%w: %s before it was ready: %v; output:\n%s", errExited, name, p.err, out.String())
 		case <-ctx.Done():
 			p.Stop()
 			return nil, fmt.Errorf("%s: %w", name, ctx.Err())
 		default:
 		}
 		if ready(ctx) {
+			// FreePort released its port before the child bound it: if another server
+			// took it, the readiness probe answered for that one while ours exits.
+			select {
+			case <-p.done:
+				return nil, fmt.Errorf("%w: %s, on a port another process took; output:\n%s", errExited, name, out.String())
+			case <-time.After(200 * time.Millisecond):
+			}
 			return p, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	p.Stop()
 	return nil, fmt.Errorf("%s was not ready within %s; output:\n%s", name, timeout, out.String())
+}
+
+// errExited marks a start that failed because the process ended, which a retry on
+// another port may cure.
+var errExited = errors.New("exited")
+
+// withRetry starts a stand-in up to three times, each on a fresh port, when it exits
+// during start-up (a port race with another process).
+func withRetry(startOnce func() (*Process, error)) (*Process, error) {
+	var err error
+	for range 3 {
+		var p *Process
+		if p, err = startOnce(); err == nil || !errors.Is(err, errExited) {
+			return p, err
+		}
+	}
+	return nil, err
 }
 
 // httpReady reports whether anything answers HTTP at url.

@@ -38,6 +38,10 @@ func StartFauxqs(ctx context.Context) (*Process, error) {
 	if err := mustExist("fauxqs (npm package fauxqs)", app); err != nil {
 		return nil, err
 	}
+	return withRetry(func() (*Process, error) { return startFauxqs(ctx, node, app) })
+}
+
+func startFauxqs(ctx context.Context, node, app string) (*Process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("fauxqs: %w", err)

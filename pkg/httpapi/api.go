@@ -12,15 +12,17 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // API serves the routes with the wired services.
 type API struct {
-	svc   *app.Services
-	users *users.Service
-	docs  *submission.Service
+	svc    *app.Services
+	users  *users.Service
+	docs   *submission.Service
+	review *review.Service
 }
 
 // New returns the API over svc.
@@ -29,7 +31,7 @@ func New(svc *app.Services) *API { return NewWithUsers(svc, users.New(svc)) }
 // NewWithUsers is New with a user service built by the caller (tests use cheaper
 // password hashing).
 func NewWithUsers(svc *app.Services, u *users.Service) *API {
-	return &API{svc: svc, users: u, docs: submission.New(svc)}
+	return &API{svc: svc, users: u, docs: submission.New(svc), review: review.NewService(svc)}
 }
 
 // Handler returns the http.Handler of one route with the middleware every route shares:

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,9 +24,10 @@ const MaxBody = 64 << 10
 type fields map[string]string
 
 // readFields decodes the request body. JSON must be one object whose values are strings,
-// numbers or booleans (taken as their text); forms take the first value of each name.
-// Anything else is 400 naming "body"; more than MaxBody bytes is 413.
-func readFields(r *http.Request) (fields, error) {
+// numbers or booleans (taken as their text), and for the names in lists also arrays of
+// strings (read them with fields.list); forms take the first value of each name.
+// Anything else is 400 naming "body" or the field; more than MaxBody bytes is 413.
+func readFields(r *http.Request, lists ...string) (fields, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
 		return nil, kyc.FieldError(kyc.EINVALID, "body", "could not be read")
@@ -38,7 +40,7 @@ func readFields(r *http.Request) (fields, error) {
 	case mt == "application/x-www-form-urlencoded":
 		return decodeForm(body)
 	case mt == "application/json" || mt == "" && len(bytes.TrimSpace(body)) > 0 && bytes.TrimSpace(body)[0] == '{':
-		return decodeJSON(body)
+		return decodeJSON(body, lists)
 	case len(bytes.TrimSpace(body)) == 0:
 		return fields{}, nil
 	}
@@ -60,7 +62,7 @@ func decodeForm(body []byte) (fields, error) {
 	return f, nil
 }
 
-func decodeJSON(body []byte) (fields, error) {
+func decodeJSON(body []byte, lists []string) (fields, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw map[string]any
@@ -80,6 +82,20 @@ func decodeJSON(body []byte) (fields, error) {
 		case bool:
 			f[k] = fmt.Sprint(v)
 		case nil:
+		case []any:
+			if !slices.Contains(lists, k) {
+				return nil, kyc.FieldError(kyc.EINVALID, k, "must be a string")
+			}
+			// Kept comma-joined, as a form would send it; see list.
+			parts := make([]string, 0, len(v))
+			for _, e := range v {
+				str, ok := e.(string)
+				if !ok || strings.Contains(str, ",") {
+					return nil, kyc.FieldError(kyc.EINVALID, k, "must be a list of names")
+				}
+				parts = append(parts, str)
+			}
+			f[k] = strings.Join(parts, ",")
 		default:
 			return nil, kyc.FieldError(kyc.EINVALID, k, "must be a string")
 		}
@@ -95,6 +111,18 @@ func (f fields) require(names ...string) error {
 		}
 	}
 	return nil
+}
+
+// list returns a field that holds a list: a JSON array of strings or, in a form, a
+// comma-separated value. Blank entries are dropped.
+func (f fields) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(f[name], ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // first returns the value of the first of names present (for fields the seeds spell

@@ -69,6 +69,9 @@ type Document struct {
 	ContentType string
 	Size        int64
 	UploadedAt  time.Time
+	// Check is the review worker's verdict on the document: "ok", or a reason code such
+	// as "corrupt". It is empty until the document has been checked.
+	Check string
 }
 
 // Account is what is verified: a person or a company. A user owns exactly one.
@@ -115,6 +118,18 @@ type AuditRecord struct {
 // is still in FromState at FromVersion. Account is the new value; the store writes it with
 // Version = FromVersion+1, appends Audit, and keeps the pending counters in the same
 // atomic write.
+//
+// The same write keeps identity claims, so that one ID number (personal) or registration
+// number (company) is never APPROVED on two accounts:
+//   - When the new state is APPROVED and Account.IDNumber is not empty, the account claims
+//     the identity (Account.Type, Account.IDNumber). If another account holds that claim,
+//     the whole transition fails with ECONFLICT ("identity already verified on another
+//     account") and nothing is written. A claim the account already holds is kept.
+//   - When an APPROVED account leaves APPROVED, or stays APPROVED with another type or ID
+//     number, the claim of its stored (type, ID number) is released if this account holds it.
+//
+// The claim is per type: the same number on a personal and a company account are two
+// identities.
 type Transition struct {
 	Account     Account
 	FromState   State

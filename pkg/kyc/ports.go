@@ -35,9 +35,15 @@ type Store interface {
 
 	// GetAccount returns ENOTFOUND when there is no such account.
 	GetAccount(ctx context.Context, id string) (Account, error)
-	// Transition applies t atomically (see Transition): ECONFLICT if the account moved on,
-	// ENOTFOUND if it does not exist.
+	// Transition applies t atomically (see Transition): ECONFLICT if the account moved on
+	// or if it would approve an identity that another account holds, ENOTFOUND if it does
+	// not exist. Approving claims the account's identity and leaving APPROVED releases it,
+	// in the same atomic write.
 	Transition(ctx context.Context, t Transition) (Account, error)
+	// IdentityOwner returns the id of the account that holds the approved identity
+	// (typ, idNumber) claimed by Transition; ENOTFOUND if no account holds it. The read is
+	// strongly consistent: a transition that returned is seen.
+	IdentityOwner(ctx context.Context, typ AccountType, idNumber string) (accountID string, err error)
 	// ListPending returns accounts of a type in PENDING_REVIEW, oldest SubmittedAt first.
 	// cursor is "" or a NextCursor of an earlier page of the same type; anything else is
 	// EINVALID. limit is clamped to 1..100.

@@ -5,6 +5,7 @@ package lambdafn
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -22,9 +23,10 @@ import (
 type Kind string
 
 const (
-	KindAPI    Kind = "api"    // an API Gateway route
-	KindSQS    Kind = "sqs"    // the review queue's event source mapping
-	KindInvoke Kind = "invoke" // no event: invoked directly (IAM decides who may)
+	KindAPI      Kind = "api"      // an API Gateway route
+	KindSQS      Kind = "sqs"      // the review queue's event source mapping
+	KindInvoke   Kind = "invoke"   // no event: invoked directly (IAM decides who may)
+	KindSchedule Kind = "schedule" // an EventBridge schedule
 )
 
 // Function is one Lambda of template.yaml.
@@ -39,6 +41,7 @@ type Function struct {
 const (
 	ReviewWorker = "review-worker"
 	GrantRole    = "grant-role"
+	Reconciler   = "reconciler"
 )
 
 // Functions returns every function: the routes of the route table, then the others.
@@ -50,6 +53,7 @@ func Functions() []Function {
 	return append(fs,
 		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS},
 		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke},
+		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule},
 	)
 }
 
@@ -85,6 +89,8 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](review.NewWorker(svc).Handle)
 		case KindInvoke:
 			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](grantRole(users.New(svc)))
+		case KindSchedule:
+			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](review.NewWorker(svc).HandleSchedule)
 		}
 	}
 	return hs

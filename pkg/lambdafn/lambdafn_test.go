@@ -107,8 +107,8 @@ func TestTypedMarshalError(t *testing.T) {
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+2 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker and GrantRole", len(fs), len(routes))
+	if len(fs) != len(routes)+3 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole and the reconciler", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -127,12 +127,15 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	worker, grant := fs[len(routes)], fs[len(routes)+1]
+	worker, grant, rec := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2]
+	if rec.Name != lambdafn.Reconciler || rec.Kind != lambdafn.KindSchedule || rec.LogicalID != "ReconcilerFunction" {
+		t.Errorf("last function = %+v; want the scheduled reconciler", rec)
+	}
 	if worker.Name != lambdafn.ReviewWorker || worker.Kind != lambdafn.KindSQS || worker.LogicalID != "ReviewWorkerFunction" {
 		t.Errorf("function after the routes = %+v; want the SQS review worker", worker)
 	}
 	if grant.Name != lambdafn.GrantRole || grant.Kind != lambdafn.KindInvoke || grant.LogicalID != "GrantRoleFunction" {
-		t.Errorf("last function = %+v; want the GrantRole function", grant)
+		t.Errorf("function after the worker = %+v; want the GrantRole function", grant)
 	}
 	if _, ok := lambdafn.Lookup("no-such-function"); ok {
 		t.Error("Lookup of an unknown name succeeded")

@@ -57,3 +57,12 @@ func failInit(name string, err error) {
 	}
 	os.Exit(1)
 }
+
+// MustReconciler returns the reconciler's schedule handler, or fails the init loudly.
+func MustReconciler() func(ctx context.Context, ev json.RawMessage) (review.ReconcileResult, error) {
+	svc, err := Services(os.Getenv)
+	if err != nil {
+		failInit(Reconciler, err)
+	}
+	return review.NewWorker(svc).HandleSchedule
+}

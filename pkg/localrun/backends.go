@@ -93,6 +93,8 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backends
 		Backends:    app.Backends{Store: "embedded (bbolt)", Documents: "embedded (VersityGW)", Queue: "in-process", SMS: "outbox file"},
 		TokenTTL:    7 * 24 * time.Hour,
 		MaxAttempts: 5,
+
+		ReconcileAfter: 2 * time.Minute,
 	}
 	b.Describe["store"] = filepath.Join(dir, "store.db")
 	b.Describe["documents"] = gw.Endpoint + " (data " + filepath.Join(dir, "s3") + ", metadata " + string(gw.MetadataMode) + ")"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/review"
 )
 
 // Options configure a runner.
@@ -78,8 +79,11 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	r.APIURL, r.InvokeURL = apiURL, invokeURL
 	worker, _ := lambdafn.Lookup(lambdafn.ReviewWorker)
 	es := EventSource{Queue: b.Services.Queue, Handler: handlers[worker.LogicalID], BatchSize: 10, Wait: time.Second, QueueARN: "arn:aws:sqs:us-east-1:000000000000:review", Log: log}
-	r.wg.Add(1)
+	r.wg.Add(2)
 	go func() { defer r.wg.Done(); es.Run(runCtx) }()
+	// The schedule's stand-in: at start (submissions stranded before a restart) and
+	// every minute.
+	go func() { defer r.wg.Done(); review.NewWorker(b.Services).RunEvery(runCtx, time.Minute) }()
 	return r, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
@@ -43,14 +44,18 @@ func submit(t *testing.T, r *localrun.Runner, n string) kyc.Account {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := "accounts/" + a.ID + "/frontOfID"
-	if err := svc.Docs.Put(ctx, key, "image/png", strings.NewReader("png bytes")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
 	next := a
-	next.State = kyc.StateSubmitted
+	next.State, next.IDNumber, next.Name = kyc.StateSubmitted, "11010519491231002X", "张三"
 	next.SubmittedAt = time.Now()
-	next.Documents = map[string]kyc.Document{"frontOfID": {Slot: "frontOfID", Key: key, Size: int64(len("png bytes"))}}
+	next.Documents = map[string]kyc.Document{}
+	for i, slot := range []string{"frontOfID", "backOfID"} {
+		png := filechecktest.PNG(40+i, 30)
+		key := "accounts/" + a.ID + "/" + slot
+		if err := svc.Docs.Put(ctx, key, "image/png", bytes.NewReader(png)); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		next.Documents[slot] = kyc.Document{Slot: slot, Key: key, ContentType: "image/png", Size: int64(len(png))}
+	}
 	stored, err := svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: kyc.StateUnverified, FromVersion: a.Version,
 		Audit: kyc.AuditRecord{Actor: u.ID, ActorRole: kyc.RoleUser, Action: "transition", From: kyc.StateUnverified, To: kyc.StateSubmitted}})
 	if err != nil {

@@ -35,9 +35,10 @@ func getAccount(tx *bbolt.Tx, id string) (kyc.Account, error) {
 	return r.account(), nil
 }
 
-// Transition checks state and version, writes the account, moves its index entries and
-// pending count, and appends the audit record, all in one transaction: a reviewer never
-// sees a count or list that disagrees with the account, and two deciders never both win.
+// Transition checks state and version, claims or releases the account's identity, writes
+// the account, moves its index entries and pending count, and appends the audit record, all
+// in one transaction: a reviewer never sees a count or list that disagrees with the account,
+// two deciders never both win, and one identity is never approved on two accounts.
 func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
 	next := t.Account
 	if err := checkAccount(next); err != nil {
@@ -59,6 +60,9 @@ func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, 
 		if stored.State != t.FromState || stored.Version != t.FromVersion {
 			return kyc.Errorf(kyc.ECONFLICT, "The account was changed by another request; reload and try again.")
 		}
+		if err := reclaim(tx, stored, next); err != nil {
+			return err
+		}
 		if err := putJSON(bucket(tx, bucketAccounts), []byte(next.ID), toAccountRecord(next)); err != nil {
 			return err
 		}
@@ -71,6 +75,55 @@ func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, 
 		return kyc.Account{}, err
 	}
 	return toAccountRecord(next).account(), nil
+}
+
+// reclaim keeps the identity claims of kyc.Transition: an account going to (or staying in)
+// APPROVED with an ID number claims (type, number), or fails with ECONFLICT if another
+// account holds it; an APPROVED account that leaves APPROVED or changes its identity
+// releases the claim of its stored identity, if it is the holder. The caller's transaction
+// rolls everything back on an error.
+func reclaim(tx *bbolt.Tx, stored, next kyc.Account) error {
+	b := bucket(tx, bucketIdentities)
+	claims := next.State == kyc.StateApproved && next.IDNumber != ""
+	if claims {
+		if len(next.IDNumber) > maxKeyPart {
+			return kyc.FieldError(kyc.EINVALID, "id number", "too long")
+		}
+		k := identityKey(next.Type, next.IDNumber)
+		if owner := b.Get(k); owner != nil && string(owner) != next.ID {
+			return kyc.Errorf(kyc.ECONFLICT, "identity already verified on another account")
+		}
+		if err := b.Put(k, []byte(next.ID)); err != nil {
+			return err
+		}
+	}
+	held := stored.State == kyc.StateApproved && stored.IDNumber != ""
+	same := claims && stored.Type == next.Type && stored.IDNumber == next.IDNumber
+	if held && !same {
+		k := identityKey(stored.Type, stored.IDNumber)
+		if owner := b.Get(k); owner != nil && string(owner) == stored.ID {
+			return b.Delete(k)
+		}
+	}
+	return nil
+}
+
+// IdentityOwner reads the claim of (typ, idNumber) in one read transaction.
+func (s *Store) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (string, error) {
+	if err := checkType(typ); err != nil {
+		return "", err
+	}
+	var owner string
+	err := s.view(ctx, "identity owner", func(tx *bbolt.Tx) error {
+		if idNumber != "" {
+			owner = string(bucket(tx, bucketIdentities).Get(identityKey(typ, idNumber)))
+		}
+		if owner == "" {
+			return kyc.Errorf(kyc.ENOTFOUND, "Identity not found.")
+		}
+		return nil
+	})
+	return owner, err
 }
 
 // reindex moves an account's entries in the pending and submitted indexes, and the pending

@@ -47,6 +47,12 @@ func auditKey(accountID string, at time.Time, seq uint64) []byte {
 	return concat(lp(accountID), timeKey(at), binary.BigEndian.AppendUint64(nil, seq))
 }
 
+// identityKey is the claim of an approved identity: the ID number of a type. The type is
+// length-prefixed, so the number may hold any bytes.
+func identityKey(typ kyc.AccountType, idNumber string) []byte {
+	return concat(lp(string(typ)), []byte(idNumber))
+}
+
 func userSessionKey(userID, tokenHash string) []byte {
 	return concat(lp(userID), []byte(tokenHash))
 }

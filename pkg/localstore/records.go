@@ -62,6 +62,7 @@ type documentRecord struct {
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
 	UploadedAt  time.Time `json:"uploaded_at,omitzero"`
+	Check       string    `json:"check,omitempty"`
 }
 
 type accountRecord struct {
@@ -97,7 +98,9 @@ func toAccountRecord(a kyc.Account) accountRecord {
 	if len(a.Documents) > 0 {
 		r.Documents = make(map[string]documentRecord, len(a.Documents))
 		for slot, d := range a.Documents {
-			r.Documents[slot] = documentRecord{Slot: d.Slot, Key: d.Key, ContentType: d.ContentType, Size: d.Size, UploadedAt: utc(d.UploadedAt)}
+			r.Documents[slot] = documentRecord{
+				Slot: d.Slot, Key: d.Key, ContentType: d.ContentType, Size: d.Size, UploadedAt: utc(d.UploadedAt), Check: d.Check,
+			}
 		}
 	}
 	return r
@@ -114,7 +117,9 @@ func (r accountRecord) account() kyc.Account {
 	if len(r.Documents) > 0 {
 		a.Documents = make(map[string]kyc.Document, len(r.Documents))
 		for slot, d := range r.Documents {
-			a.Documents[slot] = kyc.Document{Slot: d.Slot, Key: d.Key, ContentType: d.ContentType, Size: d.Size, UploadedAt: d.UploadedAt}
+			a.Documents[slot] = kyc.Document{
+				Slot: d.Slot, Key: d.Key, ContentType: d.ContentType, Size: d.Size, UploadedAt: d.UploadedAt, Check: d.Check,
+			}
 		}
 	}
 	return a

@@ -22,6 +22,7 @@
 //	counters        key -> {value, expires_at} JSON
 //	codes           lp(phone) + purpose -> SMS code JSON (hash, attempts, used, expiry)
 //	uploads         object key -> presigned upload JSON (account, user, slot, type, length, expiry)
+//	identities      lp(type) + ID number -> account id   (the claim of an APPROVED identity)
 //	meta            "schema" -> version; "cursor_key" -> HMAC key for page cursors
 //
 // time(t) is 12 bytes that sort like t: the Unix second with the sign bit flipped, then the
@@ -74,6 +75,7 @@ const (
 	bucketCounters      = "counters"
 	bucketCodes         = "codes"
 	bucketUploads       = "uploads"
+	bucketIdentities    = "identities"
 	bucketMeta          = "meta"
 
 	metaSchema    = "schema"
@@ -139,13 +141,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 }
 
 // init creates the buckets of a new file, refuses a file of another schema, and loads the
-// cursor key. A bucket added in a later build (codes, uploads) is created in an older file of the
+// cursor key. A bucket added in a later build (codes, uploads, identities) is created in an older file of the
 // same schema on its next Open: adding a bucket changes nothing that was already there.
 func (s *Store) init(tx *bbolt.Tx) error {
 	for _, name := range []string{
 		bucketUsers, bucketPhones, bucketAccounts, bucketSessions, bucketUserSessions,
 		bucketPending, bucketPendingCounts, bucketSubmitted, bucketAudit, bucketCounters, bucketCodes,
-		bucketUploads, bucketMeta,
+		bucketUploads, bucketIdentities, bucketMeta,
 	} {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)

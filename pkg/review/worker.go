@@ -11,12 +11,16 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // Worker handles batches of review-queue messages.
@@ -64,15 +68,17 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	}
 	next := acct
 	next.UpdatedAt = w.svc.Clock.Now()
-	reasons, err := w.check(ctx, acct)
+	res, err := w.check(ctx, acct)
 	if err != nil {
 		return err
 	}
+	next.Documents = res.docs
 	audit := kyc.AuditRecord{AccountID: acct.ID, At: next.UpdatedAt, Actor: "system", Action: "automated_checks", From: acct.State}
-	if len(reasons) == 0 {
+	if len(res.reasons) == 0 {
 		next.State = kyc.StatePendingReview
 	} else {
-		next.State, next.RejectType, next.Reasons = kyc.StateRejected, kyc.RejectRetry, reasons
+		next.State, next.RejectType, next.Reasons, next.ReuploadSlots = kyc.StateRejected, kyc.RejectRetry, res.reasons, res.reupload
+		audit.Reason = strings.Join(res.reasons, ",")
 	}
 	audit.To = next.State
 	_, err = w.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: acct.State, FromVersion: acct.Version, Audit: audit})
@@ -85,22 +91,110 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	return nil
 }
 
-// check runs the automated checks and returns machine-readable reasons for a rejection.
-// For now: every recorded document must exist in the document store with its recorded
-// size. Format, checksum and duplicate checks belong to the review pipeline issue.
-func (w *Worker) check(ctx context.Context, acct kyc.Account) ([]string, error) {
-	var reasons []string
-	for _, slot := range slices.Sorted(maps.Keys(acct.Documents)) {
-		doc := acct.Documents[slot]
-		info, err := w.svc.Docs.Head(ctx, doc.Key)
-		switch {
-		case kyc.IsCode(err, kyc.ENOTFOUND):
-			reasons = append(reasons, "document_missing:"+slot)
-		case err != nil:
-			return nil, fmt.Errorf("head document: %w", err)
-		case doc.Size > 0 && info.Size != doc.Size:
-			reasons = append(reasons, "corrupt:"+slot)
+// checkResult is the verdict of the automated checks.
+type checkResult struct {
+	reasons  []string                // machine-readable, "<code>" or "<code>:<field or slot>"
+	reupload []string                // slots whose document must be uploaded anew
+	docs     map[string]kyc.Document // the documents with their Check set
+}
+
+// check runs the automated checks of DOMAIN.md: every required document exists, is within
+// its slot's size, and is an allowed format decoded in full (filecheck); the identifiers
+// pass their checksums; and the identity is not already approved on another account.
+// An error means the check could not run (a store or S3 outage): the message is retried.
+func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, error) {
+	res := checkResult{docs: map[string]kyc.Document{}}
+	fail := func(code, where string) { res.reasons = append(res.reasons, code+":"+where) }
+	for _, slot := range submission.RequiredSlots(acct.Type) {
+		if _, ok := acct.Documents[slot]; !ok {
+			fail(ReasonDocumentMissing, slot)
+			res.reupload = append(res.reupload, slot)
 		}
 	}
-	return reasons, nil
+	for _, name := range slices.Sorted(maps.Keys(acct.Documents)) {
+		doc := acct.Documents[name]
+		code, err := w.checkDocument(ctx, doc)
+		if err != nil {
+			return checkResult{}, err
+		}
+		doc.Check = "ok"
+		if code != "" {
+			doc.Check = code
+			fail(code, name)
+			res.reupload = append(res.reupload, name)
+		}
+		res.docs[name] = doc
+	}
+	switch acct.Type {
+	case kyc.PersonalAccount:
+		if _, err := idcheck.ResidentIDAt(acct.IDNumber, w.svc.Clock.Now()); err != nil {
+			fail(ReasonBadChecksum, "ID_number")
+		}
+		if acct.Name != "" {
+			if _, err := idcheck.PersonName(acct.Name); err != nil {
+				fail(ReasonBadFormat, "name")
+			}
+		}
+	case kyc.CompanyAccount:
+		if _, err := idcheck.CompanyName(acct.Organization); err != nil {
+			fail(ReasonBadFormat, "organization")
+		}
+		if acct.IDNumber != "" {
+			if _, err := idcheck.USCC(acct.IDNumber); err != nil {
+				fail(ReasonBadChecksum, "organizationRegNo")
+			}
+		}
+	}
+	if acct.IDNumber != "" {
+		owner, err := w.svc.Store.IdentityOwner(ctx, acct.Type, acct.IDNumber)
+		switch {
+		case err == nil && owner != acct.ID:
+			res.reasons = append(res.reasons, ReasonDuplicateIdentity)
+		case err != nil && !kyc.IsCode(err, kyc.ENOTFOUND):
+			return checkResult{}, fmt.Errorf("identity owner: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// Reasons the automated checks give (filecheck's codes complete the list: too_large,
+// bad_format, corrupt, active_content).
+const (
+	ReasonDocumentMissing   = "document_missing"
+	ReasonBadChecksum       = "bad_checksum"
+	ReasonBadFormat         = filecheck.BadFormat
+	ReasonDuplicateIdentity = "duplicate_identity"
+)
+
+// checkDocument returns the problem code of one stored document, "" if it passes.
+func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document) (string, error) {
+	slot, ok := filecheck.LookupSlot(doc.Slot)
+	if !ok {
+		return ReasonBadFormat, nil
+	}
+	info, err := w.svc.Docs.Head(ctx, doc.Key)
+	if kyc.IsCode(err, kyc.ENOTFOUND) {
+		return ReasonDocumentMissing, nil
+	} else if err != nil {
+		return "", fmt.Errorf("head document: %w", err)
+	}
+	if info.Size > slot.MaxBytes {
+		return filecheck.TooLarge, nil
+	}
+	if doc.Size > 0 && info.Size != doc.Size {
+		// Not the file that was submitted: the object changed after the submission.
+		return filecheck.Corrupt, nil
+	}
+	body, _, err := w.svc.Docs.Get(ctx, doc.Key)
+	if kyc.IsCode(err, kyc.ENOTFOUND) {
+		return ReasonDocumentMissing, nil
+	} else if err != nil {
+		return "", fmt.Errorf("get document: %w", err)
+	}
+	defer body.Close()
+	verdict, err := filecheck.Check(body, slot)
+	if err != nil {
+		return "", fmt.Errorf("read document: %w", err)
+	}
+	return verdict.Code, nil
 }

@@ -5,16 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/review"
@@ -24,11 +31,12 @@ var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 var errInjected = errors.New("injected failure: connection reset by 10.9.8.7")
 
-// faultStore is a real store whose GetAccount or Transition fail for chosen account ids.
+// faultStore is a real store whose GetAccount, Transition or IdentityOwner fail on command.
 type faultStore struct {
 	kyc.Store
 	getFails        map[string]bool
 	transitionFails bool
+	identityFails   bool
 }
 
 func (s *faultStore) GetAccount(ctx context.Context, id string) (kyc.Account, error) {
@@ -43,6 +51,13 @@ func (s *faultStore) Transition(ctx context.Context, t kyc.Transition) (kyc.Acco
 		return kyc.Account{}, errInjected
 	}
 	return s.Store.Transition(ctx, t)
+}
+
+func (s *faultStore) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (string, error) {
+	if s.identityFails {
+		return "", errInjected
+	}
+	return s.Store.IdentityOwner(ctx, typ, idNumber)
 }
 
 // faultDocs is the embedded S3 document store whose Head fails on command.
@@ -76,6 +91,9 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// reconcileAfter is the fixture's RECONCILE_AFTER (the default of pkg/app).
+const reconcileAfter = 2 * time.Minute
+
 type fixture struct {
 	store *localstore.Store // the real store, for setting up and checking
 	svc   *app.Services
@@ -91,29 +109,130 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &lockedBuffer{}}
-	f.svc = &app.Services{Store: st, Docs: docs, Clock: f.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug")}
+	f.svc = &app.Services{Store: st, Docs: docs, Clock: f.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
+		MaxAttempts: 5, ReconcileAfter: reconcileAfter}
 	return f
 }
 
 func (f *fixture) worker() *review.Worker { return review.NewWorker(f.svc) }
 
-// doc is one document of a submission; upload false records it without putting the object.
+// Identifiers: check characters computed here from GB 11643 and GB 32100, independently of
+// pkg/idcheck.
+
+func residentID(first17 string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(first17[i]-'0') * w
+	}
+	return first17 + string("10X98765432"[sum%11])
+}
+
+const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+func uscc(first17 string) string {
+	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	sum := 0
+	for i, w := range weights {
+		sum += strings.IndexByte(usccChars, first17[i]) * w
+	}
+	return first17 + string(usccChars[(31-sum%31)%31])
+}
+
+// wrongCheck replaces the last character of a valid identifier with another valid one.
+func wrongCheck(id, alphabet string) string {
+	last := id[len(id)-1]
+	for i := 0; i < len(alphabet); i++ {
+		if alphabet[i] != last {
+			return id[:len(id)-1] + string(alphabet[i])
+		}
+	}
+	panic("unreachable")
+}
+
+var idSeq atomic.Int64
+
+// nextResidentID is a valid resident ID number (Beijing Xicheng, born 1949-12-31) that no
+// other account of this test binary has.
+func nextResidentID() string {
+	return residentID(fmt.Sprintf("11010519491231%03d", idSeq.Add(1)%1000))
+}
+
+// nextUSCC is a valid unified social credit code no other account of this binary has.
+func nextUSCC() string {
+	return uscc(fmt.Sprintf("91350100M%08d", idSeq.Add(1)))
+}
+
+// Documents: valid files from filechecktest, each different, and broken ones.
+var (
+	frontPNG        = filechecktest.PNG(64, 40)
+	backPNG         = filechecktest.PNG(64, 41)
+	licencePDF      = filechecktest.PDF("")
+	confirmationPNG = filechecktest.PNG(80, 60)
+
+	// htmlPage is what a phishing kit uploads as "front.png".
+	htmlPage = []byte("<!DOCTYPE html>\n<html><head><title>ID</title></head><body><script>document.location='https://evil.example/'</script></body></html>\n")
+	// truncatedPNG is the first half of a valid PNG: a cut-off upload.
+	truncatedPNG = frontPNG[:len(frontPNG)/2]
+	// scriptPDF is a well-formed PDF that runs JavaScript when opened.
+	scriptPDF = filechecktest.PDF("/OpenAction 3 0 R", "<< /Type /Action /S /JavaScript /JS (app.alert('hi')) >>")
+)
+
+// largePNG is a valid, uncompressed PNG of noise: 1000 x 800 opaque pixels, 2.3 MiB, just
+// over the 2 MiB of an ID card side.
+var largePNG = sync.OnceValue(func() []byte {
+	m := image.NewNRGBA(image.Rect(0, 0, 1000, 800))
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(r.Uint32())
+		if i%4 == 3 {
+			m.Pix[i] = 0xff
+		}
+	}
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&b, m); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+})
+
+// contentTypeOf is the type the uploader declared: what the first bytes say for real
+// documents, image/png for anything else (the disguise).
+func contentTypeOf(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("%PDF")):
+		return "application/pdf"
+	case bytes.HasPrefix(b, []byte("\xff\xd8")):
+		return "image/jpeg"
+	case bytes.HasPrefix(b, []byte("GIF8")):
+		return "image/gif"
+	case bytes.HasPrefix(b, []byte("BM")):
+		return "image/bmp"
+	}
+	return "image/png"
+}
+
+// doc is one document of a submission.
 type doc struct {
 	slot     string
-	content  string
-	upload   bool
+	content  []byte
+	missing  bool  // recorded on the account, but never put in the bucket
 	recorded int64 // size recorded on the account; len(content) if 0
 }
 
-// submitted creates a user and its account through the store, uploads the documents that
-// are to exist, and moves the account UNVERIFIED -> SUBMITTED as the submit handler does.
-// It returns the account as stored.
-func (f *fixture) submitted(t *testing.T, typ kyc.AccountType, docsIn ...doc) kyc.Account {
+var (
+	personalDocs = []doc{{slot: "frontOfID", content: frontPNG}, {slot: "backOfID", content: backPNG}}
+	companyDocs  = []doc{{slot: "licence", content: licencePDF}, {slot: "confirmation", content: confirmationPNG}}
+)
+
+// unverified creates a user and its UNVERIFIED account through the store.
+func (f *fixture) unverified(t *testing.T, typ kyc.AccountType) (kyc.User, kyc.Account) {
 	t.Helper()
 	ctx := t.Context()
 	id := kyc.RandomIDs{}.NewID()
-	u := kyc.User{ID: "user-" + id, Phone: "test-phone-" + id, PasswordHash: "test-hash", Role: kyc.RoleUser, AccountID: "acct-" + id, CreatedAt: testNow, UpdatedAt: testNow}
-	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: typ, Name: "Test Person", State: kyc.StateUnverified, CreatedAt: testNow, UpdatedAt: testNow}
+	now := f.clock.Now()
+	u := kyc.User{ID: "user-" + id, Phone: "test-phone-" + id, PasswordHash: "test-hash", Role: kyc.RoleUser, AccountID: "acct-" + id, CreatedAt: now, UpdatedAt: now}
+	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: typ, State: kyc.StateUnverified, CreatedAt: now, UpdatedAt: now}
 	if _, err := f.store.CreateUser(ctx, u, a); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -121,16 +240,40 @@ func (f *fixture) submitted(t *testing.T, typ kyc.AccountType, docsIn ...doc) ky
 	if err != nil {
 		t.Fatalf("GetAccount: %v", err)
 	}
+	return u, a
+}
+
+// submitted creates a user and its account through the store, with a valid name and
+// identifier of its own, puts the documents that are to exist in the bucket, and moves the
+// account UNVERIFIED -> SUBMITTED at the clock's time as the submit handler does. It
+// returns the account as stored.
+func (f *fixture) submitted(t *testing.T, typ kyc.AccountType, docsIn ...doc) kyc.Account {
+	t.Helper()
+	return f.submittedWith(t, typ, nil, docsIn...)
+}
+
+// submittedWith is submitted with the account's fields changed by set before it is stored.
+func (f *fixture) submittedWith(t *testing.T, typ kyc.AccountType, set func(*kyc.Account), docsIn ...doc) kyc.Account {
+	t.Helper()
+	ctx := t.Context()
+	u, a := f.unverified(t, typ)
+	now := f.clock.Now()
 	next := a
+	if typ == kyc.CompanyAccount {
+		next.Organization, next.IDNumber = "深圳市示例科技有限公司", nextUSCC()
+	} else {
+		next.Name, next.IDNumber = "张三", nextResidentID()
+	}
 	next.State = kyc.StateSubmitted
 	next.Attempts = 1
-	next.SubmittedAt = testNow
-	next.UpdatedAt = testNow
+	next.SubmittedAt = now
+	next.UpdatedAt = now
 	next.Documents = map[string]kyc.Document{}
 	for _, d := range docsIn {
 		key := "accounts/" + a.ID + "/" + d.slot + "/" + kyc.RandomIDs{}.NewID()
-		if d.upload {
-			if err := docs.Put(ctx, key, "image/png", strings.NewReader(d.content)); err != nil {
+		ct := contentTypeOf(d.content)
+		if !d.missing {
+			if err := docs.Put(ctx, key, ct, bytes.NewReader(d.content)); err != nil {
 				t.Fatalf("Put %s: %v", key, err)
 			}
 		}
@@ -138,16 +281,37 @@ func (f *fixture) submitted(t *testing.T, typ kyc.AccountType, docsIn ...doc) ky
 		if size == 0 {
 			size = int64(len(d.content))
 		}
-		next.Documents[d.slot] = kyc.Document{Slot: d.slot, Key: key, ContentType: "image/png", Size: size, UploadedAt: testNow}
+		next.Documents[d.slot] = kyc.Document{Slot: d.slot, Key: key, ContentType: ct, Size: size, UploadedAt: now}
+	}
+	if set != nil {
+		set(&next)
 	}
 	stored, err := f.store.Transition(ctx, kyc.Transition{
 		Account: next, FromState: kyc.StateUnverified, FromVersion: a.Version,
-		Audit: kyc.AuditRecord{AccountID: a.ID, At: testNow, Actor: u.ID, ActorRole: kyc.RoleUser, Action: "transition", From: kyc.StateUnverified, To: kyc.StateSubmitted},
+		Audit: kyc.AuditRecord{AccountID: a.ID, At: now, Actor: u.ID, ActorRole: kyc.RoleUser, Action: "submit", From: kyc.StateUnverified, To: kyc.StateSubmitted},
 	})
 	if err != nil {
 		t.Fatalf("Transition to SUBMITTED: %v", err)
 	}
 	return stored
+}
+
+// approved is a submitted account that a reviewer approved (it claims its identity).
+func (f *fixture) approved(t *testing.T, typ kyc.AccountType, idNumber string) kyc.Account {
+	t.Helper()
+	docsIn := personalDocs
+	if typ == kyc.CompanyAccount {
+		docsIn = companyDocs
+	}
+	a := f.submittedWith(t, typ, func(a *kyc.Account) { a.IDNumber = idNumber }, docsIn...)
+	next := a
+	next.State = kyc.StateApproved
+	out, err := f.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{Actor: "reviewer-1", ActorRole: kyc.RoleReviewer, Action: "approve", From: a.State, To: kyc.StateApproved}})
+	if err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	return out
 }
 
 func message(t *testing.T, msgID string, m kyc.ReviewMessage) events.SQSMessage {
@@ -195,88 +359,276 @@ func (f *fixture) audit(t *testing.T, id string) []kyc.AuditRecord {
 	return rs
 }
 
-var personalDocs = []doc{
-	{slot: "frontOfID", content: "front image bytes", upload: true},
-	{slot: "backOfID", content: "back image", upload: true},
+// checks returns each document's Check, by slot.
+func checks(a kyc.Account) map[string]string {
+	out := map[string]string{}
+	for slot, d := range a.Documents {
+		out[slot] = d.Check
+	}
+	return out
 }
 
+// TestHandleOutcomes runs the automated checks on each kind of document problem of
+// DOMAIN.md: every problem rejects (RETRY) with "<code>:<slot>" and asks for that slot
+// again, records the verdict on each document, and leaves the submission itself as it was.
 func TestHandleOutcomes(t *testing.T) {
 	tests := []struct {
-		name        string
-		typ         kyc.AccountType
-		docs        []doc
-		wantState   kyc.State
-		wantReject  kyc.RejectType
-		wantReasons []string
+		name         string
+		typ          kyc.AccountType
+		docs         []doc
+		before       func(t *testing.T, a kyc.Account) // runs after the submission, before the check
+		wantState    kyc.State
+		wantReasons  []string
+		wantReupload []string
+		wantChecks   map[string]string
 	}{
 		{
-			name: "documents present", typ: kyc.PersonalAccount, docs: personalDocs,
-			wantState: kyc.StatePendingReview,
+			name: "personal documents valid", typ: kyc.PersonalAccount, docs: personalDocs,
+			wantState:  kyc.StatePendingReview,
+			wantChecks: map[string]string{"frontOfID": "ok", "backOfID": "ok"},
 		},
 		{
-			name: "company documents present", typ: kyc.CompanyAccount,
-			docs: []doc{
-				{slot: "licence", content: "%PDF-1.7 licence", upload: true},
-				{slot: "confirmation", content: "confirmation", upload: true},
-			},
-			wantState: kyc.StatePendingReview,
+			name: "company documents valid", typ: kyc.CompanyAccount, docs: companyDocs,
+			wantState:  kyc.StatePendingReview,
+			wantChecks: map[string]string{"licence": "ok", "confirmation": "ok"},
+		},
+		{
+			name: "other image formats", typ: kyc.PersonalAccount,
+			docs:       []doc{{slot: "frontOfID", content: filechecktest.JPEG(64, 40)}, {slot: "backOfID", content: filechecktest.GIF(64, 40)}},
+			wantState:  kyc.StatePendingReview,
+			wantChecks: map[string]string{"frontOfID": "ok", "backOfID": "ok"},
 		},
 		{
 			name: "one object missing", typ: kyc.PersonalAccount,
-			docs: []doc{
-				{slot: "frontOfID", content: "front", upload: true},
-				{slot: "backOfID", content: "back", upload: false},
-			},
-			wantState: kyc.StateRejected, wantReject: kyc.RejectRetry,
-			wantReasons: []string{"document_missing:backOfID"},
+			docs:      []doc{{slot: "frontOfID", content: frontPNG}, {slot: "backOfID", content: backPNG, missing: true}},
+			wantState: kyc.StateRejected, wantReasons: []string{"document_missing:backOfID"}, wantReupload: []string{"backOfID"},
+			wantChecks: map[string]string{"frontOfID": "ok", "backOfID": "document_missing"},
 		},
 		{
 			name: "every object missing, reasons in slot order", typ: kyc.PersonalAccount,
-			docs: []doc{
-				{slot: "frontOfID", content: "front", upload: false},
-				{slot: "backOfID", content: "back", upload: false},
+			docs:      []doc{{slot: "frontOfID", content: frontPNG, missing: true}, {slot: "backOfID", content: backPNG, missing: true}},
+			wantState: kyc.StateRejected, wantReasons: []string{"document_missing:backOfID", "document_missing:frontOfID"},
+			wantReupload: []string{"backOfID", "frontOfID"},
+			wantChecks:   map[string]string{"frontOfID": "document_missing", "backOfID": "document_missing"},
+		},
+		{
+			name: "object deleted from the bucket before the check", typ: kyc.PersonalAccount, docs: personalDocs,
+			before: func(t *testing.T, a kyc.Account) {
+				if err := docs.Delete(t.Context(), a.Documents["frontOfID"].Key); err != nil {
+					t.Fatal(err)
+				}
 			},
-			wantState: kyc.StateRejected, wantReject: kyc.RejectRetry,
-			wantReasons: []string{"document_missing:backOfID", "document_missing:frontOfID"},
+			wantState: kyc.StateRejected, wantReasons: []string{"document_missing:frontOfID"}, wantReupload: []string{"frontOfID"},
+			wantChecks: map[string]string{"frontOfID": "document_missing", "backOfID": "ok"},
+		},
+		{
+			name: "required slot not on the account", typ: kyc.CompanyAccount,
+			docs:      []doc{{slot: "licence", content: licencePDF}},
+			wantState: kyc.StateRejected, wantReasons: []string{"document_missing:confirmation"}, wantReupload: []string{"confirmation"},
+			wantChecks: map[string]string{"licence": "ok"},
 		},
 		{
 			name: "size differs from the recorded one", typ: kyc.PersonalAccount,
-			docs: []doc{
-				{slot: "frontOfID", content: "front", upload: true, recorded: 999},
-				{slot: "backOfID", content: "back", upload: true},
-			},
-			wantState: kyc.StateRejected, wantReject: kyc.RejectRetry,
-			wantReasons: []string{"corrupt:frontOfID"},
+			docs:      []doc{{slot: "frontOfID", content: frontPNG, recorded: 999}, {slot: "backOfID", content: backPNG}},
+			wantState: kyc.StateRejected, wantReasons: []string{"corrupt:frontOfID"}, wantReupload: []string{"frontOfID"},
+			wantChecks: map[string]string{"frontOfID": "corrupt", "backOfID": "ok"},
+		},
+		{
+			name: "too large", typ: kyc.PersonalAccount,
+			docs:      []doc{{slot: "frontOfID", content: frontPNG}, {slot: "backOfID", content: largePNG()}},
+			wantState: kyc.StateRejected, wantReasons: []string{"too_large:backOfID"}, wantReupload: []string{"backOfID"},
+			wantChecks: map[string]string{"frontOfID": "ok", "backOfID": "too_large"},
+		},
+		{
+			name: "HTML stored in a png slot", typ: kyc.PersonalAccount,
+			docs:      []doc{{slot: "frontOfID", content: htmlPage}, {slot: "backOfID", content: backPNG}},
+			wantState: kyc.StateRejected, wantReasons: []string{"bad_format:frontOfID"}, wantReupload: []string{"frontOfID"},
+			wantChecks: map[string]string{"frontOfID": "bad_format", "backOfID": "ok"},
+		},
+		{
+			name: "truncated PNG", typ: kyc.PersonalAccount,
+			docs:      []doc{{slot: "frontOfID", content: frontPNG}, {slot: "backOfID", content: truncatedPNG}},
+			wantState: kyc.StateRejected, wantReasons: []string{"corrupt:backOfID"}, wantReupload: []string{"backOfID"},
+			wantChecks: map[string]string{"frontOfID": "ok", "backOfID": "corrupt"},
+		},
+		{
+			name: "PDF with JavaScript in licence", typ: kyc.CompanyAccount,
+			docs:      []doc{{slot: "licence", content: scriptPDF}, {slot: "confirmation", content: confirmationPNG}},
+			wantState: kyc.StateRejected, wantReasons: []string{"active_content:licence"}, wantReupload: []string{"licence"},
+			wantChecks: map[string]string{"licence": "active_content", "confirmation": "ok"},
+		},
+		{
+			name: "several problems, each reported", typ: kyc.CompanyAccount,
+			docs:      []doc{{slot: "licence", content: scriptPDF}, {slot: "confirmation", content: htmlPage}},
+			wantState: kyc.StateRejected, wantReasons: []string{"bad_format:confirmation", "active_content:licence"},
+			wantReupload: []string{"confirmation", "licence"},
+			wantChecks:   map[string]string{"licence": "active_content", "confirmation": "bad_format"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			a := f.submitted(t, tt.typ, tt.docs...)
+			if tt.before != nil {
+				tt.before(t, a)
+			}
 			f.clock.Advance(time.Minute)
 
 			if failed := handle(t, f.worker(), messageFor(t, "m1", a)); len(failed) != 0 {
 				t.Fatalf("BatchItemFailures = %v, want none", failed)
 			}
 			got := f.account(t, a.ID)
-			if got.State != tt.wantState || got.RejectType != tt.wantReject || !slices.Equal(got.Reasons, tt.wantReasons) {
-				t.Errorf("account = %s %q %q; want %s %q %q", got.State, got.RejectType, got.Reasons, tt.wantState, tt.wantReject, tt.wantReasons)
+			wantReject := kyc.RejectType("")
+			if tt.wantState == kyc.StateRejected {
+				wantReject = kyc.RejectRetry
+			}
+			if got.State != tt.wantState || got.RejectType != wantReject || !slices.Equal(got.Reasons, tt.wantReasons) {
+				t.Errorf("account = %s %q %q; want %s %q %q", got.State, got.RejectType, got.Reasons, tt.wantState, wantReject, tt.wantReasons)
+			}
+			if !slices.Equal(got.ReuploadSlots, tt.wantReupload) {
+				t.Errorf("ReuploadSlots = %q, want %q", got.ReuploadSlots, tt.wantReupload)
+			}
+			if c := checks(got); !reflect.DeepEqual(c, tt.wantChecks) {
+				t.Errorf("document checks = %v, want %v", c, tt.wantChecks)
 			}
 			if got.Version != a.Version+1 || !got.UpdatedAt.Equal(f.clock.Now()) {
 				t.Errorf("version %d updated %v; want %d and %v", got.Version, got.UpdatedAt, a.Version+1, f.clock.Now())
 			}
-			if len(got.Documents) != len(tt.docs) || got.Attempts != a.Attempts || !got.SubmittedAt.Equal(a.SubmittedAt) {
+			if len(got.Documents) != len(tt.docs) || got.Attempts != a.Attempts || !got.SubmittedAt.Equal(a.SubmittedAt) ||
+				got.IDNumber != a.IDNumber || got.Name != a.Name || got.Organization != a.Organization {
 				t.Errorf("the worker changed the submission: %+v", got)
+			}
+			for slot, d := range got.Documents {
+				want := a.Documents[slot]
+				want.Check = d.Check
+				if !reflect.DeepEqual(d, want) {
+					t.Errorf("document %s = %+v, want %+v with only Check set", slot, d, want)
+				}
 			}
 			trail := f.audit(t, a.ID)
 			if len(trail) != 2 {
 				t.Fatalf("audit trail has %d records, want submit + automated checks: %+v", len(trail), trail)
 			}
 			last := trail[1]
-			if last.Actor != "system" || last.From != kyc.StateSubmitted || last.To != tt.wantState || !last.At.Equal(f.clock.Now()) || last.AccountID != a.ID {
-				t.Errorf("audit record = %+v; want actor system, SUBMITTED -> %s", last, tt.wantState)
+			if last.Actor != "system" || last.Action != "automated_checks" || last.From != kyc.StateSubmitted || last.To != tt.wantState ||
+				!last.At.Equal(f.clock.Now()) || last.AccountID != a.ID || last.Reason != strings.Join(tt.wantReasons, ",") {
+				t.Errorf("audit record = %+v; want actor system, SUBMITTED -> %s, reason %q", last, tt.wantState, strings.Join(tt.wantReasons, ","))
 			}
 		})
+	}
+}
+
+// Identifiers are checked again by the worker (an account may have been stored by an
+// older build, or behind the API), and an identity already approved on another account
+// is a duplicate.
+func TestHandleIdentityChecks(t *testing.T) {
+	tests := []struct {
+		name        string
+		typ         kyc.AccountType
+		setup       func(t *testing.T, f *fixture) func(*kyc.Account) // returns the change to the new account
+		wantReasons []string
+	}{
+		{
+			name: "bad resident ID check character", typ: kyc.PersonalAccount,
+			setup: func(*testing.T, *fixture) func(*kyc.Account) {
+				return func(a *kyc.Account) { a.IDNumber = wrongCheck(nextResidentID(), "0123456789X") }
+			},
+			wantReasons: []string{"bad_checksum:ID_number"},
+		},
+		{
+			name: "15-digit legacy ID number", typ: kyc.PersonalAccount,
+			setup: func(*testing.T, *fixture) func(*kyc.Account) {
+				return func(a *kyc.Account) { a.IDNumber = "110105491231002" }
+			},
+			wantReasons: []string{"bad_checksum:ID_number"},
+		},
+		{
+			name: "bad registration number check character", typ: kyc.CompanyAccount,
+			setup: func(*testing.T, *fixture) func(*kyc.Account) {
+				return func(a *kyc.Account) { a.IDNumber = wrongCheck(nextUSCC(), usccChars) }
+			},
+			wantReasons: []string{"bad_checksum:organizationRegNo"},
+		},
+		{
+			name: "ID number approved on another account", typ: kyc.PersonalAccount,
+			setup: func(t *testing.T, f *fixture) func(*kyc.Account) {
+				id := nextResidentID()
+				f.approved(t, kyc.PersonalAccount, id)
+				return func(a *kyc.Account) { a.IDNumber = id }
+			},
+			wantReasons: []string{"duplicate_identity"},
+		},
+		{
+			name: "registration number approved on another account", typ: kyc.CompanyAccount,
+			setup: func(t *testing.T, f *fixture) func(*kyc.Account) {
+				id := nextUSCC()
+				f.approved(t, kyc.CompanyAccount, id)
+				return func(a *kyc.Account) { a.IDNumber = id }
+			},
+			wantReasons: []string{"duplicate_identity"},
+		},
+		{
+			name: "ID number approved on another account, bad name too", typ: kyc.PersonalAccount,
+			setup: func(t *testing.T, f *fixture) func(*kyc.Account) {
+				id := nextResidentID()
+				f.approved(t, kyc.PersonalAccount, id)
+				return func(a *kyc.Account) { a.IDNumber, a.Name = id, "<script>" }
+			},
+			wantReasons: []string{"bad_format:name", "duplicate_identity"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			set := tt.setup(t, f)
+			docsIn := personalDocs
+			if tt.typ == kyc.CompanyAccount {
+				docsIn = companyDocs
+			}
+			a := f.submittedWith(t, tt.typ, set, docsIn...)
+			if failed := handle(t, f.worker(), messageFor(t, "m", a)); len(failed) != 0 {
+				t.Fatalf("BatchItemFailures = %v", failed)
+			}
+			got := f.account(t, a.ID)
+			if got.State != kyc.StateRejected || got.RejectType != kyc.RejectRetry || !slices.Equal(got.Reasons, tt.wantReasons) {
+				t.Errorf("account = %s %q %q; want REJECTED RETRY %q", got.State, got.RejectType, got.Reasons, tt.wantReasons)
+			}
+			if len(got.ReuploadSlots) != 0 {
+				t.Errorf("ReuploadSlots = %q, want none: the documents are fine", got.ReuploadSlots)
+			}
+			for slot, c := range checks(got) {
+				if c != "ok" {
+					t.Errorf("document %s check = %q, want ok", slot, c)
+				}
+			}
+			if got.IDNumber != a.IDNumber {
+				t.Errorf("ID number changed to %q", got.IDNumber)
+			}
+		})
+	}
+}
+
+// An account whose own identity claim is the one found (it was approved, then left
+// APPROVED some other way) is not its own duplicate; an identity approved on an account of
+// the other type is another identity.
+func TestHandleIdentityNotDuplicate(t *testing.T) {
+	f := newFixture(t)
+	a := f.submitted(t, kyc.PersonalAccount, personalDocs...)
+	if failed := handle(t, f.worker(), messageFor(t, "m", a)); len(failed) != 0 {
+		t.Fatalf("BatchItemFailures = %v", failed)
+	}
+	if got := f.account(t, a.ID); got.State != kyc.StatePendingReview {
+		t.Fatalf("state %s %q, want PENDING_REVIEW", got.State, got.Reasons)
+	}
+	// A company with a registration number is approved; a company account with another
+	// number is not affected.
+	f.approved(t, kyc.CompanyAccount, nextUSCC())
+	c := f.submitted(t, kyc.CompanyAccount, companyDocs...)
+	if failed := handle(t, f.worker(), messageFor(t, "c", c)); len(failed) != 0 {
+		t.Fatalf("BatchItemFailures = %v", failed)
+	}
+	if got := f.account(t, c.ID); got.State != kyc.StatePendingReview {
+		t.Fatalf("company: state %s %q, want PENDING_REVIEW", got.State, got.Reasons)
 	}
 }
 
@@ -326,10 +678,52 @@ func TestHandleDuplicateDelivery(t *testing.T) {
 			}
 			got := f.account(t, a.ID)
 			if got.State != kyc.StatePendingReview || got.Version != a.Version+1 {
-				t.Errorf("account = %s v%d; want PENDING_REVIEW v%d", got.State, got.Version, a.Version+1)
+				t.Errorf("account = %s v%d %q; want PENDING_REVIEW v%d", got.State, got.Version, got.Reasons, a.Version+1)
 			}
 			if trail := f.audit(t, a.ID); len(trail) != 2 {
 				t.Errorf("audit trail has %d records, want 2 (one transition by the worker): %+v", len(trail), trail)
+			}
+		})
+	}
+}
+
+// The same message delivered again after it was handled changes nothing at all, whether
+// the checks passed or rejected, even once the clock has moved on.
+func TestHandleRedeliveryChangesNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		docs []doc
+		want kyc.State
+	}{
+		{"passed", personalDocs, kyc.StatePendingReview},
+		{"rejected", []doc{{slot: "frontOfID", content: truncatedPNG}, {slot: "backOfID", content: backPNG}}, kyc.StateRejected},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			a := f.submitted(t, kyc.PersonalAccount, tt.docs...)
+			m := messageFor(t, "m", a)
+			if failed := handle(t, f.worker(), m); len(failed) != 0 {
+				t.Fatalf("failures %v", failed)
+			}
+			after, trail := f.account(t, a.ID), f.audit(t, a.ID)
+			if after.State != tt.want {
+				t.Fatalf("state %s, want %s", after.State, tt.want)
+			}
+			f.clock.Advance(time.Hour)
+			// The object is gone by now too: a second check would reject differently.
+			if err := docs.Delete(t.Context(), a.Documents["backOfID"].Key); err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if failed := handle(t, f.worker(), m); len(failed) != 0 {
+					t.Fatalf("redelivery failures %v", failed)
+				}
+			}
+			if got := f.account(t, a.ID); !reflect.DeepEqual(got, after) {
+				t.Errorf("redelivery changed the account:\n got %+v\nwant %+v", got, after)
+			}
+			if got := f.audit(t, a.ID); !reflect.DeepEqual(got, trail) {
+				t.Errorf("redelivery changed the audit trail:\n got %+v\nwant %+v", got, trail)
 			}
 		})
 	}
@@ -368,26 +762,30 @@ func TestHandleStaleVersion(t *testing.T) {
 // A resubmission after a RETRY rejection makes the first submission's message stale.
 func TestHandleMessageOfEarlierSubmission(t *testing.T) {
 	f := newFixture(t)
-	a := f.submitted(t, kyc.PersonalAccount, doc{slot: "frontOfID", content: "x", upload: false})
+	a := f.submitted(t, kyc.PersonalAccount, doc{slot: "frontOfID", content: frontPNG, missing: true}, doc{slot: "backOfID", content: backPNG})
 	first := messageFor(t, "first", a)
 	if failed := handle(t, f.worker(), first); len(failed) != 0 {
 		t.Fatalf("failures %v", failed)
 	}
 	rejected := f.account(t, a.ID)
-	if rejected.State != kyc.StateRejected {
-		t.Fatalf("state = %s, want REJECTED", rejected.State)
+	if rejected.State != kyc.StateRejected || !slices.Equal(rejected.ReuploadSlots, []string{"frontOfID"}) {
+		t.Fatalf("state = %s, reupload %q; want REJECTED, [frontOfID]", rejected.State, rejected.ReuploadSlots)
 	}
-	// The owner uploads again and resubmits.
+	// The owner uploads the front again and resubmits.
 	key := "accounts/" + a.ID + "/frontOfID/again"
-	if err := docs.Put(t.Context(), key, "image/png", strings.NewReader("again")); err != nil {
+	again := filechecktest.PNG(64, 42)
+	if err := docs.Put(t.Context(), key, "image/png", bytes.NewReader(again)); err != nil {
 		t.Fatal(err)
 	}
 	next := rejected
-	next.State, next.RejectType, next.Reasons = kyc.StateSubmitted, "", nil
+	next.State, next.RejectType, next.Reasons, next.ReuploadSlots = kyc.StateSubmitted, "", nil, nil
 	next.Attempts++
-	next.Documents = map[string]kyc.Document{"frontOfID": {Slot: "frontOfID", Key: key, Size: 5}}
+	next.Documents = map[string]kyc.Document{
+		"frontOfID": {Slot: "frontOfID", Key: key, ContentType: "image/png", Size: int64(len(again)), UploadedAt: f.clock.Now()},
+		"backOfID":  a.Documents["backOfID"],
+	}
 	resub, err := f.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: kyc.StateRejected, FromVersion: rejected.Version,
-		Audit: kyc.AuditRecord{Actor: a.OwnerID, ActorRole: kyc.RoleUser, Action: "transition", From: kyc.StateRejected, To: kyc.StateSubmitted}})
+		Audit: kyc.AuditRecord{Actor: a.OwnerID, ActorRole: kyc.RoleUser, Action: "submit", From: kyc.StateRejected, To: kyc.StateSubmitted}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,8 +800,8 @@ func TestHandleMessageOfEarlierSubmission(t *testing.T) {
 	if failed := handle(t, f.worker(), messageFor(t, "second", resub)); len(failed) != 0 {
 		t.Fatalf("failures %v", failed)
 	}
-	if got := f.account(t, a.ID); got.State != kyc.StatePendingReview {
-		t.Errorf("state = %s, want PENDING_REVIEW", got.State)
+	if got := f.account(t, a.ID); got.State != kyc.StatePendingReview || len(got.Reasons) != 0 || len(got.ReuploadSlots) != 0 {
+		t.Errorf("state = %s %q %q, want PENDING_REVIEW without reasons", got.State, got.Reasons, got.ReuploadSlots)
 	}
 }
 
@@ -465,7 +863,7 @@ func TestHandleMalformedMessages(t *testing.T) {
 		t.Errorf("BatchItemFailures = %v, want %v", failed, want)
 	}
 	if got := f.account(t, good.ID); got.State != kyc.StatePendingReview {
-		t.Errorf("good message in the same batch: state %s, want PENDING_REVIEW", got.State)
+		t.Errorf("good message in the same batch: state %s %q, want PENDING_REVIEW", got.State, got.Reasons)
 	}
 	if strings.Contains(f.log.String(), "hello") {
 		t.Errorf("log contains a message body: %s", f.log.String())
@@ -485,7 +883,7 @@ func TestHandleStoreFailure(t *testing.T) {
 	}
 	for _, a := range []kyc.Account{ok1, ok2} {
 		if got := f.account(t, a.ID); got.State != kyc.StatePendingReview {
-			t.Errorf("%s: state %s, want PENDING_REVIEW", a.ID, got.State)
+			t.Errorf("%s: state %s %q, want PENDING_REVIEW", a.ID, got.State, got.Reasons)
 		}
 	}
 	if got := f.account(t, broken.ID); got.State != kyc.StateSubmitted || got.Version != broken.Version {
@@ -497,10 +895,12 @@ func TestHandleStoreFailure(t *testing.T) {
 		t.Fatalf("after recovery: failures %v", failed)
 	}
 	if got := f.account(t, broken.ID); got.State != kyc.StatePendingReview {
-		t.Errorf("after recovery: state %s, want PENDING_REVIEW", got.State)
+		t.Errorf("after recovery: state %s %q, want PENDING_REVIEW", got.State, got.Reasons)
 	}
 }
 
+// A failure of a backend the checks need is not a verdict: the message is retried and the
+// account is left as it was (never rejected for an outage).
 func TestHandleTransientFailures(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -508,6 +908,7 @@ func TestHandleTransientFailures(t *testing.T) {
 	}{
 		{"document store fails", func(f *fixture) { f.svc.Docs = faultDocs{Documents: docs, headErr: errInjected} }},
 		{"transition fails", func(f *fixture) { f.svc.Store = &faultStore{Store: f.store, transitionFails: true} }},
+		{"identity lookup fails", func(f *fixture) { f.svc.Store = &faultStore{Store: f.store, identityFails: true} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -522,6 +923,9 @@ func TestHandleTransientFailures(t *testing.T) {
 			}
 			if len(f.audit(t, a.ID)) != 1 {
 				t.Errorf("audit written on failure")
+			}
+			if strings.Contains(f.log.String(), a.IDNumber) {
+				t.Errorf("the log shows the ID number: %s", f.log.String())
 			}
 		})
 	}

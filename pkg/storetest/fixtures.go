@@ -296,6 +296,7 @@ func diffAccount(want, got kyc.Account) []string {
 		diffField(&d, p+"ContentType", w.ContentType, g.ContentType)
 		diffField(&d, p+"Size", w.Size, g.Size)
 		diffTime(&d, p+"UploadedAt", w.UploadedAt, g.UploadedAt)
+		diffField(&d, p+"Check", w.Check, g.Check)
 	}
 	diffField(&d, "Attempts", want.Attempts, got.Attempts)
 	diffTime(&d, "SubmittedAt", want.SubmittedAt, got.SubmittedAt)

@@ -18,6 +18,15 @@
 //   - UpdateUser of a user that does not exist fails with ENOTFOUND or ECONFLICT and creates
 //     nothing; a changed phone is refused or ignored, never indexed.
 //   - Nil and empty slices and maps are interchangeable (DynamoDB drops empty sets).
+//   - Document.Check round-trips like every other document field ("" until checked).
+//   - Identity claims (see kyc.Transition): approving with a non-empty IDNumber claims
+//     (Type, IDNumber) in the transition's own write; approving another account with a
+//     claimed identity is ECONFLICT with a message saying the identity is already verified
+//     on another account, and writes nothing (account, audit trail and pending count stay
+//     as they were). Of concurrent approvals of one identity exactly one wins. The same
+//     number under the other type is another identity; an empty IDNumber claims nothing
+//     (IdentityOwner of "" is ENOTFOUND). Leaving APPROVED, or changing type or number
+//     while APPROVED, releases the old claim; a change that keeps them keeps the claim.
 //   - ListPending: a limit below 1 means DefaultPageLimit, above MaxPageLimit means
 //     MaxPageLimit. The page that holds the last account has NextCursor "" (no trailing
 //     empty page). Cursors are integrity-checked: changing, dropping or adding any
@@ -90,6 +99,14 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"StaleVersion", testTransitionStaleVersion},
 			{"Missing", testTransitionMissing},
 			{"Concurrent", testTransitionConcurrent},
+		}},
+		{"Identity", []test{
+			{"Claim", testIdentityClaim},
+			{"Taken", testIdentityTaken},
+			{"PerType", testIdentityPerType},
+			{"Empty", testIdentityEmpty},
+			{"Release", testIdentityRelease},
+			{"Concurrent", testIdentityConcurrent},
 		}},
 		{"ListPending", []test{
 			{"Empty", testPendingEmpty},

@@ -23,8 +23,9 @@ func fullUserAccount() (kyc.User, kyc.Account) {
 	a.Reasons = []string{"licence_unreadable", "id_number_checksum"}
 	a.ReuploadSlots = []string{"licence"}
 	a.Documents = map[string]kyc.Document{
-		"licence":      {Slot: "licence", Key: "docs/test-object-2", ContentType: "application/pdf", Size: 123456, UploadedAt: At(2)},
-		"confirmation": {Slot: "confirmation", Key: "docs/test-object-3", ContentType: "image/png", Size: 789, UploadedAt: At(3)},
+		"licence":      {Slot: "licence", Key: "docs/test-object-2", ContentType: "application/pdf", Size: 123456, UploadedAt: At(2), Check: "ok"},
+		"confirmation": {Slot: "confirmation", Key: "docs/test-object-3", ContentType: "image/png", Size: 789, UploadedAt: At(3), Check: "corrupt"},
+		"unchecked":    {Slot: "unchecked", Key: "docs/test-object-4", ContentType: "image/jpeg", Size: 1, UploadedAt: At(3)},
 	}
 	a.Attempts = 2
 	a.SubmittedAt = At(4)

@@ -36,8 +36,9 @@ type CompanyInput struct {
 	Docs         map[string]Source
 }
 
-// Required documents per account type, in the order they are checked.
-func requiredSlots(t kyc.AccountType) []string {
+// RequiredSlots are the documents a submission of an account type must have, in the order
+// they are checked.
+func RequiredSlots(t kyc.AccountType) []string {
 	if t == kyc.CompanyAccount {
 		return []string{"licence", "confirmation"}
 	}
@@ -92,14 +93,14 @@ func (s *Service) submit(ctx context.Context, userID string, typ kyc.AccountType
 	if err := s.maySubmit(acct, typ); err != nil {
 		return err
 	}
-	for _, slot := range requiredSlots(typ) {
+	for _, slot := range RequiredSlots(typ) {
 		if src, ok := srcs[slot]; !ok || (!src.Inline && src.Key == "") {
 			return kyc.FieldError(kyc.EMISSING, slot, "required")
 		}
 	}
 	var written []kyc.Document
 	docs := map[string]kyc.Document{}
-	for _, name := range requiredSlots(typ) {
+	for _, name := range RequiredSlots(typ) {
 		slot, _ := filecheck.LookupSlot(name)
 		var d kyc.Document
 		if src := srcs[name]; src.Inline {

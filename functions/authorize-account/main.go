@@ -1,0 +1,13 @@
+// Command authorize-account is the Lambda behind POST /v1/cms/account/{id}/authorizeAccount.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+func main() {
+	lambda.Start(httpadapter.New(lambdafn.MustHTTP("authorize-account")).ProxyWithContext)
+}

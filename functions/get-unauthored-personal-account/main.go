@@ -1,0 +1,13 @@
+// Command get-unauthored-personal-account is the Lambda behind GET /v1/cms/account/getUnAuthoredPersonalAccount.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
+
+func main() {
+	lambda.Start(httpadapter.New(lambdafn.MustHTTP("get-unauthored-personal-account")).ProxyWithContext)
+}

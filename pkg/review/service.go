@@ -1,0 +1,227 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/idcheck"
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// Service is what reviewers do: list accounts awaiting review, read one in full, approve
+// or reject it. Every decision is a conditional transition with its audit record in the
+// same write, so two reviewers never both decide an account.
+type Service struct {
+	svc *app.Services
+}
+
+// NewService returns the reviewer service over svc.
+func NewService(svc *app.Services) *Service { return &Service{svc: svc} }
+
+// Reviewer is who acts, for the audit trail.
+type Reviewer struct {
+	UserID    string
+	Role      kyc.Role
+	RequestID string
+}
+
+// ListItem is one account of a reviewer list, with seed 000's fields; the ID number is
+// masked (first 4 and last 4 kept).
+type ListItem struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Address       string `json:"address"`
+	Tel           string `json:"tel"`
+	NotActive     bool   `json:"not_active"`
+	Organization  string `json:"organization"`
+	Type          string `json:"type"`
+	IDNumber      string `json:"id_number"`
+	NotAuthorized bool   `json:"not_authorized"`
+}
+
+// Page is one page of a reviewer list.
+type Page struct {
+	Items      []ListItem
+	Total      int64
+	NextCursor string
+}
+
+// ListPending returns one page of typ's accounts in PENDING_REVIEW, oldest first: one
+// query on the store's pending index, whatever the table's size.
+func (s *Service) ListPending(ctx context.Context, typ kyc.AccountType, limit, cursor string) (Page, error) {
+	n := 20
+	if limit != "" {
+		v, err := strconv.Atoi(limit)
+		if err != nil || v < 1 {
+			return Page{}, kyc.FieldError(kyc.EINVALID, "limit", "must be a whole number from 1 to 100")
+		}
+		n = min(v, 100)
+	}
+	p, err := s.svc.Store.ListPending(ctx, typ, n, cursor)
+	if kyc.IsCode(err, kyc.EINVALID) {
+		return Page{}, kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
+	} else if err != nil {
+		return Page{}, fmt.Errorf("list pending: %w", err)
+	}
+	page := Page{Items: make([]ListItem, 0, len(p.Accounts)), Total: p.Total, NextCursor: p.NextCursor}
+	for _, a := range p.Accounts {
+		page.Items = append(page.Items, ListItem{ID: a.ID, Name: a.Name, Address: a.Address, Tel: a.Tel, NotActive: a.NotActive,
+			Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized()})
+	}
+	return page, nil
+}
+
+// DocumentView is one document on the detail view: what it is, never where.
+type DocumentView struct {
+	Slot        string    `json:"slot"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	UploadedAt  time.Time `json:"uploaded_at"`
+	// Check is the automated checks' verdict: "ok", a reason code, or "" if not checked.
+	Check string `json:"check"`
+}
+
+// AuditView is one record of the trail.
+type AuditView struct {
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	ActorRole string    `json:"actor_role,omitempty"`
+	Action    string    `json:"action"`
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+}
+
+// Detail is an account in full, for reviewers.
+type Detail struct {
+	ID            string         `json:"id"`
+	Type          string         `json:"type"`
+	State         string         `json:"state"`
+	Name          string         `json:"name"`
+	Tel           string         `json:"tel"`
+	Address       string         `json:"address"`
+	Organization  string         `json:"organization"`
+	IDNumber      string         `json:"id_number"`
+	NotActive     bool           `json:"not_active"`
+	NotAuthorized bool           `json:"not_authorized"`
+	Attempts      int            `json:"attempts"`
+	Reasons       []string       `json:"reasons"`
+	RejectType    string         `json:"reject_type,omitempty"`
+	ReuploadSlots []string       `json:"reupload_slots"`
+	SubmittedAt   time.Time      `json:"submitted_at"`
+	Documents     []DocumentView `json:"documents"`
+	Audit         []AuditView    `json:"audit"`
+}
+
+// Detail returns the account with its full ID number, documents and audit trail. The
+// read itself is audited, since it shows personal data.
+func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
+	a, err := s.svc.Store.GetAccount(ctx, accountID)
+	if err != nil {
+		return Detail{}, err
+	}
+	rec := kyc.AuditRecord{AccountID: a.ID, At: s.svc.Clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: "read", From: a.State, To: a.State, RequestID: r.RequestID}
+	if err := s.svc.Store.AppendAudit(ctx, rec); err != nil {
+		return Detail{}, fmt.Errorf("audit read: %w", err)
+	}
+	trail, err := s.svc.Store.ListAudit(ctx, a.ID)
+	if err != nil {
+		return Detail{}, fmt.Errorf("list audit: %w", err)
+	}
+	d := Detail{ID: a.ID, Type: string(a.Type), State: string(a.State), Name: a.Name, Tel: a.Tel, Address: a.Address,
+		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
+		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),
+		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail))}
+	for _, slot := range slices.Sorted(maps.Keys(a.Documents)) {
+		doc := a.Documents[slot]
+		d.Documents = append(d.Documents, DocumentView{Slot: slot, ContentType: doc.ContentType, Size: doc.Size, UploadedAt: doc.UploadedAt, Check: doc.Check})
+	}
+	for _, t := range trail {
+		d.Audit = append(d.Audit, AuditView{At: t.At, Actor: t.Actor, ActorRole: string(t.ActorRole), Action: t.Action, From: string(t.From), To: string(t.To), Reason: t.Reason, RequestID: t.RequestID})
+	}
+	return d, nil
+}
+
+// Approve moves a PENDING_REVIEW account to APPROVED.
+func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
+	return s.decide(ctx, r, accountID, "approve", func(a *kyc.Account) {
+		a.State, a.RejectType, a.Reasons, a.ReuploadSlots = kyc.StateApproved, "", nil, nil
+	})
+}
+
+// RejectInput is a rejection: the reason the user sees, whether they may try again, and
+// which documents to upload anew.
+type RejectInput struct {
+	Reason     string
+	RejectType string
+	Documents  []string
+}
+
+// Reject moves a PENDING_REVIEW account to REJECTED with the reason the user will see.
+func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in RejectInput) error {
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return kyc.FieldError(kyc.EMISSING, "reason", "required")
+	}
+	if len([]rune(reason)) > 500 {
+		return kyc.FieldError(kyc.EINVALID, "reason", "must be at most 500 characters")
+	}
+	rt := kyc.RejectType(strings.ToUpper(strings.TrimSpace(in.RejectType)))
+	if rt == "" {
+		rt = kyc.RejectRetry
+	}
+	if rt != kyc.RejectRetry && rt != kyc.RejectFinal {
+		return kyc.FieldError(kyc.EINVALID, "reject_type", "must be RETRY or FINAL")
+	}
+	for _, slot := range in.Documents {
+		if _, ok := filecheck.LookupSlot(slot); !ok {
+			return kyc.FieldError(kyc.EINVALID, "documents", "unknown slot "+strconv.Quote(slot))
+		}
+	}
+	return s.decide(ctx, r, accountID, "reject", func(a *kyc.Account) {
+		a.State, a.RejectType, a.Reasons, a.ReuploadSlots = kyc.StateRejected, rt, []string{reason}, in.Documents
+	})
+}
+
+// decide applies a reviewer's decision to a PENDING_REVIEW account as one conditional
+// transition; any other state, or losing a race, is ECONFLICT.
+func (s *Service) decide(ctx context.Context, r Reviewer, accountID, action string, apply func(*kyc.Account)) error {
+	a, err := s.svc.Store.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if a.State != kyc.StatePendingReview {
+		return kyc.Errorf(kyc.ECONFLICT, "the account is %s, not PENDING_REVIEW", a.State)
+	}
+	next := a
+	apply(&next)
+	next.UpdatedAt = s.svc.Clock.Now()
+	reason := ""
+	if len(next.Reasons) > 0 && next.State == kyc.StateRejected {
+		reason = next.Reasons[0]
+	}
+	audit := kyc.AuditRecord{AccountID: a.ID, At: next.UpdatedAt, Actor: r.UserID, ActorRole: r.Role, Action: action, From: a.State, To: next.State, Reason: reason, RequestID: r.RequestID}
+	if _, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version, Audit: audit}); err != nil {
+		// The store's conflict says what happened: a concurrent decision or an identity
+		// already verified on another account.
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	s.svc.Log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", action), slog.String("reviewer", r.UserID))
+	return nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
