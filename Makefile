@@ -78,10 +78,23 @@ run-emulated: tools-emulated ## run locally on DynamoDB Local, fauxqs and a Vers
 	PATH=$(GOBIN_DIR):$$PATH $(GO) run ./cmd/realname-local -emulated -version $(VERSION)
 
 ## ---- test ----
-test: tools-emulated lint test-go ## every test: lint, unit, contract suites on the emulators, consistency, binaries
+test: tools-emulated lint test-go fuzz-smoke ## every test: lint, unit, contract suites on the emulators, consistency, binaries, fuzz smoke
 
 test-go:
 	$(GO) test -count=1 -timeout 15m ./...
+
+# Fuzzing: scripts/fuzz.sh finds every FuzzXxx (go test -list) and runs each in turn,
+# printing its executions; a crash fails it. Go writes a crashing input to the package's
+# testdata/fuzz/<FuzzXxx>/: commit it with the fix, so every later `go test` replays it.
+# The fuzzers' cache of interesting inputs stays in .cache/fuzz.
+FUZZTIME ?= 60s
+.PHONY: fuzz fuzz-smoke
+
+fuzz-smoke: tools-emulated ## every fuzz target for 3 s (part of make test)
+	GO=$(GO) bash scripts/fuzz.sh 3s
+
+fuzz: tools-emulated ## every fuzz target for FUZZTIME (default 60s) each
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZTIME)
 
 lint: fmt vet staticcheck ## gofmt, go vet, staticcheck
 
@@ -95,8 +108,10 @@ vet:
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
-bench: tools ## performance report (see README, Performance)
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+bench: tools ## performance report: worker throughput, reviewer list cost (cmd/bench), login latency, hashing
+	@$(GO) run ./cmd/bench $(BENCH_FLAGS)
+	@echo "## Login through the local runner (concurrency 8) and argon2id hashing"
+	@$(GO) test -run '^$$' -bench 'LoginThroughRunner|Hash' -benchtime 200x ./pkg/localrun ./pkg/password
 
 ## ---- build (SAM calls build-<LogicalId> with ARTIFACTS_DIR) ----
 build: $(addprefix build-,$(foreach f,$(FUNCTIONS),$(firstword $(subst :, ,$(f))))) ## build every function for Lambda (arm64)

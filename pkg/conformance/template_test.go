@@ -625,6 +625,13 @@ func TestTemplateBucket(t *testing.T) {
 			param := str(at(o, "Ref"))
 			if at(tp.doc, "Parameters", param) == nil {
 				t.Errorf("%s: CORS origin %v is not a template parameter (want !Ref AllowedOrigin)", id, o)
+				continue
+			}
+			checkOriginParam(t, tp, param)
+		}
+		for _, h := range list(at(r, "AllowedHeaders")) {
+			if str(h) == "*" {
+				t.Errorf("%s: CORS allows every request header; name the ones presigned requests send", id)
 			}
 		}
 	}
@@ -675,6 +682,46 @@ func TestTemplateBucket(t *testing.T) {
 	}
 	if !tlsOnly {
 		t.Errorf("%s: no bucket policy denies s3:* on the bucket and its objects when aws:SecureTransport is false", id)
+	}
+}
+
+// checkOriginParam: the parameter that holds the bucket's CORS origin admits one origin
+// and no wildcard, by an AllowedPattern CloudFormation enforces, and its default and the
+// value each samconfig.toml environment deploys with pass that pattern (CORS limited:
+// a "*" would let any web page read the documents with a leaked presigned URL).
+func checkOriginParam(t *testing.T, tp tmpl, param string) {
+	t.Helper()
+	pattern := str(at(tp.doc, "Parameters", param, "AllowedPattern"))
+	if pattern == "" {
+		t.Errorf("parameter %s (a CORS origin) has no AllowedPattern: any value, \"*\" included, would deploy", param)
+		return
+	}
+	// CloudFormation matches the whole value against the pattern.
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
+		t.Errorf("parameter %s: AllowedPattern %q: %v", param, pattern, err)
+		return
+	}
+	for _, bad := range []string{"*", "https://*", "https://*.example.com", "http://localhost:5173 https://kyc.example.com", "https://kyc.example.com,https://evil.example", "null", ""} {
+		if re.MatchString(bad) {
+			t.Errorf("parameter %s: AllowedPattern %q admits %q, which is not one origin", param, pattern, bad)
+		}
+	}
+	values := map[string]string{"Default": str(at(tp.doc, "Parameters", param, "Default"))}
+	cfg := parseSamconfig(t, filepath.Join(root(t), "samconfig.toml"))
+	for _, env := range []string{"default", "prod"} {
+		for _, section := range []string{env + ".global.parameters", env + ".deploy.parameters"} {
+			for _, kv := range strings.Fields(cfg[section]["parameter_overrides"]) {
+				if k, v, _ := strings.Cut(kv, "="); k == param {
+					values["samconfig.toml ["+section+"]"] = strings.Trim(v, `"'`)
+				}
+			}
+		}
+	}
+	for where, v := range values {
+		if !re.MatchString(v) {
+			t.Errorf("parameter %s: %s %q does not match its AllowedPattern %q", param, where, v, pattern)
+		}
 	}
 }
 

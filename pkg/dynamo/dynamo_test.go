@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -36,6 +37,10 @@ func TestMain(m *testing.M) {
 // run starts DynamoDB Local and fails the package if it cannot: the DynamoDB store is
 // only ever tested against a real DynamoDB-compatible server, never skipped.
 func run(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return m.Run() // a fuzz worker only runs the fuzz function, which needs no server
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := emulators.StartDynamoDBLocal(ctx)

@@ -57,6 +57,10 @@ func decodeForm(body []byte) (fields, error) {
 	}
 	f := fields{}
 	for k, v := range vals {
+		// Percent-escapes can spell bytes that are not UTF-8 even in an ASCII body.
+		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
+			return nil, kyc.FieldError(kyc.EINVALID, "body", "must be UTF-8")
+		}
 		f[k] = v[0]
 	}
 	return f, nil

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -58,6 +59,9 @@ func readMultipart(r *http.Request, fileLimit func(field string) int64) (form, e
 			}
 			if len(v) > 4<<10 {
 				return form{}, kyc.FieldError(kyc.EINVALID, name, "longer than 4 KB")
+			}
+			if !utf8.Valid(v) {
+				return form{}, kyc.FieldError(kyc.EINVALID, name, "must be UTF-8")
 			}
 			f.values[name] = string(v)
 			continue

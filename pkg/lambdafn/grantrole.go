@@ -4,6 +4,9 @@ import (
 	"context"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -24,7 +27,7 @@ type GrantRoleOutput struct {
 // the admin route needs an admin already. A bad event is a function error whose message
 // says what is wrong.
 func grantRole(u *users.Service) func(context.Context, GrantRoleInput) (GrantRoleOutput, error) {
-	return func(ctx context.Context, in GrantRoleInput) (GrantRoleOutput, error) {
+	return withRequestID(func(ctx context.Context, in GrantRoleInput) (GrantRoleOutput, error) {
 		if in.Phone == "" {
 			return GrantRoleOutput{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
 		}
@@ -33,6 +36,17 @@ func grantRole(u *users.Service) func(context.Context, GrantRoleInput) (GrantRol
 			return GrantRoleOutput{}, err
 		}
 		return GrantRoleOutput{UserID: user.ID, Role: string(user.Role)}, nil
+	})
+}
+
+// withRequestID puts the Lambda request id where the logger finds it, for functions
+// invoked without API Gateway (whose handlers get it from the proxy context).
+func withRequestID[In, Out any](f func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
+	return func(ctx context.Context, in In) (Out, error) {
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			ctx = app.WithRequestID(ctx, lc.AwsRequestID)
+		}
+		return f(ctx, in)
 	}
 }
 

@@ -90,7 +90,7 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 		case KindInvoke:
 			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](grantRole(users.New(svc)))
 		case KindSchedule:
-			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](review.NewWorker(svc).HandleSchedule)
+			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](withRequestID(review.NewWorker(svc).HandleSchedule))
 		}
 	}
 	return hs

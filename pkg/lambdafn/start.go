@@ -64,5 +64,5 @@ func MustReconciler() func(ctx context.Context, ev json.RawMessage) (review.Reco
 	if err != nil {
 		failInit(Reconciler, err)
 	}
-	return review.NewWorker(svc).HandleSchedule
+	return withRequestID(review.NewWorker(svc).HandleSchedule)
 }

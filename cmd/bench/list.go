@@ -1,0 +1,413 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
+)
+
+// pageSize is the reviewer list's page, as the admin UI asks for it.
+const pageSize = 20
+
+const listTable = "bench-list"
+
+type listConfig struct {
+	sizes       []int
+	pendingFrac float64 // share of the accounts that are personal and pending
+	pendingMin  int     // ... but at least this many, so that the first page is full
+	backlog     int     // company accounts pending, the same at every size
+	queryReps   int
+	scanReps    int
+	writers     int
+}
+
+// listMethod is one way of producing the first page of one account type's pending list.
+type listMethod struct {
+	Method    string         `json:"method"`
+	Type      string         `json:"type"`
+	Pending   int            `json:"pending_of_type"`
+	Returned  int            `json:"accounts_on_page"`
+	ItemsRead int64          `json:"items_read"`
+	Capacity  float64        `json:"read_capacity_units"`
+	Calls     map[string]int `json:"calls"`
+	Latency   latency        `json:"latency_ms"`
+	SamePage  *bool          `json:"same_page_as_list_pending,omitempty"`
+}
+
+type listSize struct {
+	Accounts        int          `json:"accounts"`
+	PendingPersonal int          `json:"pending_personal"`
+	PendingCompany  int          `json:"pending_company"`
+	AddedSeconds    float64      `json:"seed_seconds"`
+	AddedPerSecond  float64      `json:"seed_items_per_second"`
+	Methods         []listMethod `json:"methods"`
+}
+
+type listResult struct {
+	Table       string     `json:"table"`
+	PageSize    int        `json:"page_size"`
+	PendingFrac float64    `json:"pending_fraction_personal"`
+	PendingMin  int        `json:"pending_min_personal"`
+	Backlog     int        `json:"pending_company_backlog"`
+	Writers     int        `json:"seed_writers"`
+	ScanLimit   int        `json:"scan_limit"`
+	MaxPerScan  int64      `json:"max_items_per_scan_call"`
+	Sizes       []listSize `json:"sizes"`
+}
+
+// Method names, as the report prints them.
+const (
+	methodQuery     = "GSI Query (Store.ListPending)"
+	methodScanFirst = "Scan + filter, first 20 matches"
+	methodScanAll   = "Scan + filter, oldest 20 (whole table)"
+)
+
+// pendingPersonal is how many personal accounts are pending in a table of n accounts.
+func (c listConfig) pendingPersonal(n int) int {
+	return max(int(float64(n)*c.pendingFrac+0.5), c.pendingMin)
+}
+
+// runList grows one table through cfg.sizes (1k, then 9k more, then 90k more) and
+// measures the first page of each type's pending list at every size.
+func runList(ctx context.Context, e *env, cfg listConfig) (listResult, error) {
+	res := listResult{Table: listTable, PageSize: pageSize, PendingFrac: cfg.pendingFrac, PendingMin: cfg.pendingMin, Backlog: cfg.backlog, Writers: cfg.writers, ScanLimit: scanLimit}
+	progress("list: checking the benchmark's item layout against pkg/dynamo")
+	if err := checkItemFormat(ctx, e); err != nil {
+		return res, err
+	}
+	store, err := e.table(ctx, listTable)
+	if err != nil {
+		return res, err
+	}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	prev, prevPP, prevPC := 0, 0, 0
+	for _, n := range cfg.sizes {
+		pp, pc := cfg.pendingPersonal(n), cfg.backlog
+		progress("list: adding accounts %d..%d (%d personal + %d company pending in all)", prev, n-1, pp, pc)
+		start := time.Now()
+		if err := seedList(ctx, e, prev, n, pp-prevPP, pc-prevPC, base, cfg.writers); err != nil {
+			return res, err
+		}
+		counters := []item{pendingCountItem(kyc.PersonalAccount, int64(pp)), pendingCountItem(kyc.CompanyAccount, int64(pc))}
+		for _, c := range counters {
+			if _, err := e.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(listTable), Item: c}); err != nil {
+				return res, fmt.Errorf("write pending counter: %w", err)
+			}
+		}
+		secs := time.Since(start).Seconds()
+		sz := listSize{Accounts: n, PendingPersonal: pp, PendingCompany: pc, AddedSeconds: secs, AddedPerSecond: float64(n-prev) / secs}
+		progress("list: %d accounts written in %.1fs (%.0f items/s); measuring", n-prev, secs, sz.AddedPerSecond)
+		for _, typ := range []kyc.AccountType{kyc.PersonalAccount, kyc.CompanyAccount} {
+			pending := pp
+			if typ == kyc.CompanyAccount {
+				pending = pc
+			}
+			ms, err := measureList(ctx, e, store, typ, pending, cfg, &res.MaxPerScan)
+			if err != nil {
+				return res, fmt.Errorf("%d accounts, %s: %w", n, typ, err)
+			}
+			sz.Methods = append(sz.Methods, ms...)
+		}
+		res.Sizes = append(res.Sizes, sz)
+		prev, prevPP, prevPC = n, pp, pc
+	}
+	return res, nil
+}
+
+// measureList measures the three ways of listing one type's first page.
+func measureList(ctx context.Context, e *env, store *dynamo.Store, typ kyc.AccountType, pending int, cfg listConfig, maxPerScan *int64) ([]listMethod, error) {
+	want := min(pageSize, pending)
+	// The store's list: warm up, then time cfg.queryReps pages; each page is metered.
+	var page kyc.PendingPage
+	var m *meter
+	var times []time.Duration
+	for i := range cfg.queryReps + 3 {
+		m = newMeter()
+		t0 := time.Now()
+		p, err := store.ListPending(withMeter(ctx, m), typ, pageSize, "")
+		d := time.Since(t0)
+		if err != nil {
+			return nil, fmt.Errorf("ListPending: %w", err)
+		}
+		if i >= 3 {
+			times = append(times, d)
+		}
+		page = p
+	}
+	if len(page.Accounts) != want || page.Total != int64(pending) {
+		return nil, fmt.Errorf("ListPending returned %d accounts (total %d), want %d (total %d)", len(page.Accounts), page.Total, want, pending)
+	}
+	for _, a := range page.Accounts {
+		if a.State != kyc.StatePendingReview || a.Type != typ {
+			return nil, fmt.Errorf("ListPending returned %s in %s of type %s", a.ID, a.State, a.Type)
+		}
+	}
+	q := m.snapshot()
+	out := []listMethod{{Method: methodQuery, Type: string(typ), Pending: pending, Returned: len(page.Accounts),
+		ItemsRead: q.Scanned, Capacity: q.Capacity, Calls: q.Calls, Latency: summarize(times)}}
+	if q.NoCap > 0 {
+		return nil, fmt.Errorf("DynamoDB returned no ConsumedCapacity for %d calls", q.NoCap)
+	}
+
+	for _, whole := range []bool{false, true} {
+		var got []item
+		times = times[:0]
+		var spent time.Duration
+		for rep := 0; rep < cfg.scanReps && (rep == 0 || spent < 4*time.Second); rep++ { // slow scans are timed fewer times
+			m = newMeter()
+			t0 := time.Now()
+			items, err := scanPending(withMeter(ctx, m), e.ddb, typ, whole)
+			d := time.Since(t0)
+			if err != nil {
+				return nil, err
+			}
+			times, spent = append(times, d), spent+d
+			got = items
+		}
+		if len(got) != want {
+			return nil, fmt.Errorf("scan found %d accounts, want %d", len(got), want)
+		}
+		s := m.snapshot()
+		*maxPerScan = max(*maxPerScan, s.MaxScan)
+		lm := listMethod{Method: methodScanFirst, Type: string(typ), Pending: pending, Returned: len(got),
+			ItemsRead: s.Scanned, Capacity: s.Capacity, Calls: s.Calls, Latency: summarize(times)}
+		if whole {
+			lm.Method = methodScanAll
+			same := sameAccounts(got, page.Accounts)
+			lm.SamePage = &same
+			if !same {
+				return nil, fmt.Errorf("the oldest %d pending accounts found by Scan are not the page ListPending returned", want)
+			}
+		}
+		out = append(out, lm)
+	}
+	return out, nil
+}
+
+// scanLimit is the Limit of every Scan call. DynamoDB ends a Scan call at 1 MB of data
+// read; DynamoDB Local without a Limit takes seconds per call on a 100k-item table
+// (measured: 3 to 5 s for one 1 MB page, against 0.3 s with a Limit), an emulator
+// artifact that would blow the time budget. A Limit above the number of items 1 MB
+// holds (about 1,580 of these accounts) leaves every call ending at 1 MB as before, so
+// the items read are those of a Scan without Limit; scanPending reports any call that
+// the Limit did end.
+const scanLimit = 2000
+
+// scanPending is the naive list without an index: Scan the table with a filter on
+// state and type, 1 MB per call as DynamoDB pages it. Unless whole, it stops as soon as
+// it has a page of matches, which are then in no useful order; with whole it reads the
+// table to the end and returns the oldest pageSize matches, the page ListPending
+// returns.
+func scanPending(ctx context.Context, c *dynamodb.Client, typ kyc.AccountType, whole bool) ([]item, error) {
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(listTable),
+		Limit:                     aws.Int32(scanLimit),
+		FilterExpression:          aws.String("#state = :state AND #type = :type"),
+		ExpressionAttributeNames:  map[string]string{"#state": "State", "#type": "Type"},
+		ExpressionAttributeValues: item{":state": sv(string(kyc.StatePendingReview)), ":type": sv(string(typ))},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	var matches []item
+	for {
+		out, err := c.Scan(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		if out.ScannedCount >= scanLimit && out.LastEvaluatedKey != nil {
+			return nil, fmt.Errorf("a Scan call ended at its Limit of %d items before 1 MB: raise scanLimit", scanLimit)
+		}
+		matches = append(matches, out.Items...)
+		if !whole && len(matches) >= pageSize {
+			return matches[:pageSize], nil
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if !whole {
+		return matches, nil
+	}
+	sk := func(it item) string {
+		v, _ := it["PendingSK"].(*types.AttributeValueMemberS)
+		if v == nil {
+			return ""
+		}
+		return v.Value
+	}
+	sort.Slice(matches, func(i, j int) bool { return sk(matches[i]) < sk(matches[j]) })
+	return matches[:min(pageSize, len(matches))], nil
+}
+
+func sameAccounts(items []item, accounts []kyc.Account) bool {
+	if len(items) != len(accounts) {
+		return false
+	}
+	for i, it := range items {
+		id, _ := it["ID"].(*types.AttributeValueMemberS)
+		if id == nil || id.Value != accounts[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// seedList writes accounts lo..hi-1 with BatchWriteItem (25 items per call, writers
+// goroutines), newPersonal + newCompany of them pending and spread evenly over the range,
+// the rest APPROVED, REJECTED or UNVERIFIED.
+func seedList(ctx context.Context, e *env, lo, hi, newPersonal, newCompany int, base time.Time, writers int) error {
+	pending := map[int]kyc.AccountType{}
+	if k := newPersonal + newCompany; k > 0 {
+		step := float64(hi-lo) / float64(k)
+		for j := range k {
+			typ := kyc.PersonalAccount
+			if j*newCompany/k != (j+1)*newCompany/k { // exactly newCompany of k, spread evenly
+				typ = kyc.CompanyAccount
+			}
+			pending[lo+int(step*float64(j)+step/2)] = typ
+		}
+	}
+	if len(pending) != newPersonal+newCompany || countType(pending, kyc.CompanyAccount) != newCompany {
+		return fmt.Errorf("seed: pending plan has %d accounts, want %d", len(pending), newPersonal+newCompany)
+	}
+	build := func(i int) item {
+		at := base.Add(time.Duration(i) * time.Second)
+		if typ, ok := pending[i]; ok {
+			return encodeAccount(listAccount(i, typ, kyc.StatePendingReview, at))
+		}
+		typ := kyc.PersonalAccount
+		if i%2 == 1 {
+			typ = kyc.CompanyAccount
+		}
+		state := kyc.StateApproved // 60% approved, 20% rejected, 20% not yet submitted
+		switch i % 10 {
+		case 6, 7:
+			state = kyc.StateRejected
+		case 8, 9:
+			state = kyc.StateUnverified
+		}
+		return encodeAccount(listAccount(i, typ, state, at))
+	}
+
+	chunks := make(chan [2]int)
+	errc := make(chan error, writers)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for ch := range chunks {
+				reqs := make([]types.WriteRequest, 0, ch[1]-ch[0])
+				for i := ch[0]; i < ch[1]; i++ {
+					reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: build(i)}})
+				}
+				if err := batchWrite(ctx, e.ddb, reqs); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+	}
+	var err error
+	next := time.Now().Add(10 * time.Second)
+feed:
+	for i := lo; i < hi; i += 25 {
+		select {
+		case chunks <- [2]int{i, min(i+25, hi)}:
+		case err = <-errc:
+			break feed
+		}
+		if time.Now().After(next) {
+			progress("list: ... %d of %d written", i-lo, hi-lo)
+			next = time.Now().Add(10 * time.Second)
+		}
+	}
+	close(chunks)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errc:
+		default:
+		}
+	}
+	return err
+}
+
+func countType(m map[int]kyc.AccountType, t kyc.AccountType) int {
+	n := 0
+	for _, v := range m {
+		if v == t {
+			n++
+		}
+	}
+	return n
+}
+
+// batchWrite sends one BatchWriteItem and resends what comes back unprocessed.
+func batchWrite(ctx context.Context, c *dynamodb.Client, reqs []types.WriteRequest) error {
+	in := map[string][]types.WriteRequest{listTable: reqs}
+	for attempt := 0; len(in) > 0; attempt++ {
+		out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: in})
+		if err != nil {
+			return fmt.Errorf("BatchWriteItem: %w", err)
+		}
+		in = out.UnprocessedItems
+		if len(in) > 0 {
+			if attempt > 20 {
+				return fmt.Errorf("BatchWriteItem: items still unprocessed after %d attempts", attempt)
+			}
+			time.Sleep(time.Duration(10<<min(attempt, 6)) * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// listAccount is account i of the list table in state, all synthetic: a real-looking
+// item of the size the store writes (documents, reasons), not a minimal one.
+func listAccount(i int, typ kyc.AccountType, state kyc.State, at time.Time) kyc.Account {
+	a := kyc.Account{
+		ID:        fmt.Sprintf("bench-%07d", i),
+		OwnerID:   fmt.Sprintf("bench-user-%07d", i),
+		Type:      typ,
+		Name:      personNames[i%len(personNames)],
+		Tel:       fmt.Sprintf("1390%07d", i),
+		Address:   fmt.Sprintf("%d Bench Road, Test District", i),
+		IDNumber:  residentID(i),
+		State:     state,
+		CreatedAt: at.Add(-24 * time.Hour),
+		UpdatedAt: at,
+		Version:   1,
+	}
+	if typ == kyc.CompanyAccount {
+		a.Organization = fmt.Sprintf("Bench Test Company %d Ltd", i)
+	}
+	if state == kyc.StateUnverified {
+		return a
+	}
+	a.SubmittedAt, a.Attempts, a.Version = at, 1, 3
+	a.Documents = map[string]kyc.Document{}
+	check := "ok"
+	if state == kyc.StateSubmitted {
+		check, a.Version = "", 2
+	}
+	for _, slot := range submission.RequiredSlots(typ) {
+		a.Documents[slot] = kyc.Document{Slot: slot, Key: "accounts/" + a.ID + "/" + slot + "/0123456789abcdef",
+			ContentType: "image/png", Size: 48213, UploadedAt: at.Add(-time.Minute), Check: check}
+	}
+	if state == kyc.StateRejected {
+		a.RejectType, a.Version = kyc.RejectRetry, 4
+		slot := slices.Sorted(maps.Keys(a.Documents))[0]
+		a.Reasons, a.ReuploadSlots = []string{"corrupt:" + slot}, []string{slot}
+	}
+	return a
+}

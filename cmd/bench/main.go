@@ -1,0 +1,159 @@
+// Command bench measures two numbers of the serverless design on local stand-ins that it
+// starts itself (DynamoDB Local, fauxqs, an embedded VersityGW; all on 127.0.0.1):
+//
+//  1. the review worker's throughput, submissions per second from the queue to
+//     PENDING_REVIEW, with several concurrent pollers;
+//  2. the cost of one page of the reviewer list (Store.ListPending, a GSI Query) at
+//     growing table sizes, next to a naive Scan of the same data.
+//
+// Progress goes to stderr, a Markdown report to stdout and the same numbers as JSON to
+// -out. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		out         = flag.String("out", ".local/bench/report.json", "write the numbers as JSON here (\"\" for none)")
+		parts       = flag.String("parts", "review,list", "what to measure: review, list or both")
+		n           = flag.Int("n", 300, "review: submissions per measured run")
+		warmup      = flag.Int("warmup", 600, "review: submissions of an unmeasured first run, to warm DynamoDB Local's JIT (0 for none)")
+		concurrency = flag.String("concurrency", "4,8", "review: pollers (concurrent Lambda instances)")
+		rounds      = flag.Int("rounds", 3, "review: measured runs of each concurrency, interleaved")
+		batch       = flag.Int("batch", 10, "review: messages per poll (the event source's batch size)")
+		pngWidth    = flag.Int("png-width", 320, "review: width of the PNG documents in pixels")
+		target      = flag.Float64("target", 300, "review: target submissions per second")
+		sizes       = flag.String("sizes", "1000,10000,100000", "list: table sizes in accounts, growing")
+		pendingFrac = flag.Float64("pending", 0.01, "list: share of the accounts that are personal and pending")
+		pendingMin  = flag.Int("pending-min", 30, "list: at least this many personal accounts pending")
+		backlog     = flag.Int("backlog", 30, "list: company accounts pending, the same at every size")
+		queryReps   = flag.Int("query-reps", 30, "list: timed ListPending calls per size and type")
+		scanReps    = flag.Int("scan-reps", 3, "list: timed Scans per size, type and kind")
+		writers     = flag.Int("writers", 8, "list: concurrent BatchWriteItem writers")
+	)
+	flag.Parse()
+	conc, err := ints(*concurrency)
+	if err != nil || len(conc) == 0 {
+		return fmt.Errorf("-concurrency %q: want a list like 4,8", *concurrency)
+	}
+	sz, err := ints(*sizes)
+	if err != nil || len(sz) == 0 {
+		return fmt.Errorf("-sizes %q: want a growing list like 1000,10000", *sizes)
+	}
+	for i := 1; i < len(sz); i++ {
+		if sz[i] <= sz[i-1] {
+			return fmt.Errorf("-sizes %q: sizes must grow", *sizes)
+		}
+	}
+	doReview, doList := strings.Contains(*parts, "review"), strings.Contains(*parts, "list")
+
+	// Everything relative is resolved now: the embedded gateway changes the working
+	// directory when it starts.
+	outPath := *out
+	if outPath != "" {
+		if outPath, err = filepath.Abs(outPath); err != nil {
+			return err
+		}
+	}
+	rep := &report{Machine: describeMachine(), Command: "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")}
+	rep.Command = strings.TrimSpace(rep.Command)
+
+	// The Markdown report alone goes to stdout; anything else that prints there (the
+	// embedded gateway announces itself) is sent to stderr with the progress lines.
+	reportOut, err := keepStdout()
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
+
+	s3Dir, err := os.MkdirTemp("", "realname-bench-s3-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(s3Dir)
+	e, err := startEnv(ctx, s3Dir)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+
+	if doReview {
+		rv, err := runReview(ctx, e, reviewConfig{n: *n, warmup: *warmup, concurrency: conc, rounds: max(*rounds, 1), batch: *batch,
+			pngWidth: *pngWidth, timeout: 3 * time.Minute, target: *target})
+		if err != nil {
+			return fmt.Errorf("review throughput: %w", err)
+		}
+		rep.Review = &rv
+	}
+	if doList {
+		ls, err := runList(ctx, e, listConfig{sizes: sz, pendingFrac: *pendingFrac, pendingMin: *pendingMin, backlog: *backlog,
+			queryReps: *queryReps, scanReps: *scanReps, writers: *writers})
+		if err != nil {
+			return fmt.Errorf("list cost: %w", err)
+		}
+		rep.List = &ls
+	}
+	rep.TotalSeconds = time.Since(started).Seconds()
+
+	rep.markdown(reportOut)
+	if outPath != "" {
+		if err := os.MkdirAll(filepath.Dir(outPath), 0o755); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(outPath, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		progress("wrote %s", outPath)
+	}
+	return nil
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// keepStdout returns a file on the original standard output and points fd 1 (and
+// os.Stdout) at standard error.
+func keepStdout() (*os.File, error) {
+	fd, err := syscall.Dup(1)
+	if err != nil {
+		return nil, fmt.Errorf("dup stdout: %w", err)
+	}
+	if err := syscall.Dup3(2, 1, 0); err != nil {
+		return nil, fmt.Errorf("redirect stdout: %w", err)
+	}
+	os.Stdout = os.Stderr
+	return os.NewFile(uintptr(fd), "stdout"), nil
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/storetest"
+	"github.com/realname-kyc/realname/pkg/submission"
+)
+
+const (
+	reviewTable = "bench-review"
+	reviewQueue = "bench-review"
+	queueARN    = "arn:aws:sqs:us-east-1:000000000000:" + reviewQueue
+)
+
+type reviewConfig struct {
+	n           int   // submissions per measured run
+	warmup      int   // submissions of the unmeasured first run (JIT, connections)
+	concurrency []int // pollers, one run each per round
+	rounds      int   // runs of each concurrency, interleaved
+	batch       int
+	pngWidth    int
+	timeout     time.Duration // per run
+	target      float64
+}
+
+type reviewRun struct {
+	Label        string         `json:"label"`
+	Concurrency  int            `json:"concurrency"`
+	BatchSize    int            `json:"batch_size"`
+	Submissions  int            `json:"submissions"`
+	Seconds      float64        `json:"seconds_to_all_pending_review"`
+	PerSecond    float64        `json:"submissions_per_second"`
+	DrainSeconds float64        `json:"seconds_to_all_messages_deleted"`
+	Verified     int            `json:"verified_pending_review"`
+	Errors       int64          `json:"errors_logged"`
+	Calls        map[string]int `json:"dynamodb_calls"`
+	Conflicts    int            `json:"transaction_conflicts"`
+	CPU          cpuUse         `json:"cpu"`
+}
+
+type reviewResult struct {
+	Summary     []reviewSummary `json:"summary"`
+	Table       string          `json:"table"`
+	Queue       string          `json:"queue"`
+	S3Metadata  string          `json:"s3_metadata_mode"`
+	DocBytes    []int           `json:"document_bytes"`
+	Docs        string          `json:"documents"`
+	SeedSeconds float64         `json:"seed_seconds"`
+	Target      float64         `json:"target_per_second"`
+	Runs        []reviewRun     `json:"runs"`
+}
+
+// runReview seeds every run's SUBMITTED accounts up front, then for each run sends its
+// review messages to fauxqs and lets `concurrency` pollers (localrun.EventSource.Poll,
+// batches of cfg.batch, the ReviewWorkerFunction handler of lambdafn.Handlers) drain
+// them, timing until the store counts every account PENDING_REVIEW.
+func runReview(ctx context.Context, e *env, cfg reviewConfig) (reviewResult, error) {
+	res := reviewResult{Table: reviewTable, Queue: reviewQueue, S3Metadata: e.s3Mode, Target: cfg.target}
+	store, err := e.table(ctx, reviewTable)
+	if err != nil {
+		return res, err
+	}
+	// Visibility 30 s, as local mode: a message that failed would come back within a run.
+	q, _, err := e.queue(ctx, reviewQueue, 30*time.Second)
+	if err != nil {
+		return res, err
+	}
+	var errCount atomic.Int64
+	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), errors: &errCount})
+	svc := &app.Services{
+		Store: store, Docs: e.docs, Queue: q,
+		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
+		Backends:    app.Backends{Store: "DynamoDB Local", Documents: "VersityGW (embedded)", Queue: "fauxqs"},
+		TokenTTL:    7 * 24 * time.Hour,
+		MaxAttempts: 5, ReconcileAfter: 2 * time.Minute,
+	}
+	fn, _ := lambdafn.Lookup(lambdafn.ReviewWorker)
+	handler := lambdafn.Handlers(svc)[fn.LogicalID]
+	if handler == nil {
+		return res, fmt.Errorf("no handler for %s", fn.LogicalID)
+	}
+
+	h := cfg.pngWidth * 63 / 100 // ID-card proportions
+	pngs := [][]byte{filechecktest.PNG(cfg.pngWidth, h), filechecktest.PNG(cfg.pngWidth+1, h+1)}
+	res.DocBytes = []int{len(pngs[0]), len(pngs[1])}
+	res.Docs = fmt.Sprintf("%dx%d px, %d bytes and %dx%d px, %d bytes", cfg.pngWidth, h, len(pngs[0]), cfg.pngWidth+1, h+1, len(pngs[1]))
+
+	type run struct {
+		label string
+		c, n  int
+	}
+	var runs []run
+	if cfg.warmup > 0 {
+		runs = append(runs, run{"warm-up (not measured)", cfg.concurrency[0], cfg.warmup})
+	}
+	for range cfg.rounds {
+		for _, c := range cfg.concurrency {
+			runs = append(runs, run{"measured", c, cfg.n})
+		}
+	}
+	total := 0
+	for _, r := range runs {
+		total += r.n
+	}
+	progress("review: seeding %d SUBMITTED accounts (CreateUser + 2 S3 puts + Transition each), PNGs of %d and %d bytes", total, len(pngs[0]), len(pngs[1]))
+	t0 := time.Now()
+	msgs, err := seedSubmitted(ctx, store, e.docs, total, pngs)
+	if err != nil {
+		return res, err
+	}
+	res.SeedSeconds = time.Since(t0).Seconds()
+	progress("review: seeded in %.1fs", res.SeedSeconds)
+
+	for _, r := range runs {
+		batch := msgs[:r.n]
+		msgs = msgs[r.n:]
+		progress("review: %s run, %d submissions, %d pollers, batch %d", r.label, r.n, r.c, cfg.batch)
+		before := errCount.Load()
+		rr, err := reviewOnce(ctx, store, q, handler, log, batch, r.c, cfg)
+		rr.Label, rr.Errors = r.label, errCount.Load()-before
+		if err != nil {
+			return res, err
+		}
+		progress("review: %d submissions in %.2fs = %.0f/s (machine CPU busy %.0f%%)", rr.Submissions, rr.Seconds, rr.PerSecond, rr.CPU.MachineBusyPct)
+		res.Runs = append(res.Runs, rr)
+	}
+	res.Summary = summarizeRuns(res.Runs, cfg.concurrency)
+	return res, nil
+}
+
+// reviewSummary is the throughput of one concurrency over its measured runs.
+type reviewSummary struct {
+	Concurrency int       `json:"concurrency"`
+	Runs        int       `json:"runs"`
+	Median      float64   `json:"median_submissions_per_second"`
+	All         []float64 `json:"submissions_per_second"`
+}
+
+func summarizeRuns(runs []reviewRun, conc []int) []reviewSummary {
+	var out []reviewSummary
+	for _, c := range conc {
+		var v []float64
+		for _, r := range runs {
+			if r.Label == "measured" && r.Concurrency == c {
+				v = append(v, r.PerSecond)
+			}
+		}
+		if len(v) == 0 {
+			continue
+		}
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		med := sorted[len(sorted)/2]
+		if len(sorted)%2 == 0 {
+			med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+		}
+		out = append(out, reviewSummary{Concurrency: c, Runs: len(v), Median: med, All: v})
+	}
+	return out
+}
+
+// seedSubmitted creates n accounts through the store and moves them to SUBMITTED with
+// two PNG documents stored in S3, as a submission would; it returns their messages.
+func seedSubmitted(ctx context.Context, store *dynamo.Store, docs kyc.Documents, n int, pngs [][]byte) ([]kyc.ReviewMessage, error) {
+	msgs := make([]kyc.ReviewMessage, n)
+	err := parallel(n, 8, func(i int) error {
+		now := time.Now().UTC()
+		u, a := storetest.NewUser(i+1), storetest.NewAccount(i+1, kyc.PersonalAccount)
+		// The fixtures' names and ID numbers are placeholders the checks would reject.
+		a.Name, a.IDNumber = personNames[i%len(personNames)], residentID(i)
+		if _, err := store.CreateUser(ctx, u, a); err != nil {
+			return fmt.Errorf("seed %s: %w", a.ID, err)
+		}
+		next := a
+		next.State, next.SubmittedAt, next.UpdatedAt, next.Attempts = kyc.StateSubmitted, now, now, 1
+		next.Documents = map[string]kyc.Document{}
+		for k, slot := range submission.RequiredSlots(a.Type) {
+			key := "accounts/" + a.ID + "/" + slot + "/bench"
+			if err := docs.Put(ctx, key, "image/png", bytes.NewReader(pngs[k%len(pngs)])); err != nil {
+				return fmt.Errorf("seed %s: put %s: %w", a.ID, slot, err)
+			}
+			next.Documents[slot] = kyc.Document{Slot: slot, Key: key, ContentType: "image/png", Size: int64(len(pngs[k%len(pngs)])), UploadedAt: now}
+		}
+		got, err := store.Transition(ctx, kyc.Transition{Account: next, FromState: kyc.StateUnverified, FromVersion: 1,
+			Audit: kyc.AuditRecord{AccountID: a.ID, At: now, Actor: u.ID, ActorRole: kyc.RoleUser, Action: "submit", From: kyc.StateUnverified, To: kyc.StateSubmitted}})
+		if err != nil {
+			return fmt.Errorf("seed %s: submit: %w", a.ID, err)
+		}
+		msgs[i] = kyc.ReviewMessage{AccountID: a.ID, Version: got.Version}
+		return nil
+	})
+	return msgs, err
+}
+
+// reviewOnce sends msgs and drains them with c pollers.
+func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.Handler, log *slog.Logger, msgs []kyc.ReviewMessage, c int, cfg reviewConfig) (reviewRun, error) {
+	rr := reviewRun{Concurrency: c, BatchSize: cfg.batch, Submissions: len(msgs)}
+	if err := parallel(len(msgs), 8, func(i int) error {
+		body, _ := json.Marshal(msgs[i])
+		_, err := q.Send(ctx, string(body))
+		return err
+	}); err != nil {
+		return rr, fmt.Errorf("send review messages: %w", err)
+	}
+	pendingNow := func() (int64, error) {
+		p, err := store.ListPending(ctx, kyc.PersonalAccount, 1, "")
+		return p.Total, err
+	}
+	base, err := pendingNow()
+	if err != nil {
+		return rr, err
+	}
+	// The clock stops when the handler has returned success for every message, that is
+	// once the last Transition has committed; the store is checked afterwards. Polling
+	// the store meanwhile would load the same two cores the run is measured on.
+	var handled atomic.Int64
+	h = countingInvoker{Handler: h, handled: &handled}
+
+	runCtx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+	m := newMeter()
+	pollCtx := withMeter(runCtx, m)
+	es := localrun.EventSource{Queue: q, Handler: h, BatchSize: cfg.batch, Wait: time.Second, QueueARN: queueARN, Log: log}
+	var deleted atomic.Int64
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	cpu0 := sampleCPU()
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for !done.Load() && pollCtx.Err() == nil {
+				n, err := es.Poll(pollCtx)
+				deleted.Add(int64(n))
+				if err != nil && pollCtx.Err() == nil {
+					log.Error("bench: poll failed", slog.String("error", err.Error()))
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		})
+	}
+	// Pollers stop between polls, never by cancelling a long poll: fauxqs keeps serving
+	// an abandoned receive and would hide the next run's messages in it for the
+	// visibility timeout.
+	stop := func() { done.Store(true); wg.Wait(); cancel() }
+	for handled.Load() < int64(len(msgs)) {
+		if runCtx.Err() != nil {
+			stop()
+			return rr, fmt.Errorf("only %d of %d messages were handled within %s", handled.Load(), len(msgs), cfg.timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cpu1 := sampleCPU()
+	for deleted.Load() < int64(len(msgs)) && runCtx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rr.DrainSeconds = time.Since(start).Seconds()
+	stop()
+	snap := m.snapshot()
+	rr.Seconds, rr.PerSecond = elapsed.Seconds(), float64(len(msgs))/elapsed.Seconds()
+	rr.Calls, rr.Conflicts, rr.CPU = snap.Calls, snap.Conflicts, cpuBetween(cpu0, cpu1)
+	if got := deleted.Load(); got < int64(len(msgs)) {
+		return rr, fmt.Errorf("only %d of %d messages were deleted", got, len(msgs))
+	}
+
+	if n, err := pendingNow(); err != nil || n != base+int64(len(msgs)) {
+		return rr, fmt.Errorf("pending counter %d (%v), want %d", n, err, base+int64(len(msgs)))
+	}
+	var ok atomic.Int64
+	if err := parallel(len(msgs), 8, func(i int) error {
+		a, err := store.GetAccount(ctx, msgs[i].AccountID)
+		if err != nil {
+			return err
+		}
+		if a.State != kyc.StatePendingReview {
+			return fmt.Errorf("account %s is %s (reasons %v), want PENDING_REVIEW", a.ID, a.State, a.Reasons)
+		}
+		ok.Add(1)
+		return nil
+	}); err != nil {
+		return rr, fmt.Errorf("verify: %w", err)
+	}
+	rr.Verified = int(ok.Load())
+	return rr, nil
+}
+
+// parallel runs fn(0..n-1) on `workers` goroutines and returns the first error.
+func parallel(n, workers int, fn func(i int) error) error {
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n)) // stop handing out work
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+// countingHandler counts error records and prints only the first few of them.
+type countingHandler struct {
+	slog.Handler
+	errors *atomic.Int64
+}
+
+func (h *countingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError && h.errors.Add(1) > 5 {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *countingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &countingHandler{Handler: h.Handler.WithAttrs(attrs), errors: h.errors}
+}
+
+func (h *countingHandler) WithGroup(name string) slog.Handler {
+	return &countingHandler{Handler: h.Handler.WithGroup(name), errors: h.errors}
+}
+
+// countingInvoker counts the messages a handler reports done: those of its batch not
+// named in BatchItemFailures.
+type countingInvoker struct {
+	lambda.Handler
+	handled *atomic.Int64
+}
+
+func (c countingInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	out, err := c.Handler.Invoke(ctx, payload)
+	if err != nil {
+		return out, err
+	}
+	var ev struct{ Records []struct{} }
+	var resp events.SQSEventResponse
+	if json.Unmarshal(payload, &ev) == nil && json.Unmarshal(out, &resp) == nil {
+		c.handled.Add(int64(len(ev.Records) - len(resp.BatchItemFailures)))
+	}
+	return out, nil
+}
