@@ -34,7 +34,10 @@ func main() {
 func run() error {
 	var (
 		out         = flag.String("out", ".local/bench/report.json", "write the numbers as JSON here (\"\" for none)")
-		parts       = flag.String("parts", "review,list", "what to measure: review, list or both")
+		parts       = flag.String("parts", "review,list,binaries,calls,latency,bytes", "what to measure, comma-separated: review, list, binaries, calls, latency, bytes")
+		starts      = flag.Int("starts", 20, "binaries: process starts per function")
+		rate        = flag.Int("rate", 500, "latency: requests per second of the reads and writes")
+		duration    = flag.Duration("duration", 30*time.Second, "latency: length of each read and write attack")
 		n           = flag.Int("n", 300, "review: submissions per measured run")
 		warmup      = flag.Int("warmup", 600, "review: submissions of an unmeasured first run, to warm DynamoDB Local's JIT (0 for none)")
 		concurrency = flag.String("concurrency", "4,8", "review: pollers (concurrent Lambda instances)")
@@ -64,7 +67,20 @@ func run() error {
 			return fmt.Errorf("-sizes %q: sizes must grow", *sizes)
 		}
 	}
-	doReview, doList := strings.Contains(*parts, "review"), strings.Contains(*parts, "list")
+	want := map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "review", "list", "binaries", "calls", "latency", "bytes":
+			want[p] = true
+		default:
+			return fmt.Errorf("-parts: unknown part %q", p)
+		}
+	}
+	doReview, doList := want["review"], want["list"]
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
 
 	// Everything relative is resolved now: the embedded gateway changes the working
 	// directory when it starts.
@@ -89,16 +105,49 @@ func run() error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer cancel()
 
-	s3Dir, err := os.MkdirTemp("", "realname-bench-s3-")
-	if err != nil {
-		return err
+	// The binaries are built and started before anything changes the working directory.
+	if want["binaries"] {
+		b, err := runBinaries(ctx, root, max(*starts, 1))
+		if err != nil {
+			return fmt.Errorf("binaries: %w", err)
+		}
+		rep.Binaries = &b
 	}
-	defer os.RemoveAll(s3Dir)
-	e, err := startEnv(ctx, s3Dir)
-	if err != nil {
-		return err
+	// The runner parts start their own embedded backends, each in a private folder.
+	if want["latency"] {
+		l, err := runLatency(ctx, *rate, *duration)
+		if err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
+		rep.Latency = &l
 	}
-	defer e.close()
+	if want["bytes"] {
+		b, err := runBytes(ctx)
+		if err != nil {
+			return fmt.Errorf("bytes: %w", err)
+		}
+		rep.Bytes = &b
+	}
+
+	var e *env
+	if doReview || doList || want["calls"] {
+		s3Dir, err := os.MkdirTemp("", "realname-bench-s3-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(s3Dir)
+		if e, err = startEnv(ctx, s3Dir); err != nil {
+			return err
+		}
+		defer e.close()
+	}
+	if want["calls"] {
+		c, err := runCalls(ctx, e)
+		if err != nil {
+			return fmt.Errorf("calls: %w", err)
+		}
+		rep.Calls = &c
+	}
 
 	if doReview {
 		rv, err := runReview(ctx, e, reviewConfig{n: *n, warmup: *warmup, concurrency: conc, rounds: max(*rounds, 1), batch: *batch,

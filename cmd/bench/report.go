@@ -11,11 +11,15 @@ import (
 
 // report is everything one run measured; it is written as JSON and as Markdown.
 type report struct {
-	Machine      machine       `json:"machine"`
-	Command      string        `json:"command"`
-	TotalSeconds float64       `json:"total_seconds"`
-	Review       *reviewResult `json:"review,omitempty"`
-	List         *listResult   `json:"list,omitempty"`
+	Machine      machine         `json:"machine"`
+	Command      string          `json:"command"`
+	TotalSeconds float64         `json:"total_seconds"`
+	Review       *reviewResult   `json:"review,omitempty"`
+	List         *listResult     `json:"list,omitempty"`
+	Binaries     *binariesResult `json:"binaries,omitempty"`
+	Calls        *callsResult    `json:"calls,omitempty"`
+	Latency      *latencyResult  `json:"latency,omitempty"`
+	Bytes        *bytesResult    `json:"bytes,omitempty"`
 }
 
 func (r *report) markdown(w io.Writer) {
@@ -36,6 +40,22 @@ func (r *report) markdown(w io.Writer) {
 	if r.List != nil {
 		p("")
 		r.List.markdown(p)
+	}
+	if r.Binaries != nil {
+		p("")
+		r.Binaries.markdown(p)
+	}
+	if r.Calls != nil {
+		p("")
+		r.Calls.markdown(p)
+	}
+	if r.Latency != nil {
+		p("")
+		r.Latency.markdown(p)
+	}
+	if r.Bytes != nil {
+		p("")
+		r.Bytes.markdown(p)
 	}
 }
 

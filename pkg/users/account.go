@@ -86,9 +86,11 @@ func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, 
 	if err != nil && !kyc.IsCode(err, kyc.ENOTFOUND) {
 		return LoginResult{}, fmt.Errorf("look up phone: %w", err)
 	}
-	hash := s.dummyHash
+	var hash string
 	if err == nil {
 		hash = u.PasswordHash
+	} else {
+		hash = s.dummyHash()
 	}
 	ok, verr := password.Verify(pw, hash)
 	if verr != nil {

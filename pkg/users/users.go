@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
@@ -40,7 +41,9 @@ type Service struct {
 	params password.Params
 	// dummyHash is verified when a phone is unknown, so a login for an unknown phone
 	// costs the same time as one with a wrong password and does not reveal which it was.
-	dummyHash string
+	// It is made on first use, not at init: hashing costs ~25 ms, which every function's
+	// cold start would pay.
+	dummyHash func() string
 }
 
 // New returns the service over svc with the OWASP argon2id parameters.
@@ -48,11 +51,13 @@ func New(svc *app.Services) *Service { return NewWithParams(svc, password.OWASP(
 
 // NewWithParams is New with other hashing parameters (tests and benchmarks).
 func NewWithParams(svc *app.Services, p password.Params) *Service {
-	h, err := password.Hash("not a password of anyone", p)
-	if err != nil {
-		panic(fmt.Sprintf("users: hash the dummy password: %v", err)) // crypto/rand failed
-	}
-	return &Service{svc: svc, params: p, dummyHash: h}
+	return &Service{svc: svc, params: p, dummyHash: sync.OnceValue(func() string {
+		h, err := password.Hash("not a password of anyone", p)
+		if err != nil {
+			panic(fmt.Sprintf("users: hash the dummy password: %v", err)) // crypto/rand failed
+		}
+		return h
+	})}
 }
 
 // Phone validates a phone field.
