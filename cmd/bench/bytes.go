@@ -155,7 +155,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if _, err := c.json(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", map[string]string{"ID_number": "11010519491231002X", "frontOfID": fk, "backOfID": bk}, 200); err != nil {
+	if _, err := c.json(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", map[string]string{"ID_number": sampleResidentID(), "frontOfID": fk, "backOfID": bk}, 200); err != nil {
 		return res, err
 	}
 	res.Paths = append(res.Paths, counter.take("presigned (2 x POST /v1/uploads, 2 PUTs straight to S3, 1 JSON submission)", 2))
@@ -166,7 +166,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 	}
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	_ = mw.WriteField("ID_number", "11010519491231002X")
+	_ = mw.WriteField("ID_number", sampleResidentID())
 	for _, f := range []struct {
 		name string
 		data []byte

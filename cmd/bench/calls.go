@@ -170,7 +170,7 @@ func runCalls(ctx context.Context, e *env) (callsResult, error) {
 		if err := jsonStep(a, "account (unverified)", "GET", "/v1/account", nil, 200); err != nil {
 			return err
 		}
-		keys := map[string]string{"ID_number": "11010519491231002X"}
+		keys := map[string]string{"ID_number": sampleResidentID()}
 		for _, d := range []struct {
 			slot, ct string
 			data     []byte
