@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -363,40 +364,6 @@ func multipartBody(t *testing.T, values map[string]string, files ...formFile) (*
 	return &b, mw.FormDataContentType()
 }
 
-// Identifiers: check characters computed here from GB 11643 and GB 32100, independently of
-// pkg/idcheck.
-
-func residentID(first17 string) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(first17[i]-'0') * w
-	}
-	return first17 + string("10X98765432"[sum%11])
-}
-
-const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-func uscc(first17 string) string {
-	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for i, w := range weights {
-		sum += strings.IndexByte(usccChars, first17[i]) * w
-	}
-	return first17 + string(usccChars[(31-sum%31)%31])
-}
-
-// wrongCheck replaces the last character of a valid identifier with another valid one.
-func wrongCheck(id, alphabet string) string {
-	last := id[len(id)-1]
-	for i := 0; i < len(alphabet); i++ {
-		if alphabet[i] != last {
-			return id[:len(id)-1] + string(alphabet[i])
-		}
-	}
-	panic("unreachable")
-}
-
 func fullWidth(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -409,8 +376,8 @@ func fullWidth(s string) string {
 }
 
 var (
-	goodID   = residentID("11010519491231002") // GB 11643's own example, 11010519491231002X
-	goodUSCC = uscc("91350100M000100Y4")
+	goodID   = idchecktest.ResidentID("11010519491231002") // GB 11643's own example, 11010519491231002X
+	goodUSCC = idchecktest.USCC("91350100M000100Y4")
 )
 
 // failingQueue is a queue whose Send always fails, with an error full of internals that

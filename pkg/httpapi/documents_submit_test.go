@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
@@ -200,13 +201,13 @@ func TestSubmitFieldsRefused(t *testing.T) {
 		status, code int
 		field        string
 	}{
-		{"ID check digit", personalPath, personal(wrongCheck(goodID, "0123456789X")), 400, 1006, "ID_number"},
-		{"ID Feb 30", personalPath, personal(residentID("11010520000230123")), 400, 1006, "ID_number"},
-		{"ID born in the future", personalPath, personal(residentID("11010520260601123")), 400, 1006, "ID_number"}, // the fixture's clock is 2026-03-01
+		{"ID check digit", personalPath, personal(idchecktest.WrongCheck(goodID, "0123456789X")), 400, 1006, "ID_number"},
+		{"ID Feb 30", personalPath, personal(idchecktest.ResidentID("11010520000230123")), 400, 1006, "ID_number"},
+		{"ID born in the future", personalPath, personal(idchecktest.ResidentID("11010520260601123")), 400, 1006, "ID_number"}, // the fixture's clock is 2026-03-01
 		{"ID of 15 digits", personalPath, personal("110105491231002"), 400, 1006, "ID_number"},
 		{"ID in full-width digits", personalPath, personal(fullWidth(goodID)), 400, 1006, "ID_number"},
 		{"ID with an inner space", personalPath, personal(goodID[:6] + " " + goodID[6:]), 400, 1006, "ID_number"},
-		{"ID province 99", personalPath, personal(residentID("99010519491231002")), 400, 1006, "ID_number"},
+		{"ID province 99", personalPath, personal(idchecktest.ResidentID("99010519491231002")), 400, 1006, "ID_number"},
 		{"name of digits", personalPath, with(personal(goodID), "name", "12345"), 400, 1006, "name"},
 		{"ID missing", personalPath, without(personal(goodID), "ID_number"), 400, 997, "ID_number"},
 		{"ID blank", personalPath, personal("  "), 400, 997, "ID_number"},
@@ -214,7 +215,7 @@ func TestSubmitFieldsRefused(t *testing.T) {
 		{"backOfID missing", personalPath, without(personal(goodID), "backOfID"), 400, 997, "backOfID"},
 		{"company name only digits", companyPath, company("1234567", ""), 400, 1006, "organization"},
 		{"company name only punctuation", companyPath, company("（）-.", ""), 400, 1006, "organization"},
-		{"bad USCC", companyPath, company("某某科技有限公司", wrongCheck(goodUSCC, usccChars)), 400, 1006, "organizationRegNo"},
+		{"bad USCC", companyPath, company("某某科技有限公司", idchecktest.WrongCheck(goodUSCC, idchecktest.USCCChars)), 400, 1006, "organizationRegNo"},
 		{"USCC with a letter it never uses", companyPath, company("某某科技有限公司", "91350100M000100YI"+goodUSCC[17:]), 400, 1006, "organizationRegNo"},
 		{"organization missing", companyPath, without(company("x", ""), "organization"), 400, 997, "organization"},
 		{"licence missing", companyPath, without(company("某某科技有限公司", ""), "licence"), 400, 997, "licence"},
@@ -395,7 +396,7 @@ func TestSubmitMultipart(t *testing.T) {
 			[]formFile{{"frontOfID", "front.png", "image/png", frontPNG}, {"backOfID", "back.png", "image/png", nil}}, 415, 1024, "backOfID"},
 		{"file missing", personalPath, map[string]string{"ID_number": goodID},
 			[]formFile{{"frontOfID", "front.png", "image/png", frontPNG}}, 400, 997, "backOfID"},
-		{"bad ID number", personalPath, map[string]string{"ID_number": wrongCheck(goodID, "0123456789X")},
+		{"bad ID number", personalPath, map[string]string{"ID_number": idchecktest.WrongCheck(goodID, "0123456789X")},
 			[]formFile{{"frontOfID", "front.png", "image/png", frontPNG}, {"backOfID", "back.png", "image/png", backPNG}}, 400, 1006, "ID_number"},
 		{"PDF with JavaScript", companyPath, map[string]string{"organization": "某某科技有限公司"},
 			[]formFile{{"licence", "l.png", "image/png", licPNG}, {"confirmation", "c.pdf", "application/pdf", filechecktest.PDF("/OpenAction 3 0 R", "<< /S /JavaScript /JS (app.alert(1)) >>")}}, 400, 1006, "confirmation"},

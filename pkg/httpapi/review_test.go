@@ -22,6 +22,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localstore"
@@ -138,10 +139,12 @@ var rvSeq atomic.Int64
 
 // rvResidentID is a valid resident ID number (GB 11643's own sample area and birth date,
 // 1880-01-01) that no other account of this test binary has.
-func rvResidentID() string { return residentID(fmt.Sprintf("44052418800101%03d", rvSeq.Add(1)%1000)) }
+func rvResidentID() string {
+	return idchecktest.ResidentID(fmt.Sprintf("44052418800101%03d", rvSeq.Add(1)%1000))
+}
 
 // rvUSCC is a valid unified social credit code no other account of this binary has.
-func rvUSCC() string { return uscc(fmt.Sprintf("91440300M%08d", rvSeq.Add(1))) }
+func rvUSCC() string { return idchecktest.USCC(fmt.Sprintf("91440300M%08d", rvSeq.Add(1))) }
 
 func masked(id string) string { return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:] }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/review"
@@ -116,51 +117,17 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) worker() *review.Worker { return review.NewWorker(f.svc) }
 
-// Identifiers: check characters computed here from GB 11643 and GB 32100, independently of
-// pkg/idcheck.
-
-func residentID(first17 string) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(first17[i]-'0') * w
-	}
-	return first17 + string("10X98765432"[sum%11])
-}
-
-const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-func uscc(first17 string) string {
-	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for i, w := range weights {
-		sum += strings.IndexByte(usccChars, first17[i]) * w
-	}
-	return first17 + string(usccChars[(31-sum%31)%31])
-}
-
-// wrongCheck replaces the last character of a valid identifier with another valid one.
-func wrongCheck(id, alphabet string) string {
-	last := id[len(id)-1]
-	for i := 0; i < len(alphabet); i++ {
-		if alphabet[i] != last {
-			return id[:len(id)-1] + string(alphabet[i])
-		}
-	}
-	panic("unreachable")
-}
-
 var idSeq atomic.Int64
 
 // nextResidentID is a valid resident ID number (Beijing Xicheng, born 1949-12-31) that no
 // other account of this test binary has.
 func nextResidentID() string {
-	return residentID(fmt.Sprintf("11010519491231%03d", idSeq.Add(1)%1000))
+	return idchecktest.ResidentID(fmt.Sprintf("11010519491231%03d", idSeq.Add(1)%1000))
 }
 
 // nextUSCC is a valid unified social credit code no other account of this binary has.
 func nextUSCC() string {
-	return uscc(fmt.Sprintf("91350100M%08d", idSeq.Add(1)))
+	return idchecktest.USCC(fmt.Sprintf("91350100M%08d", idSeq.Add(1)))
 }
 
 // Documents: valid files from filechecktest, each different, and broken ones.
@@ -531,7 +498,7 @@ func TestHandleIdentityChecks(t *testing.T) {
 		{
 			name: "bad resident ID check character", typ: kyc.PersonalAccount,
 			setup: func(*testing.T, *fixture) func(*kyc.Account) {
-				return func(a *kyc.Account) { a.IDNumber = wrongCheck(nextResidentID(), "0123456789X") }
+				return func(a *kyc.Account) { a.IDNumber = idchecktest.WrongCheck(nextResidentID(), "0123456789X") }
 			},
 			wantReasons: []string{"bad_checksum:ID_number"},
 		},
@@ -545,7 +512,7 @@ func TestHandleIdentityChecks(t *testing.T) {
 		{
 			name: "bad registration number check character", typ: kyc.CompanyAccount,
 			setup: func(*testing.T, *fixture) func(*kyc.Account) {
-				return func(a *kyc.Account) { a.IDNumber = wrongCheck(nextUSCC(), usccChars) }
+				return func(a *kyc.Account) { a.IDNumber = idchecktest.WrongCheck(nextUSCC(), idchecktest.USCCChars) }
 			},
 			wantReasons: []string{"bad_checksum:organizationRegNo"},
 		},
