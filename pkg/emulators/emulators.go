@@ -85,12 +85,23 @@ type Process struct {
 	done   chan struct{}
 	waitMu sync.Mutex
 	err    error
+	// graceful: Stop asks with SIGTERM first, for a stand-in that keeps data on disk.
+	graceful bool
 }
 
-// Stop ends the process and its children and waits for it.
+// Stop ends the process and its children and waits for it. A stand-in that keeps its
+// data in a file is asked to stop (SIGTERM) and given a few seconds before it is killed.
 func (p *Process) Stop() {
 	if p == nil || p.cmd.Process == nil {
 		return
+	}
+	if p.graceful {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+			return
+		case <-time.After(5 * time.Second):
+		}
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
