@@ -12,8 +12,11 @@ import (
 // the f.Add calls and testdata/fuzz/FuzzDynamoCursor/; an input the fuzzer finds failing
 // is written there too, to be committed with the fix as a regression test.
 //
-// The package's TestMain (dynamo_test.go) starts DynamoDB Local in every test process,
-// fuzz workers included, although this target needs no server.
+// It needs no server, and none starts for it: the package's TestMain (testenv.Main)
+// starts nothing itself, and dynoxide and DynamoDB Local start lazily, on the first
+// test that asks testenv for a table. A fuzz worker runs only this function, so it never
+// starts a server; `go test -fuzz` pays for them once, in the coordinator's run of the
+// other tests (skip that with -run '^$').
 func FuzzDynamoCursor(f *testing.F) {
 	types := []kyc.AccountType{kyc.PersonalAccount, kyc.CompanyAccount}
 	sk := fmtTime(time.Date(2026, 3, 1, 9, 0, 0, 5, time.UTC)) + "#acct-1"

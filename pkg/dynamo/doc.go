@@ -55,8 +55,7 @@
 // count are two calls, not one atomic step: tries already in flight when the fifth wrong
 // one is counted have been compared, so a burst of C concurrent guesses tests up to C
 // codes before the code dies. Callers bound such a burst with a per-phone rate limit
-// (Incr, which is atomic) before CheckCode; the local store, which decides in one
-// transaction, has no such window.
+// (Incr, which is atomic) before CheckCode.
 //
 // The consuming comparison CodeHash = :h runs inside DynamoDB and is not constant-time.
 // That is harmless: it compares the SHA-256 (hex) of a random code, and the time a

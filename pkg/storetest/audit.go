@@ -55,18 +55,13 @@ func testAuditOrder(t *testing.T, s kyc.Store) {
 	if got[1].Actor != want[1].Actor {
 		got[1], got[2] = got[2], got[1]
 	}
-	for i := range want {
-		report(t, fmt.Sprintf("ListAudit [%d]", i), diffAudit(want[i], got[i]))
-	}
+	wantSame(t, "ListAudit", want, got)
 
 	gotB, err := s.ListAudit(ctx, b.ID)
 	if err != nil {
 		t.Fatalf("ListAudit: %v", err)
 	}
-	if len(gotB) != 1 {
-		t.Fatalf("ListAudit of the other account: %d records, want 1", len(gotB))
-	}
-	report(t, "ListAudit of the other account", diffAudit(appended[2], gotB[0]))
+	wantSame(t, "ListAudit of the other account", []kyc.AuditRecord{appended[2]}, gotB)
 
 	// Appending is append-only: the same record twice is two records.
 	if err := s.AppendAudit(ctx, appended[2]); err != nil {
@@ -76,9 +71,7 @@ func testAuditOrder(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("ListAudit: %v", err)
 	}
-	if len(gotB) != 2 {
-		t.Errorf("ListAudit after appending an identical record: %d records, want 2", len(gotB))
-	}
+	wantSame(t, "ListAudit after appending an identical record", []kyc.AuditRecord{appended[2], appended[2]}, gotB)
 }
 
 func testAuditEmpty(t *testing.T, s kyc.Store) {
@@ -88,16 +81,15 @@ func testAuditEmpty(t *testing.T, s kyc.Store) {
 		if err != nil {
 			t.Errorf("ListAudit %s without records: %v, want no error", id, err)
 		}
-		if len(got) != 0 {
-			t.Errorf("ListAudit %s without records: %d records", id, len(got))
-		}
+		wantSame(t, "ListAudit "+id+" without records", nil, got)
 	}
 	// Records of one account are not found under a prefix of its id.
 	if err := s.AppendAudit(t.Context(), readRecord(a.ID+"x", 1, "reviewer-1")); err != nil {
 		t.Fatalf("AppendAudit: %v", err)
 	}
 	got, err := s.ListAudit(t.Context(), a.ID)
-	if err != nil || len(got) != 0 {
-		t.Errorf("ListAudit %s sees %d records of %s (%v)", a.ID, len(got), a.ID+"x", err)
+	if err != nil {
+		t.Fatalf("ListAudit %s: %v", a.ID, err)
 	}
+	wantSame(t, "ListAudit "+a.ID+" next to records of "+a.ID+"x", nil, got)
 }

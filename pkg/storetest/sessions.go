@@ -17,15 +17,6 @@ func newSession(n, user int) kyc.Session {
 	}
 }
 
-func diffSession(want, got kyc.Session) []string {
-	var d []string
-	diffField(&d, "TokenHash", want.TokenHash, got.TokenHash)
-	diffField(&d, "UserID", want.UserID, got.UserID)
-	diffTime(&d, "CreatedAt", want.CreatedAt, got.CreatedAt)
-	diffTime(&d, "ExpiresAt", want.ExpiresAt, got.ExpiresAt)
-	return d
-}
-
 func testSessionRoundTrip(t *testing.T, s kyc.Store) {
 	ctx := t.Context()
 	want := newSession(1, 1)
@@ -36,7 +27,7 @@ func testSessionRoundTrip(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("GetSession: %v", err)
 	}
-	report(t, "GetSession", diffSession(want, got))
+	wantSame(t, "GetSession", want, got)
 
 	_, err = s.GetSession(ctx, tokenHash(2), At(1))
 	wantCode(t, "GetSession of a missing token", err, kyc.ENOTFOUND)
@@ -137,6 +128,6 @@ func testSessionsCoexist(t *testing.T, s kyc.Store) {
 			t.Errorf("GetSession with two live sessions: %v", err)
 			continue
 		}
-		report(t, "GetSession", diffSession(sess, got))
+		wantSame(t, "GetSession", sess, got)
 	}
 }

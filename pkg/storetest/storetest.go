@@ -1,23 +1,38 @@
-// Package storetest is the one contract suite every kyc.Store implementation must pass, so
-// the embedded store used locally and the DynamoDB store used in AWS cannot drift apart:
-// a handler tested against one behaves the same against the other.
+// Package storetest is the contract suite of kyc.Store: what every handler, worker and
+// test may rely on, whatever runs underneath. There is one implementation, pkg/dynamo,
+// and it runs on two DynamoDB engines: dynoxide (SQLite inside; the local default and the
+// fast engine of every other package's tests) and DynamoDB Local (AWS's own emulator, the
+// reference for real DynamoDB). pkg/dynamo runs this suite on both, so code tested on
+// dynoxide behaves the same on DynamoDB, and a difference between the engines that the
+// store leans on fails on one of them.
 //
-// Call it from the implementation's own test:
+// Call it from the implementation's own test, once per engine, each with a fresh table
+// per subtest:
 //
 //	func TestStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) kyc.Store { return openFresh(t) })
+//		for _, e := range engines {
+//			t.Run(e.name, func(t *testing.T) {
+//				storetest.Run(t, func(t *testing.T) kyc.Store { return openFresh(t, e) })
+//			})
+//		}
 //	}
+//
+// Records (users, accounts with their documents, sessions, audit records, uploads, list
+// pages) are compared whole with github.com/google/go-cmp: a field that a store does not
+// write, does not read back or garbles fails the suite, a field added to a kyc type later
+// included, with no list of fields here to keep up to date.
 //
 // What the suite requires beyond the kyc.Store comments, so implementers need not guess:
 //
 //   - Times round-trip as the same instant with at least millisecond precision; the
-//     suite's data is truncated to whole milliseconds and compared with time.Time.Equal,
-//     so the location and sub-millisecond digits may be dropped.
+//     suite's times are whole milliseconds and are compared to the millisecond, so the
+//     location and sub-millisecond digits may be dropped.
 //   - CreateUser stores both the user and the account at Version 1, whatever the caller
 //     passed.
 //   - UpdateUser of a user that does not exist fails with ENOTFOUND or ECONFLICT and creates
 //     nothing; a changed phone is refused or ignored, never indexed.
-//   - Nil and empty slices and maps are interchangeable (DynamoDB drops empty sets).
+//   - Nil and empty slices and maps are interchangeable (DynamoDB drops empty sets), in
+//     records and in what lists return.
 //   - Document.Check round-trips like every other document field ("" until checked).
 //   - Identity claims (see kyc.Transition): approving with a non-empty IDNumber claims
 //     (Type, IDNumber) in the transition's own write; approving another account with a

@@ -1,7 +1,7 @@
 package storetest
 
 import (
-	"slices"
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,13 +45,7 @@ func testSubmittedBefore(t *testing.T, s kyc.Store) {
 		if err != nil {
 			t.Fatalf("ListSubmittedBefore %s: %v", c.name, err)
 		}
-		if !slices.Equal(ids(got), ids(c.want)) {
-			t.Errorf("ListSubmittedBefore %s (limit %d): %v, want %v", c.name, c.limit, ids(got), ids(c.want))
-			continue
-		}
-		for i := range got {
-			report(t, "ListSubmittedBefore "+got[i].ID, diffAccount(c.want[i], got[i]))
-		}
+		wantSame(t, fmt.Sprintf("ListSubmittedBefore %s (limit %d)", c.name, c.limit), c.want, got)
 	}
 
 	// Moving on takes an account off the list.
@@ -60,7 +54,5 @@ func testSubmittedBefore(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("ListSubmittedBefore: %v", err)
 	}
-	if !slices.Equal(ids(got), ids(oldest[1:])) {
-		t.Errorf("ListSubmittedBefore after one moved on: %v, want %v", ids(got), ids(oldest[1:]))
-	}
+	wantSame(t, "ListSubmittedBefore after one moved on", oldest[1:], got)
 }

@@ -24,19 +24,6 @@ func newUpload(n int) kyc.Upload {
 	}
 }
 
-func diffUpload(want, got kyc.Upload) []string {
-	var d []string
-	diffField(&d, "Key", want.Key, got.Key)
-	diffField(&d, "AccountID", want.AccountID, got.AccountID)
-	diffField(&d, "UserID", want.UserID, got.UserID)
-	diffField(&d, "Slot", want.Slot, got.Slot)
-	diffField(&d, "ContentType", want.ContentType, got.ContentType)
-	diffField(&d, "Length", want.Length, got.Length)
-	diffTime(&d, "CreatedAt", want.CreatedAt, got.CreatedAt)
-	diffTime(&d, "ExpiresAt", want.ExpiresAt, got.ExpiresAt)
-	return d
-}
-
 func putUploads(t *testing.T, s kyc.Store, us ...kyc.Upload) {
 	t.Helper()
 	for _, u := range us {
@@ -57,7 +44,7 @@ func testUploadRoundTrip(t *testing.T, s kyc.Store) {
 		if err != nil {
 			t.Fatalf("GetUpload(%q): %v", want.Key, err)
 		}
-		report(t, "GetUpload", diffUpload(want, got))
+		wantSame(t, "GetUpload", want, got)
 	}
 }
 
@@ -73,7 +60,7 @@ func testUploadExists(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("GetUpload after the refused PutUpload: %v", err)
 	}
-	report(t, "GetUpload after the refused PutUpload (first record must be unchanged)", diffUpload(first, got))
+	wantSame(t, "GetUpload after the refused PutUpload (first record must be unchanged)", first, got)
 
 	// The same record again is refused too: a retry never rewrites.
 	wantCode(t, "PutUpload of the identical record again", s.PutUpload(ctx, first), kyc.EEXISTS)
@@ -126,7 +113,7 @@ func testUploadKeys(t *testing.T, s kyc.Store) {
 			t.Errorf("GetUpload(%q): %v", w.Key, err)
 			continue
 		}
-		report(t, fmt.Sprintf("GetUpload(%q)", w.Key), diffUpload(w, got))
+		wantSame(t, fmt.Sprintf("GetUpload(%q)", w.Key), w, got)
 	}
 }
 
@@ -153,5 +140,5 @@ func testUploadConcurrent(t *testing.T, s kyc.Store) {
 	}
 	want := newUpload(winner + 1)
 	want.Key = uploadKey(0)
-	report(t, "GetUpload after concurrent PutUpload (the winner's record)", diffUpload(want, u))
+	wantSame(t, "GetUpload after concurrent PutUpload (the winner's record)", want, u)
 }
