@@ -71,7 +71,7 @@ $(VERSITYGW):
 tools-emulated: tools $(VERSITYGW) ## also the VersityGW binary for make run-emulated
 
 ## ---- run ----
-run: ## run the product locally on embedded backends (data in .local/)
+run: tools ## run the product locally: pkg/dynamo on dynoxide, embedded VersityGW, in-process queue (data in .local/)
 	$(GO) run ./cmd/realname-local -version $(VERSION)
 
 run-emulated: tools-emulated ## run locally on DynamoDB Local, fauxqs and a VersityGW process
@@ -80,8 +80,13 @@ run-emulated: tools-emulated ## run locally on DynamoDB Local, fauxqs and a Vers
 ## ---- test ----
 test: tools-emulated lint test-go fuzz-smoke ## every test: lint, unit, contract suites on the emulators, consistency, binaries, fuzz smoke
 
+# Packages with concurrency (queues, runner, worker, stores) run under the race detector;
+# the rest without it, since -race makes every test several times slower.
+RACE_PKGS := ./pkg/localqueue ./pkg/sqsqueue ./pkg/queuetest ./pkg/localrun ./pkg/review ./pkg/dynamo ./pkg/storetest ./pkg/testenv ./pkg/emulators
+
 test-go:
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -timeout 15m -race $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_PKGS),-e github.com/realname-kyc/realname/$(patsubst ./%,%,$(p))))
 
 # Fuzzing: scripts/fuzz.sh finds every FuzzXxx (go test -list) and runs each in turn,
 # printing its executions; a crash fails it. Go writes a crashing input to the package's

@@ -31,8 +31,9 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*Services, error)
 	return FromConfig(ctx, c)
 }
 
-// FromConfig is FromEnv for an already loaded configuration.
-func FromConfig(ctx context.Context, c Config) (*Services, error) {
+// AWSConfig is the SDK configuration of c: its region, and c's static credentials when
+// set (the local runner's, for emulators), else the default chain.
+func AWSConfig(ctx context.Context, c Config) (aws.Config, error) {
 	// The buildable client keeps the SDK's transport options working when AWS_CA_BUNDLE
 	// is set, which a plain *http.Client does not.
 	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region), config.WithHTTPClient(awshttp.NewBuildableClient())}
@@ -41,17 +42,26 @@ func FromConfig(ctx context.Context, c Config) (*Services, error) {
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
-	ddb := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+	return awsCfg, nil
+}
+
+// DynamoClient is the DynamoDB client of c, at DYNAMODB_ENDPOINT when set.
+func DynamoClient(awsCfg aws.Config, c Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		if c.DynamoEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.DynamoEndpoint)
-			// DynamoDB Local's CRC32 header does not match what the SDK computes, which
+			// Emulators' CRC32 headers do not always match what the SDK computes, which
 			// only makes the SDK log a warning on every call.
 			o.DisableValidateResponseChecksum = true
 		}
 	})
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+}
+
+// S3Client is the S3 client of c, path-style at S3_ENDPOINT when set.
+func S3Client(awsCfg aws.Config, c Config) *s3.Client {
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		// Presigned PUTs are sent by apps without the SDK: they must not carry the SDK's
 		// default CRC32 checksum parameters, which the app could not compute.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
@@ -61,25 +71,46 @@ func FromConfig(ctx context.Context, c Config) (*Services, error) {
 			o.UsePathStyle = true
 		}
 	})
-	sqsc := sqs.NewFromConfig(awsCfg, func(o *sqs.Options) {
+}
+
+// SQSClient is the SQS client of c, at SQS_ENDPOINT when set.
+func SQSClient(awsCfg aws.Config, c Config) *sqs.Client {
+	return sqs.NewFromConfig(awsCfg, func(o *sqs.Options) {
 		if c.SQSEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.SQSEndpoint)
 		}
 	})
-	snsc := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
-		if c.SNSEndpoint != "" {
-			o.BaseEndpoint = aws.String(c.SNSEndpoint)
-		}
-	})
+}
+
+// SMSSender is the SNS SMS sender of c, at SNS_ENDPOINT when set.
+func SMSSender(awsCfg aws.Config, c Config) (*snssms.Sender, error) {
 	smsOpts := snssms.Options{SenderID: c.SMSSenderID}
 	if err := smsOpts.Validate(); err != nil {
 		return nil, fmt.Errorf("config: environment variable SMS_SENDER_ID: %w", err)
 	}
+	client := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		if c.SNSEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.SNSEndpoint)
+		}
+	})
+	return snssms.New(client, smsOpts), nil
+}
+
+// FromConfig is FromEnv for an already loaded configuration.
+func FromConfig(ctx context.Context, c Config) (*Services, error) {
+	awsCfg, err := AWSConfig(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	sms, err := SMSSender(awsCfg, c)
+	if err != nil {
+		return nil, err
+	}
 	return &Services{
-		Store:       dynamo.New(ddb, c.TableName),
-		Docs:        s3docs.New(s3c, c.Bucket),
-		Queue:       sqsqueue.New(sqsc, c.QueueURL),
-		SMS:         snssms.New(snsc, smsOpts),
+		Store:       dynamo.New(DynamoClient(awsCfg, c), c.TableName),
+		Docs:        s3docs.New(S3Client(awsCfg, c), c.Bucket),
+		Queue:       sqsqueue.New(SQSClient(awsCfg, c), c.QueueURL),
+		SMS:         sms,
 		Clock:       kyc.SystemClock{},
 		IDs:         kyc.RandomIDs{},
 		Log:         NewLogger(os.Stderr, c.LogLevel),

@@ -83,20 +83,19 @@ func TestFunctionsCompileForLambda(t *testing.T) {
 }
 
 // TestFunctionsLinkNoLocalOnlyCode: no Lambda imports the local-only packages (the
-// runner, the embedded store, gateway and queue, the emulators) or what they pull in;
+// runner, the embedded gateway and queue, the emulators, the test support) or what they pull in;
 // those stay in cmd/ and tests (ARCHITECTURE.md, "Function binaries link only what they
 // use").
 func TestFunctionsLinkNoLocalOnlyCode(t *testing.T) {
 	forbidden := []string{
 		"github.com/realname-kyc/realname/pkg/localrun",
-		"github.com/realname-kyc/realname/pkg/localstore",
+		"github.com/realname-kyc/realname/pkg/testenv",
 		"github.com/realname-kyc/realname/pkg/localgw",
 		"github.com/realname-kyc/realname/pkg/localqueue",
 		"github.com/realname-kyc/realname/pkg/emulators",
 		"github.com/realname-kyc/realname/pkg/storetest",
 		"github.com/versity/versitygw",
 		"github.com/realname-kyc/realname/pkg/localsms",
-		"go.etcd.io/bbolt",
 		"testing",
 	}
 	// One go list for every function (each line: the package, then its dependencies)

@@ -24,10 +24,11 @@ import (
 	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 // TestMain exists so that the backends shared by several tests (the embedded ones, which
-// allow one S3 gateway per process, and DynamoDB Local, which takes seconds to start) are
+// allow one S3 gateway per process, and dynoxide) are
 // started at most once per test binary and stopped after the last test.
 //
 // It also fixes the module root before anything runs: the embedded S3 gateway changes the
@@ -49,27 +50,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Setenv("REALNAME_TOOLS_DIR", tools)
 	}
-	code := m.Run()
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		cleanups[i]()
-	}
-	os.Exit(code)
+	testenv.Main(m)
 }
 
 // moduleRoot is the module root, resolved by TestMain.
 var moduleRoot string
 
-var (
-	cleanupMu sync.Mutex
-	cleanups  []func()
-)
-
 // atExit registers f to run after every test of the binary has finished.
-func atExit(f func()) {
-	cleanupMu.Lock()
-	defer cleanupMu.Unlock()
-	cleanups = append(cleanups, f)
-}
+func atExit(f func()) { testenv.AtExit(f) }
 
 // root is the module root: every path in these tests is relative to it, whatever folder
 // the process is in.
@@ -115,7 +103,7 @@ var (
 	embeddedErr  error
 )
 
-// sharedEmbedded returns the local runner's embedded backends (bbolt store, embedded
+// sharedEmbedded returns the local runner's embedded backends (pkg/dynamo on dynoxide, embedded
 // VersityGW, in-process queue), started once per test binary: embedgw allows a single
 // gateway per process.
 func sharedEmbedded(t testing.TB) *app.Services {
@@ -152,45 +140,27 @@ func sharedHandlers(t testing.TB) map[string]lambda.Handler {
 	return lambdafn.Handlers(sharedEmbedded(t))
 }
 
-// ---- DynamoDB Local, shared ----
+// ---- dynoxide, shared ----
 
 const runtimeTable = "realname-conformance"
 
 var (
-	ddbOnce     sync.Once
-	ddbEndpoint string
-	ddbErr      error
+	ddbOnce sync.Once
+	ddbErr  error
 )
 
-// sharedDynamoDB starts DynamoDB Local once and creates the store's table in it. It fails
-// (never skips) when DynamoDB Local cannot start: the real-binary tests are the proof that
-// the functions work against a DynamoDB API, and a skipped proof is no proof.
+// sharedDynamoDB returns the endpoint of the binary's dynoxide with the store's table in
+// it, created once. It fails (never skips) when dynoxide cannot start: the real-binary
+// tests are the proof that the functions work against a DynamoDB API, and a skipped proof
+// is no proof.
 func sharedDynamoDB(t testing.TB) string {
 	t.Helper()
-	ddbOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		p, err := emulators.StartDynamoDBLocal(ctx)
-		if err != nil {
-			ddbErr = err
-			return
-		}
-		atExit(p.Stop)
-		client, err := dynamo.NewLocalClient(ctx, p.Endpoint)
-		if err != nil {
-			ddbErr = err
-			return
-		}
-		if err := dynamo.CreateTable(ctx, client, runtimeTable); err != nil {
-			ddbErr = err
-			return
-		}
-		ddbEndpoint = p.Endpoint
-	})
+	client := testenv.DynamoClient(t, testenv.Dynoxide)
+	ddbOnce.Do(func() { ddbErr = dynamo.CreateTable(context.Background(), client, runtimeTable) })
 	if ddbErr != nil {
-		t.Fatalf("DynamoDB Local: %v", ddbErr)
+		t.Fatalf("create the table on dynoxide: %v", ddbErr)
 	}
-	return ddbEndpoint
+	return testenv.DynamoEndpoint(t, testenv.Dynoxide)
 }
 
 // ---- events/ ----

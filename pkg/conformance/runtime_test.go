@@ -150,7 +150,7 @@ func hostBinaries(t *testing.T) string {
 }
 
 // lambdaEnv is the environment Lambda gives a function, plus the app's variables pointed
-// at DynamoDB Local. S3, SQS and SNS point at a closed loopback port: these invocations
+// at dynoxide. S3, SQS and SNS point at a closed loopback port: these invocations
 // must not need them, and if a change made them, the call fails here instead of going to
 // AWS (for SNS: instead of texting a real phone).
 func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]string {
@@ -235,13 +235,13 @@ func startFunction(t *testing.T, bin string, env map[string]string) *proc {
 }
 
 // TestLambdaBinaries runs each real function binary (built for the host with
-// -tags lambda.norpc) against the Runtime API stand-in and DynamoDB Local, feeds it every
+// -tags lambda.norpc) against the Runtime API stand-in and dynoxide, feeds it every
 // sample event of its folder in turn (warm invocations after the first), and checks each
 // response. It logs how long the binary takes from exec to its first poll: the part of a
 // cold start that is ours.
 func TestLambdaBinaries(t *testing.T) {
 	bins := hostBinaries(t)
-	sharedDynamoDB(t) // before any clock starts: a cold JVM takes seconds
+	sharedDynamoDB(t) // before any clock starts
 	files := eventFiles(t)
 	for _, f := range lambdafn.Functions() {
 		t.Run(f.LogicalID, func(t *testing.T) {

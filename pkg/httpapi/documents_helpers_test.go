@@ -24,10 +24,11 @@ import (
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
-// docFixture is the API over a fresh embedded store, the shared embedded S3 gateway and a
+// docFixture is the API over the DynamoDB store on a fresh dynoxide table, the shared embedded S3 gateway and a
 // fresh in-process queue, with cheap password hashing.
 type docFixture struct {
 	*fixture
@@ -37,12 +38,9 @@ type docFixture struct {
 
 func newDocFixture(t *testing.T) *docFixture {
 	t.Helper()
-	if docsEnv.err != nil {
-		t.Fatalf("embedded S3 gateway: %v", docsEnv.err)
-	}
 	f := newFixture(t)
 	q := localqueue.New(localqueue.Options{})
-	f.svc.Docs, f.svc.Queue = docsEnv.store, q
+	f.svc.Docs, f.svc.Queue = sharedDocs(t), q
 	f.svc.Backends.Documents, f.svc.Backends.Queue = "embedded (VersityGW)", "in-process"
 	f.api = NewWithUsers(f.svc, users.NewWithParams(f.svc, cheapParams))
 	return &docFixture{fixture: f, mux: f.api.Mux(), queue: q}
@@ -244,7 +242,7 @@ func (d *docFixture) move(t *testing.T, id string, to kyc.State, rt kyc.RejectTy
 func objects(t *testing.T, prefix string) []string {
 	t.Helper()
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(docsEnv.client, &s3.ListObjectsV2Input{Bucket: aws.String(docsBucket), Prefix: aws.String(prefix)})
+	p := s3.NewListObjectsV2Paginator(testenv.S3Client(t), &s3.ListObjectsV2Input{Bucket: aws.String(docsBucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(t.Context())
 		if err != nil {

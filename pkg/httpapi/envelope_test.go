@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/realname-kyc/realname/pkg/testenv"
+
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -96,7 +98,7 @@ func TestWriteError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logBuf syncBuffer
+			var logBuf testenv.SyncBuffer
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest(http.MethodGet, "/v1/x", nil)
 			writeError(w, r, app.NewLogger(&logBuf, "info"), tt.err)

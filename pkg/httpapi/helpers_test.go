@@ -7,36 +7,17 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/testenv"
+
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/localstore"
 )
 
 // testNow is where the tests' clock stands.
 var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-
-// syncBuffer is a log sink safe for the concurrent writes of a server.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // faultStore is a real store whose Ping or GetSession fail on command.
 type faultStore struct {
@@ -59,30 +40,26 @@ func (s faultStore) GetSession(ctx context.Context, hash string, now time.Time) 
 	return s.Store.GetSession(ctx, hash, now)
 }
 
-// fixture is an API over a fresh embedded store on t.TempDir().
+// fixture is an API over the DynamoDB store on a fresh dynoxide table.
 type fixture struct {
 	api   *API
 	svc   *app.Services
 	store kyc.Store
 	clock *kyc.FixedClock
-	log   *syncBuffer
+	log   *testenv.SyncBuffer
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := localstore.Open(filepath.Join(t.TempDir(), "store.db"), localstore.WithNoSync())
-	if err != nil {
-		t.Fatalf("localstore.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &syncBuffer{}}
+	st := testenv.Store(t)
+	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}}
 	f.svc = &app.Services{
 		Store:       st,
 		Clock:       f.clock,
 		IDs:         kyc.RandomIDs{},
 		Log:         app.NewLogger(f.log, "debug"),
 		Version:     "test-version",
-		Backends:    app.Backends{Store: "embedded (bbolt)", Documents: "none", Queue: "none"},
+		Backends:    app.Backends{Store: "dynamodb", Documents: "none", Queue: "none"},
 		TokenTTL:    time.Hour,
 		MaxAttempts: 5,
 	}

@@ -1,58 +1,38 @@
 package httpapi
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
-	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
-// dynamoStore starts DynamoDB Local for this test and returns a store on a fresh table.
-// It fails, never skips, when the emulator cannot start: the DynamoDB path is only ever
-// proved against a real DynamoDB-compatible server.
-func dynamoStore(t *testing.T) kyc.Store {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	p, err := emulators.StartDynamoDBLocal(ctx)
-	if err != nil {
-		t.Fatalf("DynamoDB Local did not start (run `make tools`): %v", err)
+// storeOn opens the DynamoDB store on a fresh table of engine e. The races run on both
+// engines: dynoxide (the local default) and DynamoDB Local (AWS's reference emulator).
+func storeOn(e testenv.Engine) func(*testing.T) kyc.Store {
+	return func(t *testing.T) kyc.Store {
+		client, table := testenv.Table(t, e)
+		return dynamo.New(client, table)
 	}
-	t.Cleanup(p.Stop)
-	client, err := dynamo.NewLocalClient(ctx, p.Endpoint)
-	if err != nil {
-		t.Fatalf("NewLocalClient: %v", err)
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	table := "users-race-" + hex.EncodeToString(b[:])
-	if err := dynamo.CreateTable(ctx, client, table); err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	return dynamo.New(client, table)
 }
 
 // 50 simultaneous registrations of one phone with its one valid code, through the HTTP
 // routes: exactly one creates the user (201), the other 49 are told the phone is taken
-// (409 / 1007), on the embedded store and on DynamoDB.
+// (409 / 1007), on dynoxide and on DynamoDB Local.
 func TestConcurrentRegistrationOfOnePhone(t *testing.T) {
 	stores := []struct {
 		name string
 		open func(*testing.T) kyc.Store
 	}{
-		{"embedded", func(*testing.T) kyc.Store { return nil }}, // newUserFixtureOn opens one
-		{"dynamodb-local", dynamoStore},
+		{"dynoxide", storeOn(testenv.Dynoxide)},
+		{"dynamodb-local", storeOn(testenv.DynamoDBLocal)},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {

@@ -15,13 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/testenv"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localsms"
-	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/password"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -50,7 +51,7 @@ const (
 	testIP  = "192.0.2.1"
 )
 
-// userFixture is the API with the user service on cheap hashing, over a fresh embedded
+// userFixture is the API with the user service on cheap hashing, over a fresh dynoxide-backed
 // store and an SMS outbox file in t.TempDir().
 type userFixture struct {
 	*fixture
@@ -63,17 +64,12 @@ func newUserFixture(t *testing.T) *userFixture {
 	return newUserFixtureOn(t, nil)
 }
 
-// newUserFixtureOn is newUserFixture over store, or a fresh embedded store if nil.
+// newUserFixtureOn is newUserFixture over store, or the DynamoDB store on a fresh dynoxide table if nil.
 func newUserFixtureOn(t *testing.T, store kyc.Store) *userFixture {
 	t.Helper()
 	dir := t.TempDir()
 	if store == nil {
-		st, err := localstore.Open(filepath.Join(dir, "store.db"), localstore.WithNoSync())
-		if err != nil {
-			t.Fatalf("localstore.Open: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		store = st
+		store = testenv.Store(t)
 	}
 	clock := kyc.NewFixedClock(testNow)
 	outbox := filepath.Join(dir, "outbox", "sms.jsonl")
@@ -82,7 +78,7 @@ func newUserFixtureOn(t *testing.T, store kyc.Store) *userFixture {
 		t.Fatalf("localsms.New: %v", err)
 	}
 	t.Cleanup(func() { _ = sms.Close() })
-	f := &fixture{store: store, clock: clock, log: &syncBuffer{}}
+	f := &fixture{store: store, clock: clock, log: &testenv.SyncBuffer{}}
 	f.svc = &app.Services{
 		Store: store, SMS: sms, Clock: clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
 		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5,

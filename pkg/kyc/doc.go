@@ -3,6 +3,6 @@
 // interfaces (ports) that the storage, document and queue adapters implement.
 //
 // It imports nothing from AWS or any other outside system; adapters live in their own
-// packages (dynamo, localstore, s3docs, sqsqueue, localqueue) and are wired in pkg/app
+// packages (dynamo, s3docs, sqsqueue, localqueue) and are wired in pkg/app
 // (AWS) or by the local runner.
 package kyc

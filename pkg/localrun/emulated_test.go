@@ -19,12 +19,12 @@ func TestEmulatedModeServesHealth(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-emulators-secret")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := localrun.Start(ctx, localrun.Options{Dir: t.TempDir(), APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Emulated: true, Version: "t", Out: io.Discard})
+	r, err := localrun.Start(ctx, localrun.Options{Dir: t.TempDir(), APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Emulated: true, Version: "t", Out: io.Discard, Getenv: envOf()})
 	if err != nil {
 		t.Fatalf("emulated runner did not start: %v", err)
 	}
 	defer r.Close()
-	if r.Services.Backends.Store != "DynamoDB Local" {
+	if r.Services.Backends.Store != "dynamodb (DynamoDB Local)" {
 		t.Fatalf("backends = %+v", r.Services.Backends)
 	}
 	resp, err := http.Get(r.APIURL + "/v1/health")

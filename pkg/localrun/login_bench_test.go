@@ -21,8 +21,8 @@ import (
 const loginConcurrency = 8
 
 // BenchmarkLoginThroughRunner logs one user in over and over through the local runner on
-// embedded backends (HTTP, the API Gateway stand-in, the Lambda handler, bbolt, argon2id
-// with the OWASP parameters), loginConcurrency clients at a time, and reports the latency
+// its default backends (HTTP, the API Gateway stand-in, the Lambda handler, pkg/dynamo on
+// dynoxide, argon2id with the OWASP parameters), loginConcurrency clients at a time, and reports the latency
 // percentiles of single logins and the throughput.
 func BenchmarkLoginThroughRunner(b *testing.B) {
 	dir := b.TempDir()

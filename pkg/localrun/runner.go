@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -23,12 +24,16 @@ import (
 
 // Options configure a runner.
 type Options struct {
-	Dir        string // data folder (.local)
-	APIAddr    string // 127.0.0.1:3000
-	InvokeAddr string // 127.0.0.1:3001
-	Emulated   bool   // DynamoDB Local + fauxqs + VersityGW process instead of embedded
-	Version    string
+	Dir        string    // data folder (.local)
+	APIAddr    string    // 127.0.0.1:3000
+	InvokeAddr string    // 127.0.0.1:3001
+	Emulated   bool      // DynamoDB Local + fauxqs + VersityGW process instead of embedded
+	Version    string    // overrides APP_VERSION when set
 	Out        io.Writer // banner and logs
+	// Getenv reads the configuration: the functions' variables (TOKEN_TTL, MAX_ATTEMPTS,
+	// RECONCILE_AFTER, LOG_LEVEL, DYNAMODB_ENDPOINT, ...) through app.LoadConfig, with
+	// local defaults (LocalConfig). os.Getenv when nil.
+	Getenv func(string) string
 }
 
 // Runner is a started local runtime.
@@ -47,20 +52,27 @@ type Runner struct {
 // Start wires the backends, starts the two servers and the event source, and returns once
 // they accept requests.
 func Start(ctx context.Context, o Options) (*Runner, error) {
-	log := app.NewLogger(o.Out, "info")
-	var (
-		b   *Backends
-		err error
-	)
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	cfg, err := LocalConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if o.Version != "" {
+		cfg.Version = o.Version
+	}
+	log := app.NewLogger(o.Out, cfg.LogLevel)
+	var b *Backends
 	if o.Emulated {
-		b, err = StartEmulated(ctx, o.Dir, log)
+		b, err = StartEmulated(ctx, o.Dir, cfg, log)
 	} else {
-		b, err = StartEmbedded(ctx, o.Dir, log)
+		b, err = StartLocal(ctx, o.Dir, cfg, log)
 	}
 	if err != nil {
 		return nil, err
 	}
-	b.Services.Version = o.Version
 	r := &Runner{Services: b.Services, closers: b.closers, describe: b.Describe}
 	handlers := lambdafn.Handlers(b.Services)
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +19,14 @@ import (
 	"github.com/realname-kyc/realname/pkg/localrun"
 )
 
-// startRunner starts the embedded runner on free loopback ports. The embedded S3 gateway
-// allows one per process, so tests that call it never run in parallel.
-func startRunner(t *testing.T, dir string) *localrun.Runner {
+// startRunner starts the default runner on free loopback ports with the environment env
+// (nothing of the developer's own). The embedded S3 gateway allows one per process, so
+// tests that call it never run in parallel.
+func startRunner(t *testing.T, dir string, env ...string) *localrun.Runner {
 	t.Helper()
+	keepWorkingDir(t)
 	var out bytes.Buffer
-	r, err := localrun.Start(t.Context(), localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "test-run", Out: &out})
+	r, err := localrun.Start(t.Context(), localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "test-run", Out: &out, Getenv: envOf(env...)})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -92,6 +96,12 @@ func TestRunnerEmbedded(t *testing.T) {
 			r.Close()
 		}
 	}()
+	if got := r.Services.Backends.Store; got != "dynamodb (dynoxide)" {
+		t.Errorf("store backend %q, want dynamodb (dynoxide)", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dynamo.db")); err != nil {
+		t.Errorf("dynoxide's data file: %v", err)
+	}
 	if !strings.HasPrefix(r.APIURL, "http://127.0.0.1:") || !strings.HasPrefix(r.InvokeURL, "http://127.0.0.1:") {
 		t.Fatalf("URLs %s %s; want loopback", r.APIURL, r.InvokeURL)
 	}

@@ -199,7 +199,7 @@ func TestReconcileRecoversSubmissionWhoseSendFailed(t *testing.T) {
 		t.Fatalf("account %s with %d documents, want SUBMITTED with both", stranded.State, len(stranded.Documents))
 	}
 	for slot, d := range stranded.Documents {
-		if _, err := docs.Head(t.Context(), d.Key); err != nil {
+		if _, err := docsOf(t).Head(t.Context(), d.Key); err != nil {
 			t.Fatalf("document %s of the stranded submission: %v", slot, err)
 		}
 	}

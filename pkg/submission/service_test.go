@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,8 +20,8 @@ import (
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
-	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/submission"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -36,38 +35,22 @@ var (
 	backPNG  = filechecktest.PNG(50, 31)
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-// env is the service over a fresh embedded store and queue and the shared gateway.
+// env is the service over the DynamoDB store on a fresh dynoxide table, a fresh
+// in-process queue and the shared gateway.
 type env struct {
 	svc   *app.Services
 	s     *submission.Service
 	store kyc.Store
 	queue *localqueue.Queue
 	clock *kyc.FixedClock
-	log   *syncBuffer
+	log   *testenv.SyncBuffer
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := localstore.Open(filepath.Join(t.TempDir(), "store.db"), localstore.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	e := &env{store: st, queue: localqueue.New(localqueue.Options{}), clock: kyc.NewFixedClock(testNow), log: &syncBuffer{}}
-	e.svc = &app.Services{Store: st, Docs: docs, Queue: e.queue, Clock: e.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(e.log, "debug"), MaxAttempts: 5, TokenTTL: time.Hour}
+	st := testenv.Store(t)
+	e := &env{store: st, queue: localqueue.New(localqueue.Options{}), clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}}
+	e.svc = &app.Services{Store: st, Docs: docsOf(t), Queue: e.queue, Clock: e.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(e.log, "debug"), MaxAttempts: 5, TokenTTL: time.Hour}
 	e.s = submission.New(e.svc)
 	return e
 }
@@ -138,7 +121,7 @@ func (e *env) queued(t *testing.T) []kyc.Message {
 func objects(t *testing.T, prefix string) []string {
 	t.Helper()
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(prefix)})
+	p := s3.NewListObjectsV2Paginator(testenv.S3Client(t), &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(t.Context())
 		if err != nil {
@@ -231,10 +214,10 @@ func TestDocumentsAreCopies(t *testing.T) {
 		if !ok || rest == "" || strings.Contains(rest, "/") || doc.Key == src.Key {
 			t.Errorf("%s key %q, want accounts/<id>/%s/<random>", slot, doc.Key, slot)
 		}
-		if err := docs.Delete(t.Context(), src.Key); err != nil {
+		if err := docsOf(t).Delete(t.Context(), src.Key); err != nil {
 			t.Fatal(err)
 		}
-		body, _, err := docs.Get(t.Context(), doc.Key)
+		body, _, err := docsOf(t).Get(t.Context(), doc.Key)
 		if err != nil {
 			t.Fatalf("%s after the staging object went: %v", slot, err)
 		}
@@ -335,7 +318,7 @@ func TestQueueAndUndoFail(t *testing.T) {
 		t.Fatalf("account %s, %d attempts, %d documents; want SUBMITTED for the reconciler", a.State, a.Attempts, len(a.Documents))
 	}
 	for slot, d := range a.Documents {
-		if _, err := docs.Head(t.Context(), d.Key); err != nil {
+		if _, err := docsOf(t).Head(t.Context(), d.Key); err != nil {
 			t.Errorf("%s deleted from under the account: %v", slot, err)
 		}
 	}
@@ -373,6 +356,7 @@ func TestDownloadURLViewers(t *testing.T) {
 			downloads = append(downloads, string(r.ActorRole)+":"+r.RequestID)
 		}
 	}
+	slices.Sort(downloads) // records of one instant (the fixed clock) list in any order
 	if want := []string{"admin:req-" + admin.ID, "reviewer:req-" + reviewer.ID}; !slices.Equal(downloads, want) {
 		t.Errorf("audited downloads %q, want %q", downloads, want)
 	}
@@ -382,11 +366,11 @@ func TestDownloadURLViewers(t *testing.T) {
 func TestConfirmationSample(t *testing.T) {
 	e := newEnv(t)
 	for range 2 {
-		if err := submission.EnsureConfirmationSample(t.Context(), docs); err != nil {
+		if err := submission.EnsureConfirmationSample(t.Context(), docsOf(t)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	body, info, err := docs.Get(t.Context(), submission.ConfirmationKey)
+	body, info, err := docsOf(t).Get(t.Context(), submission.ConfirmationKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package users is the user side of the product: SMS codes, registration, login with
 // lockout, logout, password reset, the profile, and role grants. It speaks only the
-// domain ports, so the same rules hold on DynamoDB and on the embedded store.
+// domain ports, so the same rules hold whatever DynamoDB endpoint serves the store.
 package users
 
 import (

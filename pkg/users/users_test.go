@@ -1,23 +1,24 @@
 package users_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localsms"
-	"github.com/realname-kyc/realname/pkg/localstore"
 	"github.com/realname-kyc/realname/pkg/password"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -26,12 +27,14 @@ var cheap = password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1, SaltLen: 16, Key
 
 var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// env is the user service over a fresh embedded store and SMS outbox in t.TempDir().
+// env is the user service over the DynamoDB store on a fresh dynoxide table and an SMS
+// outbox in t.TempDir().
 type env struct {
 	svc     *app.Services
 	store   kyc.Store
+	client  *dynamodb.Client
+	table   string
 	clock   *kyc.FixedClock
-	dbPath  string
 	outbox  string
 	service *users.Service
 }
@@ -39,12 +42,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	dir := t.TempDir()
-	e := &env{dbPath: filepath.Join(dir, "store.db"), outbox: filepath.Join(dir, "outbox", "sms.jsonl"), clock: kyc.NewFixedClock(testNow)}
-	st, err := localstore.Open(e.dbPath, localstore.WithNoSync())
-	if err != nil {
-		t.Fatalf("localstore.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	e := &env{outbox: filepath.Join(dir, "outbox", "sms.jsonl"), clock: kyc.NewFixedClock(testNow)}
+	e.client, e.table = testenv.Table(t, testenv.Dynoxide)
+	st := dynamo.New(e.client, e.table)
 	sms, err := localsms.New(e.outbox, e.clock)
 	if err != nil {
 		t.Fatalf("localsms.New: %v", err)
@@ -124,17 +124,14 @@ func TestSessionToken(t *testing.T) {
 			t.Errorf("GetSession(raw token) = %v, want ENOTFOUND", err)
 		}
 	}
-	// Nothing of a token is in the database file: neither the token nor its random part.
-	db, err := os.ReadFile(e.dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Nothing of a token is in any item of the table: neither the token nor its random part.
+	db := testenv.Dump(t, e.client, e.table)
 	for _, tok := range tokens {
-		if bytes.Contains(db, []byte(strings.TrimPrefix(tok, users.TokenPrefix))) {
-			t.Errorf("the store file contains token %q", tok)
+		if strings.Contains(db, strings.TrimPrefix(tok, users.TokenPrefix)) {
+			t.Errorf("the table contains token %q", tok)
 		}
-		if !bytes.Contains(db, []byte(users.HashToken(tok))) {
-			t.Errorf("the store file does not contain the token's hash: the check above proves nothing")
+		if !strings.Contains(db, users.HashToken(tok)) {
+			t.Errorf("the table does not contain the token's hash: the check above proves nothing")
 		}
 	}
 }

@@ -1,0 +1,9 @@
+package users_test
+
+import (
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
