@@ -45,6 +45,7 @@ type bytesPath struct {
 }
 
 type bytesResult struct {
+	Store      string      `json:"store"`
 	FrontBytes int         `json:"front_bytes"`
 	BackBytes  int         `json:"back_bytes"`
 	Paths      []bytesPath `json:"paths"`
@@ -110,13 +111,14 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	progress("bytes: personal submission, presigned vs multipart, through the API Gateway stand-in")
+	progress("bytes: personal submission, presigned vs multipart, through the API Gateway stand-in (localrun.StartEmbedded)")
 	b, err := localrun.StartEmbedded(ctx, dir, log)
 	if err != nil {
 		return res, err
 	}
 	defer b.Close()
 	svc := b.Services
+	res.Store = svc.Backends.Store
 	counter := &byteCounter{routes: map[string]*bytesRoute{}}
 	handlers := map[string]lambda.Handler{}
 	for id, h := range lambdafn.Handlers(svc) {
@@ -197,8 +199,8 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 func (b *bytesResult) markdown(p func(string, ...any)) {
 	p("## Bytes through the API functions per document upload")
 	p("")
-	p("A personal submission (front %d B + back %d B, JPEG 1600x1000, a phone photo's size) through the API Gateway stand-in (`localrun.APIGateway`) on embedded backends, with each function handler wrapped to add up the request body it received (decoded from base64) and the invocation payload (the proxy event as JSON, which Lambda's 6 MB limit applies to), as `TestSubmissionBytesThroughFunctions` does. Per document = total / 2.",
-		b.FrontBytes, b.BackBytes)
+	p("A personal submission (front %d B + back %d B, JPEG 1600x1000, a phone photo's size) through the API Gateway stand-in (`localrun.APIGateway`) on the runner's default backends (`localrun.StartEmbedded`; store: %s), with each function handler wrapped to add up the request body it received (decoded from base64) and the invocation payload (the proxy event as JSON, which Lambda's 6 MB limit applies to), as `TestSubmissionBytesThroughFunctions` does. Per document = total / 2.",
+		b.FrontBytes, b.BackBytes, orUnknown(b.Store))
 	p("")
 	p("| Path | Route | Requests | Body bytes | Invocation payload bytes |")
 	p("|---|---|---:|---:|---:|")

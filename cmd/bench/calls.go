@@ -39,8 +39,14 @@ type callStep struct {
 	PerOp  map[string]int `json:"per_operation"`
 }
 
+// callsResult is the calls part on every engine; the counts should not depend on it.
 type callsResult struct {
-	Steps []callStep `json:"steps"`
+	Runs []callsRun `json:"runs"`
+}
+
+type callsRun struct {
+	Engine string     `json:"engine"`
+	Steps  []callStep `json:"steps"`
 }
 
 // callCounter puts the current step's meter on every request the API serves.
@@ -52,9 +58,9 @@ type callCounter struct {
 func (c *callCounter) set(m *meter) { c.mu.Lock(); c.cur = m; c.mu.Unlock() }
 func (c *callCounter) get() *meter  { c.mu.Lock(); defer c.mu.Unlock(); return c.cur }
 
-func runCalls(ctx context.Context, e *env) (callsResult, error) {
-	var res callsResult
-	store, err := e.table(ctx, "bench-calls")
+func runCalls(ctx context.Context, e *env, g *engine) (callsRun, error) {
+	res := callsRun{Engine: g.Name}
+	store, err := g.table(ctx, "bench-calls")
 	if err != nil {
 		return res, err
 	}
@@ -304,7 +310,7 @@ func runCalls(ctx context.Context, e *env) (callsResult, error) {
 		}
 		return jsonStep(a, "reset password", "POST", "/v1/user/password/reset", map[string]string{"phone": phoneA, "code": code, "new_password": "another fine passphrase"}, 200)
 	}
-	progress("calls: driving one request per route through httpapi on DynamoDB Local")
+	progress("calls on %s: driving one request per route through httpapi", g.Name)
 	if err := run(); err != nil {
 		return res, err
 	}
@@ -312,20 +318,20 @@ func runCalls(ctx context.Context, e *env) (callsResult, error) {
 }
 
 func (c *callsResult) markdown(p func(string, ...any)) {
+	if len(c.Runs) == 0 {
+		return
+	}
+	first := c.Runs[0]
 	p("## DynamoDB calls per request")
 	p("")
-	p("One realistic flow through `httpapi.New(svc).Mux()` served by httptest on 127.0.0.1, with the store on DynamoDB Local through a client whose Initialize-step middleware counts every call by operation name (`middleware.GetOperationName`); documents on the embedded VersityGW, the in-process queue, the SMS outbox file. "+
-		"Each row is one request (or one worker invocation with one SQS message); setup steps that are not rows (registering the reviewer, the company user and the admin, granting their roles) were not counted. Flag: more than %d calls.", maxCallsPerRoute)
+	p("One realistic flow through `httpapi.New(svc).Mux()` served by httptest on 127.0.0.1, with the store (`pkg/dynamo`) on %s through a client whose Initialize-step middleware counts every call by operation name (`middleware.GetOperationName`); documents on the embedded VersityGW, the in-process queue, the SMS outbox file. "+
+		"Each row is one request (or one worker invocation with one SQS message); setup steps that are not rows (registering the reviewer, the company user and the admin, granting their roles) were not counted. Flag: more than %d calls.", first.Engine, maxCallsPerRoute)
 	p("")
 	p("| Step | Route | Status | DynamoDB calls | Per operation | > %d |", maxCallsPerRoute)
 	p("|---|---|---:|---:|---|---|")
 	var flagged []string
 	seen := map[string]bool{}
-	for _, s := range c.Steps {
-		var ops []string
-		for _, k := range slices.Sorted(maps.Keys(s.PerOp)) {
-			ops = append(ops, fmt.Sprintf("%s %d", k, s.PerOp[k]))
-		}
+	for _, s := range first.Steps {
 		flag := ""
 		if s.Calls > maxCallsPerRoute {
 			flag = "**yes**"
@@ -338,7 +344,7 @@ func (c *callsResult) markdown(p func(string, ...any)) {
 		if s.Status != 0 {
 			status = fmt.Sprint(s.Status)
 		}
-		p("| %s | `%s` | %s | %d | %s | %s |", s.Step, s.Route, status, s.Calls, strings.Join(ops, ", "), flag)
+		p("| %s | `%s` | %s | %d | %s | %s |", s.Step, s.Route, status, s.Calls, opList(s.PerOp), flag)
 	}
 	p("")
 	if len(flagged) == 0 {
@@ -346,6 +352,35 @@ func (c *callsResult) markdown(p func(string, ...any)) {
 	} else {
 		p("**Above %d calls: %s.**", maxCallsPerRoute, strings.Join(flagged, "; "))
 	}
+	for _, r := range c.Runs[1:] {
+		var diff []string
+		for i, s := range r.Steps {
+			if i >= len(first.Steps) || first.Steps[i].Step != s.Step {
+				diff = append(diff, fmt.Sprintf("step %d is %q", i, s.Step))
+				continue
+			}
+			if f := first.Steps[i]; opList(f.PerOp) != opList(s.PerOp) || f.Status != s.Status {
+				diff = append(diff, fmt.Sprintf("%s: %s (status %d)", s.Step, opList(s.PerOp), s.Status))
+			}
+		}
+		if len(r.Steps) != len(first.Steps) {
+			diff = append(diff, fmt.Sprintf("%d steps against %d", len(r.Steps), len(first.Steps)))
+		}
+		p("")
+		if len(diff) == 0 {
+			p("The same flow on %s made exactly the same calls, step by step.", r.Engine)
+		} else {
+			p("The same flow on %s differed: %s.", r.Engine, strings.Join(diff, "; "))
+		}
+	}
+}
+
+func opList(perOp map[string]int) string {
+	var ops []string
+	for _, k := range slices.Sorted(maps.Keys(perOp)) {
+		ops = append(ops, fmt.Sprintf("%s %d", k, perOp[k]))
+	}
+	return strings.Join(ops, ", ")
 }
 
 // idSegment is a path segment holding an id (kyc.RandomIDs makes 26 characters).

@@ -2,9 +2,14 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"time"
+
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // personNames are synthetic names that pass idcheck.PersonName.
@@ -12,16 +17,55 @@ var personNames = []string{"张伟", "王芳", "李娜", "刘洋", "陈静", "�
 
 // residentID returns a synthetic resident ID number unique to i (below 36.5 million)
 // that passes idcheck.ResidentID: Beijing Dongcheng, born i/1000 days after 1970-01-01,
-// sequence i%1000, and the GB 11643 check character.
+// sequence i%1000; idchecktest computes the check character.
 func residentID(i int) string {
 	birth := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/1000)
-	body := "110101" + birth.Format("20060102") + fmt.Sprintf("%03d", i%1000)
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for k := range 17 {
-		sum += int(body[k]-'0') * weights[k]
+	return idchecktest.ResidentID("110101" + birth.Format("20060102") + fmt.Sprintf("%03d", i%1000))
+}
+
+// sampleResidentID is a synthetic resident ID number for the flows the bench drives
+// through the API.
+func sampleResidentID() string { return idchecktest.ResidentID("11010519491231002") }
+
+// benchAccount is account i in state, submitted at `at`, all synthetic: a real-looking
+// item of the size the store writes (documents, reasons), not a minimal one. Its
+// documents' keys and sizes are placeholders; the review part points them at real objects.
+func benchAccount(i int, typ kyc.AccountType, state kyc.State, at time.Time) kyc.Account {
+	a := kyc.Account{
+		ID:        fmt.Sprintf("bench-%07d", i),
+		OwnerID:   fmt.Sprintf("bench-user-%07d", i),
+		Type:      typ,
+		Name:      personNames[i%len(personNames)],
+		Tel:       fmt.Sprintf("1390%07d", i),
+		Address:   fmt.Sprintf("%d Bench Road, Test District", i),
+		IDNumber:  residentID(i),
+		State:     state,
+		CreatedAt: at.Add(-24 * time.Hour),
+		UpdatedAt: at,
+		Version:   1,
 	}
-	return body + string("10X98765432"[sum%11])
+	if typ == kyc.CompanyAccount {
+		a.Organization = fmt.Sprintf("Bench Test Company %d Ltd", i)
+	}
+	if state == kyc.StateUnverified {
+		return a
+	}
+	a.SubmittedAt, a.Attempts, a.Version = at, 1, 3
+	a.Documents = map[string]kyc.Document{}
+	check := "ok"
+	if state == kyc.StateSubmitted {
+		check, a.Version = "", 2
+	}
+	for _, slot := range submission.RequiredSlots(typ) {
+		a.Documents[slot] = kyc.Document{Slot: slot, Key: "accounts/" + a.ID + "/" + slot + "/0123456789abcdef",
+			ContentType: "image/png", Size: 48213, UploadedAt: at.Add(-time.Minute), Check: check}
+	}
+	if state == kyc.StateRejected {
+		a.RejectType, a.Version = kyc.RejectRetry, 4
+		slot := slices.Sorted(maps.Keys(a.Documents))[0]
+		a.Reasons, a.ReuploadSlots = []string{"corrupt:" + slot}, []string{slot}
+	}
+	return a
 }
 
 // latency summarises repeated timings in milliseconds.

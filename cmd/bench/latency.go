@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localrun"
 )
@@ -42,6 +44,9 @@ type latencyStats struct {
 }
 
 type latencyClass struct {
+	// CPU is where the machine's CPU went during the attack (this process serves the API,
+	// runs the handlers and the embedded gateway, and generates the load).
+	CPU        cpuUse         `json:"cpu"`
 	Class      string         `json:"class"`
 	Rate       int            `json:"rate_per_second"`
 	Seconds    float64        `json:"seconds"`
@@ -54,21 +59,48 @@ type latencyClass struct {
 type latencyResult struct {
 	Classes       []latencyClass `json:"classes"`
 	LoginSingleMs float64        `json:"login_single_ms"`
+	// Backends are what the runner's default mode wired (app.Backends), as it names them.
+	Store     string `json:"store"`
+	Documents string `json:"documents"`
+	Queue     string `json:"queue"`
 }
 
-func runLatency(ctx context.Context, rate int, dur time.Duration) (latencyResult, error) {
+// runLatency attacks the local runner in its default mode. With memoryStore the runner's
+// store is a dynoxide in memory (DYNAMODB_ENDPOINT) instead of its own over a file: a
+// diagnosis of what the file costs, not the default.
+func runLatency(ctx context.Context, rate int, dur time.Duration, memoryStore bool) (latencyResult, error) {
 	var res latencyResult
 	dir, err := os.MkdirTemp("", "realname-bench-latency-")
 	if err != nil {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	progress("latency: starting the local runner on embedded backends")
-	r, err := localrun.Start(ctx, localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "bench", Out: io.Discard})
+	progress("latency: starting the local runner in its default mode")
+	getenv := os.Getenv
+	if memoryStore {
+		p, err := emulators.StartDynoxide(ctx, "")
+		if err != nil {
+			return res, err
+		}
+		defer p.Stop()
+		getenv = func(name string) string {
+			if name == "DYNAMODB_ENDPOINT" {
+				return p.Endpoint
+			}
+			return os.Getenv(name)
+		}
+	}
+	r, err := localrun.Start(ctx, localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "bench", Out: io.Discard, Getenv: getenv})
 	if err != nil {
 		return res, err
 	}
 	defer r.Close()
+	b := r.Services.Backends
+	res.Store, res.Documents, res.Queue = b.Store, b.Documents, b.Queue
+	if memoryStore {
+		res.Store += ": dynoxide in memory, started by the bench (-latency-memory-store)"
+	}
+	progress("latency: store %s, documents %s, queue %s", b.Store, b.Documents, b.Queue)
 	outbox := filepath.Join(dir, "outbox", "sms.jsonl")
 	const pw = "a fine passphrase"
 	var phones, tokens []string
@@ -143,7 +175,9 @@ func runLatency(ctx context.Context, rate int, dur time.Duration) (latencyResult
 		{"login (password hashing)", logins, lRate, loginDuration, 0},
 	} {
 		progress("latency: %s at %d req/s for %s", a.class, a.rate, a.dur)
+		cpu0 := sampleCPU()
 		lc := attack(ctx, a.class, a.targets, a.rate, a.dur)
+		lc.CPU = cpuBetween(cpu0, sampleCPU())
 		if a.target > 0 {
 			lc.TargetP99 = ms(a.target)
 			met := lc.All.P99 <= lc.TargetP99 && lc.All.Errors == 0
@@ -212,11 +246,11 @@ func attack(ctx context.Context, class string, targets []vegeta.Target, rate int
 }
 
 func (l *latencyResult) markdown(p func(string, ...any)) {
-	p("## Request latency under load (local runner, embedded backends)")
+	p("## Request latency under load (local runner, default mode)")
 	p("")
-	p("vegeta (open model: constant arrival rate, requests are not held back by slow answers; keep-alive, 10 s timeout) against `localrun.Start` on 127.0.0.1: the API Gateway stand-in invoking the function handlers, bbolt store, embedded VersityGW, in-process queue; the load generator runs in the same process and on the same cores. "+
+	p("vegeta (open model: constant arrival rate, requests are not held back by slow answers; keep-alive, 10 s timeout) against `localrun.Start` on 127.0.0.1: the API Gateway stand-in invoking the function handlers; store: %s; documents: %s; queue: %s (as the runner names its backends); the load generator runs in the same process and on the same cores. "+
 		"%d users registered through the API (codes from the outbox), a reviewer made with the GrantRole function on the Invoke API. Reads are GET /v1/user/me, GET /v1/account and the reviewer's personal list, in turn; writes are POST /v1/uploads (a presigned PUT grant). "+
-		"An error is any non-2xx answer or transport error. Targets: reads p99 <= %.0f ms, writes p99 <= %.0f ms (and no errors).", latencyUsers, ms(readP99Target), ms(writeP99Target))
+		"An error is any non-2xx answer or transport error. Targets: reads p99 <= %.0f ms, writes p99 <= %.0f ms (and no errors).", orUnknown(l.Store), orUnknown(l.Documents), orUnknown(l.Queue), latencyUsers, ms(readP99Target), ms(writeP99Target))
 	p("")
 	p("| Class / endpoint | Rate (req/s) | Requests | Errors | p50 ms | p90 ms | p99 ms | max ms | Target p99 | Met |")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
@@ -237,6 +271,26 @@ func (l *latencyResult) markdown(p func(string, ...any)) {
 			}
 		}
 	}
+	p("")
+	p("CPU during each attack (the runner, its handlers, the embedded gateway and vegeta share this process; the store engine is a child process):")
+	p("")
+	p("| Class | Machine CPU busy | CPU ms per request |")
+	p("|---|---:|---|")
+	for _, c := range l.Classes {
+		var parts []string
+		n := max(c.All.Requests, 1)
+		for _, k := range cpuOrder(c.CPU) {
+			name := k
+			if k == benchProcess {
+				name = "bench process (runner, handlers, gateway, vegeta)"
+			}
+			parts = append(parts, fmt.Sprintf("%s %.2f (%.2f cores)", name, 1000*c.CPU.CPUSeconds[k]/float64(n), c.CPU.CPUSeconds[k]/max(c.CPU.WallSeconds, 1e-9)))
+		}
+		parts = append(parts, fmt.Sprintf("other processes %.2f", 1000*c.CPU.OtherCPUSeconds/float64(n)))
+		p("| %s | %.0f%% | %s |", c.Class, c.CPU.MachineBusyPct, strings.Join(parts, "; "))
+	}
+	p("")
+	p("The runner's dynoxide keeps its data in a SQLite file (`dynamo.db` in the data folder); `-latency-memory-store` runs the same attacks with the runner pointed at a dynoxide in memory, to tell what the file costs.")
 	p("")
 	p("Login runs apart: one sequential login took %.0f ms (median of 5), so its rate is half of 1 / that (at most %d req/s; the hash is memory-hard and a login already keeps the cores busy), for %s.", l.LoginSingleMs, loginRate, loginDuration)
 	for _, c := range l.Classes {

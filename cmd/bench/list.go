@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
+	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // pageSize is the reviewer list's page, as the admin UI asks for it.
@@ -55,16 +54,24 @@ type listSize struct {
 	Methods         []listMethod `json:"methods"`
 }
 
+// listResult is the list part on every engine.
 type listResult struct {
-	Table       string     `json:"table"`
-	PageSize    int        `json:"page_size"`
-	PendingFrac float64    `json:"pending_fraction_personal"`
-	PendingMin  int        `json:"pending_min_personal"`
-	Backlog     int        `json:"pending_company_backlog"`
-	Writers     int        `json:"seed_writers"`
-	ScanLimit   int        `json:"scan_limit"`
-	MaxPerScan  int64      `json:"max_items_per_scan_call"`
-	Sizes       []listSize `json:"sizes"`
+	Table       string       `json:"table"`
+	PageSize    int          `json:"page_size"`
+	PendingFrac float64      `json:"pending_fraction_personal"`
+	PendingMin  int          `json:"pending_min_personal"`
+	Backlog     int          `json:"pending_company_backlog"`
+	Writers     int          `json:"seed_writers"`
+	ScanLimit   int          `json:"scan_limit"`
+	Engines     []listEngine `json:"engines"`
+}
+
+// listEngine is the list part on one engine.
+type listEngine struct {
+	Engine     string     `json:"engine"`
+	MaxPerScan int64      `json:"max_items_per_scan_call"`
+	Checked    int        `json:"accounts_read_back_equal"`
+	Sizes      []listSize `json:"sizes"`
 }
 
 // Method names, as the report prints them.
@@ -79,15 +86,15 @@ func (c listConfig) pendingPersonal(n int) int {
 	return max(int(float64(n)*c.pendingFrac+0.5), c.pendingMin)
 }
 
-// runList grows one table through cfg.sizes (1k, then 9k more, then 90k more) and
+func newListResult(cfg listConfig) *listResult {
+	return &listResult{Table: listTable, PageSize: pageSize, PendingFrac: cfg.pendingFrac, PendingMin: cfg.pendingMin, Backlog: cfg.backlog, Writers: cfg.writers, ScanLimit: scanLimit}
+}
+
+// runList grows one table through cfg.sizes (by default 1k, then 9k more, then 40k more) and
 // measures the first page of each type's pending list at every size.
-func runList(ctx context.Context, e *env, cfg listConfig) (listResult, error) {
-	res := listResult{Table: listTable, PageSize: pageSize, PendingFrac: cfg.pendingFrac, PendingMin: cfg.pendingMin, Backlog: cfg.backlog, Writers: cfg.writers, ScanLimit: scanLimit}
-	progress("list: checking the benchmark's item layout against pkg/dynamo")
-	if err := checkItemFormat(ctx, e); err != nil {
-		return res, err
-	}
-	store, err := e.table(ctx, listTable)
+func runList(ctx context.Context, g *engine, cfg listConfig) (listEngine, error) {
+	res := listEngine{Engine: g.Name}
+	store, err := g.table(ctx, listTable)
 	if err != nil {
 		return res, err
 	}
@@ -95,26 +102,28 @@ func runList(ctx context.Context, e *env, cfg listConfig) (listResult, error) {
 	prev, prevPP, prevPC := 0, 0, 0
 	for _, n := range cfg.sizes {
 		pp, pc := cfg.pendingPersonal(n), cfg.backlog
-		progress("list: adding accounts %d..%d (%d personal + %d company pending in all)", prev, n-1, pp, pc)
+		progress("list on %s: adding accounts %d..%d (%d personal + %d company pending in all)", g.Name, prev, n-1, pp, pc)
 		start := time.Now()
-		if err := seedList(ctx, e, prev, n, pp-prevPP, pc-prevPC, base, cfg.writers); err != nil {
+		plan, err := seedList(ctx, store, prev, n, pp-prevPP, pc-prevPC, base, cfg.writers)
+		if err != nil {
 			return res, err
-		}
-		counters := []item{pendingCountItem(kyc.PersonalAccount, int64(pp)), pendingCountItem(kyc.CompanyAccount, int64(pc))}
-		for _, c := range counters {
-			if _, err := e.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(listTable), Item: c}); err != nil {
-				return res, fmt.Errorf("write pending counter: %w", err)
-			}
 		}
 		secs := time.Since(start).Seconds()
 		sz := listSize{Accounts: n, PendingPersonal: pp, PendingCompany: pc, AddedSeconds: secs, AddedPerSecond: float64(n-prev) / secs}
-		progress("list: %d accounts written in %.1fs (%.0f items/s); measuring", n-prev, secs, sz.AddedPerSecond)
+		progress("list on %s: %d accounts written in %.1fs (%.0f items/s); measuring", g.Name, n-prev, secs, sz.AddedPerSecond)
+		if prev == 0 {
+			// The accounts went in through Store.PutAccountsForLoad: read a sample of
+			// every state back through the store and compare.
+			if res.Checked, err = checkLoaded(ctx, store, plan, n); err != nil {
+				return res, err
+			}
+		}
 		for _, typ := range []kyc.AccountType{kyc.PersonalAccount, kyc.CompanyAccount} {
 			pending := pp
 			if typ == kyc.CompanyAccount {
 				pending = pc
 			}
-			ms, err := measureList(ctx, e, store, typ, pending, cfg, &res.MaxPerScan)
+			ms, err := measureList(ctx, g, store, typ, pending, cfg, &res.MaxPerScan)
 			if err != nil {
 				return res, fmt.Errorf("%d accounts, %s: %w", n, typ, err)
 			}
@@ -126,8 +135,26 @@ func runList(ctx context.Context, e *env, cfg listConfig) (listResult, error) {
 	return res, nil
 }
 
+// checkLoaded reads accounts 0..min(n, 200)-1 back with Store.GetAccount and compares
+// each with the account the plan wrote; it returns how many it compared.
+func checkLoaded(ctx context.Context, store *dynamo.Store, plan func(int) kyc.Account, n int) (int, error) {
+	k := min(n, 200)
+	err := parallel(k, 8, func(i int) error {
+		want := plan(i)
+		got, err := store.GetAccount(ctx, want.ID)
+		if err != nil {
+			return fmt.Errorf("read back %s: %w", want.ID, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("account %s read back differs from what Store.PutAccountsForLoad wrote:\n got %+v\nwant %+v", want.ID, got, want)
+		}
+		return nil
+	})
+	return k, err
+}
+
 // measureList measures the three ways of listing one type's first page.
-func measureList(ctx context.Context, e *env, store *dynamo.Store, typ kyc.AccountType, pending int, cfg listConfig, maxPerScan *int64) ([]listMethod, error) {
+func measureList(ctx context.Context, g *engine, store *dynamo.Store, typ kyc.AccountType, pending int, cfg listConfig, maxPerScan *int64) ([]listMethod, error) {
 	want := min(pageSize, pending)
 	// The store's list: warm up, then time cfg.queryReps pages; each page is metered.
 	var page kyc.PendingPage
@@ -168,7 +195,7 @@ func measureList(ctx context.Context, e *env, store *dynamo.Store, typ kyc.Accou
 		for rep := 0; rep < cfg.scanReps && (rep == 0 || spent < 4*time.Second); rep++ { // slow scans are timed fewer times
 			m = newMeter()
 			t0 := time.Now()
-			items, err := scanPending(withMeter(ctx, m), e.ddb, typ, whole)
+			items, err := scanPending(withMeter(ctx, m), g.ddb, typ, whole)
 			d := time.Since(t0)
 			if err != nil {
 				return nil, err
@@ -195,6 +222,11 @@ func measureList(ctx context.Context, e *env, store *dynamo.Store, typ kyc.Accou
 	}
 	return out, nil
 }
+
+// item is a raw DynamoDB item, as the naive Scan reads it.
+type item = map[string]types.AttributeValue
+
+func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 // scanLimit is the Limit of every Scan call. DynamoDB ends a Scan call at 1 MB of data
 // read; DynamoDB Local without a Limit takes seconds per call on a 100k-item table
@@ -241,7 +273,7 @@ func scanPending(ctx context.Context, c *dynamodb.Client, typ kyc.AccountType, w
 		return matches, nil
 	}
 	sk := func(it item) string {
-		v, _ := it["PendingSK"].(*types.AttributeValueMemberS)
+		v, _ := it[dynamo.AttrPendingSK].(*types.AttributeValueMemberS)
 		if v == nil {
 			return ""
 		}
@@ -264,10 +296,10 @@ func sameAccounts(items []item, accounts []kyc.Account) bool {
 	return true
 }
 
-// seedList writes accounts lo..hi-1 with BatchWriteItem (25 items per call, writers
+// seedList writes accounts lo..hi-1 with Store.PutAccountsForLoad (25 a call, writers
 // goroutines), newPersonal + newCompany of them pending and spread evenly over the range,
-// the rest APPROVED, REJECTED or UNVERIFIED.
-func seedList(ctx context.Context, e *env, lo, hi, newPersonal, newCompany int, base time.Time, writers int) error {
+// the rest APPROVED, REJECTED or UNVERIFIED. It returns the plan: account i as written.
+func seedList(ctx context.Context, store *dynamo.Store, lo, hi, newPersonal, newCompany int, base time.Time, writers int) (func(int) kyc.Account, error) {
 	pending := map[int]kyc.AccountType{}
 	if k := newPersonal + newCompany; k > 0 {
 		step := float64(hi-lo) / float64(k)
@@ -279,13 +311,19 @@ func seedList(ctx context.Context, e *env, lo, hi, newPersonal, newCompany int, 
 			pending[lo+int(step*float64(j)+step/2)] = typ
 		}
 	}
-	if len(pending) != newPersonal+newCompany || countType(pending, kyc.CompanyAccount) != newCompany {
-		return fmt.Errorf("seed: pending plan has %d accounts, want %d", len(pending), newPersonal+newCompany)
+	nCompany := 0
+	for _, t := range pending {
+		if t == kyc.CompanyAccount {
+			nCompany++
+		}
 	}
-	build := func(i int) item {
+	if len(pending) != newPersonal+newCompany || nCompany != newCompany {
+		return nil, fmt.Errorf("seed: pending plan has %d accounts, want %d", len(pending), newPersonal+newCompany)
+	}
+	plan := func(i int) kyc.Account {
 		at := base.Add(time.Duration(i) * time.Second)
 		if typ, ok := pending[i]; ok {
-			return encodeAccount(listAccount(i, typ, kyc.StatePendingReview, at))
+			return benchAccount(i, typ, kyc.StatePendingReview, at)
 		}
 		typ := kyc.PersonalAccount
 		if i%2 == 1 {
@@ -298,116 +336,31 @@ func seedList(ctx context.Context, e *env, lo, hi, newPersonal, newCompany int, 
 		case 8, 9:
 			state = kyc.StateUnverified
 		}
-		return encodeAccount(listAccount(i, typ, state, at))
+		return benchAccount(i, typ, state, at)
 	}
 
-	chunks := make(chan [2]int)
-	errc := make(chan error, writers)
-	var wg sync.WaitGroup
-	for range writers {
-		wg.Go(func() {
-			for ch := range chunks {
-				reqs := make([]types.WriteRequest, 0, ch[1]-ch[0])
-				for i := ch[0]; i < ch[1]; i++ {
-					reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: build(i)}})
-				}
-				if err := batchWrite(ctx, e.ddb, reqs); err != nil {
-					errc <- err
-					return
-				}
-			}
-		})
-	}
-	var err error
+	const chunk = 25
+	chunks := (hi - lo + chunk - 1) / chunk
+	var written atomic.Int64
 	next := time.Now().Add(10 * time.Second)
-feed:
-	for i := lo; i < hi; i += 25 {
-		select {
-		case chunks <- [2]int{i, min(i+25, hi)}:
-		case err = <-errc:
-			break feed
+	var mu sync.Mutex
+	err := parallel(chunks, writers, func(c int) error {
+		first := lo + c*chunk
+		as := make([]kyc.Account, 0, chunk)
+		for i := first; i < min(first+chunk, hi); i++ {
+			as = append(as, plan(i))
 		}
+		if err := store.PutAccountsForLoad(ctx, as); err != nil {
+			return err
+		}
+		w := written.Add(int64(len(as)))
+		mu.Lock()
 		if time.Now().After(next) {
-			progress("list: ... %d of %d written", i-lo, hi-lo)
+			progress("list: ... %d of %d written", w, hi-lo)
 			next = time.Now().Add(10 * time.Second)
 		}
-	}
-	close(chunks)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errc:
-		default:
-		}
-	}
-	return err
-}
-
-func countType(m map[int]kyc.AccountType, t kyc.AccountType) int {
-	n := 0
-	for _, v := range m {
-		if v == t {
-			n++
-		}
-	}
-	return n
-}
-
-// batchWrite sends one BatchWriteItem and resends what comes back unprocessed.
-func batchWrite(ctx context.Context, c *dynamodb.Client, reqs []types.WriteRequest) error {
-	in := map[string][]types.WriteRequest{listTable: reqs}
-	for attempt := 0; len(in) > 0; attempt++ {
-		out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: in})
-		if err != nil {
-			return fmt.Errorf("BatchWriteItem: %w", err)
-		}
-		in = out.UnprocessedItems
-		if len(in) > 0 {
-			if attempt > 20 {
-				return fmt.Errorf("BatchWriteItem: items still unprocessed after %d attempts", attempt)
-			}
-			time.Sleep(time.Duration(10<<min(attempt, 6)) * time.Millisecond)
-		}
-	}
-	return nil
-}
-
-// listAccount is account i of the list table in state, all synthetic: a real-looking
-// item of the size the store writes (documents, reasons), not a minimal one.
-func listAccount(i int, typ kyc.AccountType, state kyc.State, at time.Time) kyc.Account {
-	a := kyc.Account{
-		ID:        fmt.Sprintf("bench-%07d", i),
-		OwnerID:   fmt.Sprintf("bench-user-%07d", i),
-		Type:      typ,
-		Name:      personNames[i%len(personNames)],
-		Tel:       fmt.Sprintf("1390%07d", i),
-		Address:   fmt.Sprintf("%d Bench Road, Test District", i),
-		IDNumber:  residentID(i),
-		State:     state,
-		CreatedAt: at.Add(-24 * time.Hour),
-		UpdatedAt: at,
-		Version:   1,
-	}
-	if typ == kyc.CompanyAccount {
-		a.Organization = fmt.Sprintf("Bench Test Company %d Ltd", i)
-	}
-	if state == kyc.StateUnverified {
-		return a
-	}
-	a.SubmittedAt, a.Attempts, a.Version = at, 1, 3
-	a.Documents = map[string]kyc.Document{}
-	check := "ok"
-	if state == kyc.StateSubmitted {
-		check, a.Version = "", 2
-	}
-	for _, slot := range submission.RequiredSlots(typ) {
-		a.Documents[slot] = kyc.Document{Slot: slot, Key: "accounts/" + a.ID + "/" + slot + "/0123456789abcdef",
-			ContentType: "image/png", Size: 48213, UploadedAt: at.Add(-time.Minute), Check: check}
-	}
-	if state == kyc.StateRejected {
-		a.RejectType, a.Version = kyc.RejectRetry, 4
-		slot := slices.Sorted(maps.Keys(a.Documents))[0]
-		a.Reasons, a.ReuploadSlots = []string{"corrupt:" + slot}, []string{slot}
-	}
-	return a
+		mu.Unlock()
+		return nil
+	})
+	return plan, err
 }

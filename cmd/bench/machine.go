@@ -25,6 +25,7 @@ type machine struct {
 	Platform      string  `json:"platform"`
 	Java          string  `json:"java"`
 	DynamoDBLocal string  `json:"dynamodb_local"`
+	Dynoxide      string  `json:"dynoxide"`
 	Fauxqs        string  `json:"fauxqs"`
 	VersityGW     string  `json:"versitygw"`
 	Commit        string  `json:"commit"`
@@ -70,6 +71,7 @@ func describeMachine() machine {
 			}
 		}
 	}
+	m.Dynoxide = dynoxideVersion()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path == "github.com/versity/versitygw" {
@@ -164,7 +166,7 @@ func childName(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	switch c := strings.TrimSpace(string(b)); c {
 	case "java":
-		return dynamoProcess
+		return "DynamoDB Local (java)"
 	case "node":
 		return "fauxqs (node)"
 	default:

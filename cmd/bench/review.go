@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,15 +23,9 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
-	"github.com/realname-kyc/realname/pkg/storetest"
-	"github.com/realname-kyc/realname/pkg/submission"
 )
 
-const (
-	reviewTable = "bench-review"
-	reviewQueue = "bench-review"
-	queueARN    = "arn:aws:sqs:us-east-1:000000000000:" + reviewQueue
-)
+const reviewTable = "bench-review"
 
 type reviewConfig struct {
 	n           int   // submissions per measured run
@@ -40,7 +36,11 @@ type reviewConfig struct {
 	pngWidth    int
 	timeout     time.Duration // per run
 	target      float64
+	profileDir  string // where the CPU profiles of the measured runs are written ("" for a temp dir)
 }
+
+// total is the number of submissions one engine's runs use.
+func (c reviewConfig) total() int { return c.warmup + c.rounds*len(c.concurrency)*c.n }
 
 type reviewRun struct {
 	Label        string         `json:"label"`
@@ -57,30 +57,87 @@ type reviewRun struct {
 	CPU          cpuUse         `json:"cpu"`
 }
 
+// reviewResult is the review part on every engine.
 type reviewResult struct {
-	Summary     []reviewSummary `json:"summary"`
-	Table       string          `json:"table"`
-	Queue       string          `json:"queue"`
-	S3Metadata  string          `json:"s3_metadata_mode"`
-	DocBytes    []int           `json:"document_bytes"`
-	Docs        string          `json:"documents"`
-	SeedSeconds float64         `json:"seed_seconds"`
-	Target      float64         `json:"target_per_second"`
-	Runs        []reviewRun     `json:"runs"`
+	S3Metadata    string         `json:"s3_metadata_mode"`
+	DocBytes      []int          `json:"document_bytes"`
+	Docs          string         `json:"documents"`
+	DocSeedSecond float64        `json:"document_seed_seconds"`
+	Target        float64        `json:"target_per_second"`
+	Engines       []reviewEngine `json:"engines"`
 }
 
-// runReview seeds every run's SUBMITTED accounts up front, then for each run sends its
-// review messages to fauxqs and lets `concurrency` pollers (localrun.EventSource.Poll,
-// batches of cfg.batch, the ReviewWorkerFunction handler of lambdafn.Handlers) drain
-// them, timing until the store counts every account PENDING_REVIEW.
-func runReview(ctx context.Context, e *env, cfg reviewConfig) (reviewResult, error) {
-	res := reviewResult{Table: reviewTable, Queue: reviewQueue, S3Metadata: e.s3Mode, Target: cfg.target}
-	store, err := e.table(ctx, reviewTable)
+// reviewEngine is the review part on one engine.
+type reviewEngine struct {
+	Engine      string          `json:"engine"`
+	Table       string          `json:"table"`
+	Queue       string          `json:"queue"`
+	SeedSeconds float64         `json:"seed_seconds"`
+	Summary     []reviewSummary `json:"summary"`
+	Runs        []reviewRun     `json:"runs"`
+	Profile     *cpuProfile     `json:"cpu_profile,omitempty"`
+}
+
+// reviewDocs are the documents of the review accounts, in the shared S3 gateway: account
+// i of every engine's table points at the same two objects.
+type reviewDocs struct {
+	pngs [][]byte
+	n    int
+}
+
+func (d *reviewDocs) key(i int, slot string) string {
+	return fmt.Sprintf("accounts/bench-review-%05d/%s/bench", i, slot)
+}
+
+// seedReviewDocs puts two PNGs per account in S3 for n accounts, through s3docs.
+func seedReviewDocs(ctx context.Context, e *env, res *reviewResult, cfg reviewConfig) (*reviewDocs, error) {
+	h := cfg.pngWidth * 63 / 100 // ID-card proportions
+	d := &reviewDocs{pngs: [][]byte{filechecktest.PNG(cfg.pngWidth, h), filechecktest.PNG(cfg.pngWidth+1, h+1)}, n: cfg.total()}
+	res.S3Metadata = e.s3Mode
+	res.DocBytes = []int{len(d.pngs[0]), len(d.pngs[1])}
+	res.Docs = fmt.Sprintf("%dx%d px, %d bytes and %dx%d px, %d bytes", cfg.pngWidth, h, len(d.pngs[0]), cfg.pngWidth+1, h+1, len(d.pngs[1]))
+	res.Target = cfg.target
+	progress("review: putting %d PNG documents in the embedded VersityGW (%d and %d bytes)", 2*d.n, len(d.pngs[0]), len(d.pngs[1]))
+	t0 := time.Now()
+	slots := reviewSlots()
+	err := parallel(d.n, 8, func(i int) error {
+		for k, slot := range slots {
+			if err := e.docs.Put(ctx, d.key(i, slot), "image/png", bytes.NewReader(d.pngs[k])); err != nil {
+				return fmt.Errorf("put %s: %w", d.key(i, slot), err)
+			}
+		}
+		return nil
+	})
+	res.DocSeedSecond = time.Since(t0).Seconds()
+	return d, err
+}
+
+func reviewSlots() []string { return []string{"frontOfID", "backOfID"} }
+
+// reviewAccount is review account i: personal, SUBMITTED with its two documents.
+func (d *reviewDocs) account(i int, now time.Time) kyc.Account {
+	a := benchAccount(i, kyc.PersonalAccount, kyc.StateSubmitted, now)
+	a.ID = fmt.Sprintf("bench-review-%05d", i)
+	for k, slot := range reviewSlots() {
+		a.Documents[slot] = kyc.Document{Slot: slot, Key: d.key(i, slot), ContentType: "image/png",
+			Size: int64(len(d.pngs[k])), UploadedAt: now.Add(-time.Minute)}
+	}
+	return a
+}
+
+// runReview writes every run's SUBMITTED accounts up front (Store.PutAccountsForLoad),
+// then for each run sends its review messages to fauxqs and lets `concurrency` pollers
+// (localrun.EventSource.Poll, batches of cfg.batch, the ReviewWorkerFunction handler of
+// lambdafn.Handlers) drain them, timing until the handler has reported every message
+// done. The measured runs are CPU-profiled (runtime/pprof).
+func runReview(ctx context.Context, e *env, g *engine, docs *reviewDocs, cfg reviewConfig) (reviewEngine, error) {
+	res := reviewEngine{Engine: g.Name, Table: reviewTable, Queue: "bench-review-" + g.ID}
+	store, err := g.table(ctx, reviewTable)
 	if err != nil {
 		return res, err
 	}
 	// Visibility 30 s, as local mode: a message that failed would come back within a run.
-	q, _, err := e.queue(ctx, reviewQueue, 30*time.Second)
+	q, err := e.queue(ctx, res.Queue, 30*time.Second)
 	if err != nil {
 		return res, err
 	}
@@ -89,7 +146,7 @@ func runReview(ctx context.Context, e *env, cfg reviewConfig) (reviewResult, err
 	svc := &app.Services{
 		Store: store, Docs: e.docs, Queue: q,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
-		Backends:    app.Backends{Store: "DynamoDB Local", Documents: "VersityGW (embedded)", Queue: "fauxqs"},
+		Backends:    app.Backends{Store: g.Name, Documents: "VersityGW (embedded)", Queue: "fauxqs"},
 		TokenTTL:    7 * 24 * time.Hour,
 		MaxAttempts: 5, ReconcileAfter: 2 * time.Minute,
 	}
@@ -98,11 +155,6 @@ func runReview(ctx context.Context, e *env, cfg reviewConfig) (reviewResult, err
 	if handler == nil {
 		return res, fmt.Errorf("no handler for %s", fn.LogicalID)
 	}
-
-	h := cfg.pngWidth * 63 / 100 // ID-card proportions
-	pngs := [][]byte{filechecktest.PNG(cfg.pngWidth, h), filechecktest.PNG(cfg.pngWidth+1, h+1)}
-	res.DocBytes = []int{len(pngs[0]), len(pngs[1])}
-	res.Docs = fmt.Sprintf("%dx%d px, %d bytes and %dx%d px, %d bytes", cfg.pngWidth, h, len(pngs[0]), cfg.pngWidth+1, h+1, len(pngs[1]))
 
 	type run struct {
 		label string
@@ -117,35 +169,66 @@ func runReview(ctx context.Context, e *env, cfg reviewConfig) (reviewResult, err
 			runs = append(runs, run{"measured", c, cfg.n})
 		}
 	}
-	total := 0
-	for _, r := range runs {
-		total += r.n
-	}
-	progress("review: seeding %d SUBMITTED accounts (CreateUser + 2 S3 puts + Transition each), PNGs of %d and %d bytes", total, len(pngs[0]), len(pngs[1]))
+	total := cfg.total()
+	progress("review on %s: writing %d SUBMITTED accounts (Store.PutAccountsForLoad)", g.Name, total)
 	t0 := time.Now()
-	msgs, err := seedSubmitted(ctx, store, e.docs, total, pngs)
-	if err != nil {
+	now := time.Now().UTC()
+	const chunk = 100
+	msgs := make([]kyc.ReviewMessage, total)
+	if err := parallel((total+chunk-1)/chunk, 4, func(c int) error {
+		var as []kyc.Account
+		for i := c * chunk; i < min((c+1)*chunk, total); i++ {
+			a := docs.account(i, now)
+			as = append(as, a)
+			msgs[i] = kyc.ReviewMessage{AccountID: a.ID, Version: a.Version}
+		}
+		return store.PutAccountsForLoad(ctx, as)
+	}); err != nil {
 		return res, err
 	}
 	res.SeedSeconds = time.Since(t0).Seconds()
-	progress("review: seeded in %.1fs", res.SeedSeconds)
+	progress("review on %s: written in %.1fs", g.Name, res.SeedSeconds)
 
-	for _, r := range runs {
+	var profiles [][]profSample
+	var files []string
+	for k, r := range runs {
 		batch := msgs[:r.n]
 		msgs = msgs[r.n:]
-		progress("review: %s run, %d submissions, %d pollers, batch %d", r.label, r.n, r.c, cfg.batch)
+		progress("review on %s: %s run, %d submissions, %d pollers, batch %d", g.Name, r.label, r.n, r.c, cfg.batch)
 		before := errCount.Load()
-		rr, err := reviewOnce(ctx, store, q, handler, log, batch, r.c, cfg)
+		var prof *bytes.Buffer
+		if r.label == "measured" {
+			prof = &bytes.Buffer{}
+		}
+		rr, err := reviewOnce(ctx, store, q, handler, log, batch, r.c, cfg, prof, queueARN(res.Queue))
 		rr.Label, rr.Errors = r.label, errCount.Load()-before
 		if err != nil {
 			return res, err
 		}
-		progress("review: %d submissions in %.2fs = %.0f/s (machine CPU busy %.0f%%)", rr.Submissions, rr.Seconds, rr.PerSecond, rr.CPU.MachineBusyPct)
+		progress("review on %s: %d submissions in %.2fs = %.0f/s (machine CPU busy %.0f%%)", g.Name, rr.Submissions, rr.Seconds, rr.PerSecond, rr.CPU.MachineBusyPct)
 		res.Runs = append(res.Runs, rr)
+		if prof != nil {
+			samples, err := parseCPUProfile(prof.Bytes())
+			if err != nil {
+				return res, err
+			}
+			profiles = append(profiles, samples)
+			if cfg.profileDir != "" {
+				f := filepath.Join(cfg.profileDir, fmt.Sprintf("review-%s-run%d.pprof", g.ID, k))
+				if err := os.WriteFile(f, prof.Bytes(), 0o644); err != nil {
+					return res, err
+				}
+				files = append(files, f)
+			}
+		}
 	}
 	res.Summary = summarizeRuns(res.Runs, cfg.concurrency)
+	p := summarizeProfiles(files, profiles, 12)
+	res.Profile = &p
 	return res, nil
 }
+
+func queueARN(name string) string { return "arn:aws:sqs:us-east-1:000000000000:" + name }
 
 // reviewSummary is the throughput of one concurrency over its measured runs.
 type reviewSummary struct {
@@ -178,41 +261,9 @@ func summarizeRuns(runs []reviewRun, conc []int) []reviewSummary {
 	return out
 }
 
-// seedSubmitted creates n accounts through the store and moves them to SUBMITTED with
-// two PNG documents stored in S3, as a submission would; it returns their messages.
-func seedSubmitted(ctx context.Context, store *dynamo.Store, docs kyc.Documents, n int, pngs [][]byte) ([]kyc.ReviewMessage, error) {
-	msgs := make([]kyc.ReviewMessage, n)
-	err := parallel(n, 8, func(i int) error {
-		now := time.Now().UTC()
-		u, a := storetest.NewUser(i+1), storetest.NewAccount(i+1, kyc.PersonalAccount)
-		// The fixtures' names and ID numbers are placeholders the checks would reject.
-		a.Name, a.IDNumber = personNames[i%len(personNames)], residentID(i)
-		if _, err := store.CreateUser(ctx, u, a); err != nil {
-			return fmt.Errorf("seed %s: %w", a.ID, err)
-		}
-		next := a
-		next.State, next.SubmittedAt, next.UpdatedAt, next.Attempts = kyc.StateSubmitted, now, now, 1
-		next.Documents = map[string]kyc.Document{}
-		for k, slot := range submission.RequiredSlots(a.Type) {
-			key := "accounts/" + a.ID + "/" + slot + "/bench"
-			if err := docs.Put(ctx, key, "image/png", bytes.NewReader(pngs[k%len(pngs)])); err != nil {
-				return fmt.Errorf("seed %s: put %s: %w", a.ID, slot, err)
-			}
-			next.Documents[slot] = kyc.Document{Slot: slot, Key: key, ContentType: "image/png", Size: int64(len(pngs[k%len(pngs)])), UploadedAt: now}
-		}
-		got, err := store.Transition(ctx, kyc.Transition{Account: next, FromState: kyc.StateUnverified, FromVersion: 1,
-			Audit: kyc.AuditRecord{AccountID: a.ID, At: now, Actor: u.ID, ActorRole: kyc.RoleUser, Action: "submit", From: kyc.StateUnverified, To: kyc.StateSubmitted}})
-		if err != nil {
-			return fmt.Errorf("seed %s: submit: %w", a.ID, err)
-		}
-		msgs[i] = kyc.ReviewMessage{AccountID: a.ID, Version: got.Version}
-		return nil
-	})
-	return msgs, err
-}
-
-// reviewOnce sends msgs and drains them with c pollers.
-func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.Handler, log *slog.Logger, msgs []kyc.ReviewMessage, c int, cfg reviewConfig) (reviewRun, error) {
+// reviewOnce sends msgs and drains them with c pollers. With prof set, the run is
+// CPU-profiled into it.
+func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.Handler, log *slog.Logger, msgs []kyc.ReviewMessage, c int, cfg reviewConfig, prof *bytes.Buffer, arn string) (reviewRun, error) {
 	rr := reviewRun{Concurrency: c, BatchSize: cfg.batch, Submissions: len(msgs)}
 	if err := parallel(len(msgs), 8, func(i int) error {
 		body, _ := json.Marshal(msgs[i])
@@ -239,10 +290,15 @@ func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.
 	defer cancel()
 	m := newMeter()
 	pollCtx := withMeter(runCtx, m)
-	es := localrun.EventSource{Queue: q, Handler: h, BatchSize: cfg.batch, Wait: time.Second, QueueARN: queueARN, Log: log}
+	es := localrun.EventSource{Queue: q, Handler: h, BatchSize: cfg.batch, Wait: time.Second, QueueARN: arn, Log: log}
 	var deleted atomic.Int64
 	var done atomic.Bool
 	var wg sync.WaitGroup
+	if prof != nil {
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			return rr, fmt.Errorf("CPU profile: %w", err)
+		}
+	}
 	cpu0 := sampleCPU()
 	start := time.Now()
 	for range c {
@@ -263,6 +319,9 @@ func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.
 	stop := func() { done.Store(true); wg.Wait(); cancel() }
 	for handled.Load() < int64(len(msgs)) {
 		if runCtx.Err() != nil {
+			if prof != nil {
+				pprof.StopCPUProfile()
+			}
 			stop()
 			return rr, fmt.Errorf("only %d of %d messages were handled within %s", handled.Load(), len(msgs), cfg.timeout)
 		}
@@ -270,6 +329,9 @@ func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.
 	}
 	elapsed := time.Since(start)
 	cpu1 := sampleCPU()
+	if prof != nil {
+		pprof.StopCPUProfile()
+	}
 	for deleted.Load() < int64(len(msgs)) && runCtx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -361,10 +423,13 @@ func (c countingInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, er
 	if err != nil {
 		return out, err
 	}
-	var ev struct{ Records []struct{} }
+	// The event is localrun's JSON of events.SQSEvent: one "messageId" key per record (a
+	// body's quotes are escaped). Counting them is cheaper than decoding the event again
+	// on the cores the run is measured on.
+	records := bytes.Count(payload, []byte(`"messageId":`))
 	var resp events.SQSEventResponse
-	if json.Unmarshal(payload, &ev) == nil && json.Unmarshal(out, &resp) == nil {
-		c.handled.Add(int64(len(ev.Records) - len(resp.BatchItemFailures)))
+	if json.Unmarshal(out, &resp) == nil {
+		c.handled.Add(int64(records - len(resp.BatchItemFailures)))
 	}
 	return out, nil
 }
