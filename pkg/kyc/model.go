@@ -55,12 +55,34 @@ type User struct {
 }
 
 // Session is a logged-in token. Only the SHA-256 of the token is ever stored.
+//
+// A session carries who its user is (account and role) so that one read of it tells a
+// request everything about its caller. It is a copy: whatever changes the user's role or
+// freezes the user ends all the user's sessions, so a stale copy never outlives the change.
 type Session struct {
 	TokenHash string
 	UserID    string
+	AccountID string
+	Role      Role
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// Principal is the authenticated caller of a request, as its session says.
+type Principal struct {
+	UserID    string
+	AccountID string
+	Role      Role
+	TokenHash string
+}
+
+// Principal returns the caller the session stands for.
+func (s Session) Principal() Principal {
+	return Principal{UserID: s.UserID, AccountID: s.AccountID, Role: s.Role, TokenHash: s.TokenHash}
+}
+
+// Reviewer reports whether the principal may review accounts (reviewers and admins).
+func (p Principal) Reviewer() bool { return p.Role == RoleReviewer || p.Role == RoleAdmin }
 
 // Document is one uploaded file in a slot of an account's submission.
 type Document struct {
