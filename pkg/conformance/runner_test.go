@@ -240,7 +240,7 @@ func seedUser(t *testing.T, svc *app.Services) (token, accountID string) {
 		break
 	}
 	token = "rn_conformance" + svc.IDs.NewID()
-	if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: httpapi.HashToken(token), UserID: uid, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: httpapi.HashToken(token), UserID: uid, AccountID: aid, Role: kyc.RoleUser, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatalf("put session: %v", err)
 	}
 	return token, aid

@@ -411,6 +411,8 @@ func encodeSession(s kyc.Session) item {
 	it := sessionKey(s.TokenHash)
 	it[attrKind] = sv(kindSession)
 	it[attrUserID] = sv(s.UserID)
+	it[attrAccountID] = sv(s.AccountID)
+	it["Role"] = sv(string(s.Role))
 	it[attrCreatedAt] = tv(s.CreatedAt)
 	it[attrExpiresAt] = tv(s.ExpiresAt)
 	it[TTLAttribute] = nv(ttlEpoch(s.ExpiresAt))
@@ -423,6 +425,8 @@ func decodeSession(it item) (kyc.Session, error) {
 	s := kyc.Session{
 		TokenHash: strings.TrimPrefix(d.str(AttrPK), prefixSession),
 		UserID:    d.str(attrUserID),
+		AccountID: d.str(attrAccountID),
+		Role:      kyc.Role(d.str("Role")),
 		CreatedAt: d.time(attrCreatedAt),
 		ExpiresAt: d.time(attrExpiresAt),
 	}

@@ -12,7 +12,7 @@
 //	user          USER#<userID>            USER                        Version
 //	phone         PHONE#<phone>            PHONE                       UserID: keeps phones unique
 //	sessionRef    USER#<userID>            SESSION#<tokenHash>         TTL; lists a user's sessions
-//	session       SESSION#<tokenHash>      SESSION                     UserID, ExpiresAt, TTL
+//	session       SESSION#<tokenHash>      SESSION                     UserID, AccountID, Role, ExpiresAt, TTL
 //	account       ACCOUNT#<accountID>      ACCOUNT                     Version; sparse GSI keys below
 //	audit         ACCOUNT#<accountID>      AUDIT#<at>#<random>         append-only, never rewritten
 //	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW

@@ -88,7 +88,11 @@ func (f *fixture) user(t *testing.T, role kyc.Role) string {
 func (f *fixture) session(t *testing.T, userID string, ttl time.Duration) string {
 	t.Helper()
 	token := "tok-" + f.svc.IDs.NewID()
-	s := kyc.Session{TokenHash: HashToken(token), UserID: userID, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(ttl)}
+	u, err := f.store.GetUser(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("GetUser %s: %v", userID, err)
+	}
+	s := kyc.Session{TokenHash: HashToken(token), UserID: userID, AccountID: u.AccountID, Role: u.Role, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(ttl)}
 	if err := f.store.PutSession(t.Context(), s); err != nil {
 		t.Fatalf("PutSession: %v", err)
 	}

@@ -813,10 +813,13 @@ func TestPasswordResetUnknownPhone(t *testing.T) {
 func TestSetRoleRoute(t *testing.T) {
 	u := newUserFixture(t)
 	userToken := u.register(t, phoneA, goodPW)
-	adminToken := u.register(t, phoneB, goodPW)
+	oldToken := u.register(t, phoneB, goodPW)
 	if _, err := u.api.users.SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	// The grant ended the sessions opened as a user; the admin logs in again.
+	want(t, u.me(t, oldToken), 401, 999)
+	adminToken := u.login(t, phoneB, goodPW)
 	target := u.storedUser(t, phoneA).ID
 	path := "/v1/admin/users/" + target + "/role"
 	setRole := func(t *testing.T, token, path string, body map[string]string) *httptest.ResponseRecorder {
@@ -852,13 +855,19 @@ func TestSetRoleRoute(t *testing.T) {
 		if r := u.storedUser(t, phoneA).Role; r != kyc.RoleReviewer {
 			t.Errorf("stored role = %q, want reviewer", r)
 		}
-		// The reviewer's session goes on with the new role; a reviewer is not an admin.
+		// The role change ended the sessions opened as a user, so no stale role survives;
+		// the new login is a reviewer's, and a reviewer is not an admin.
+		want(t, u.me(t, userToken), 401, 999)
+		reviewerToken := u.login(t, phoneA, goodPW)
 		var p users.Profile
-		dataOf(t, want(t, u.me(t, userToken), 200, 1000), &p)
+		dataOf(t, want(t, u.me(t, reviewerToken), 200, 1000), &p)
 		if p.Role != kyc.RoleReviewer {
 			t.Errorf("me role = %q, want reviewer", p.Role)
 		}
-		want(t, setRole(t, userToken, path, map[string]string{"role": "admin"}), 403, 1020)
+		want(t, setRole(t, reviewerToken, path, map[string]string{"role": "admin"}), 403, 1020)
+		// Setting the role it already has changes nothing and ends no session.
+		want(t, setRole(t, adminToken, path, map[string]string{"role": "reviewer"}), 200, 1000)
+		want(t, u.me(t, reviewerToken), 200, 1000)
 	})
 }
 
@@ -866,10 +875,13 @@ func TestSetRoleRoute(t *testing.T) {
 func TestSetRoleThroughAPIGatewayEvent(t *testing.T) {
 	u := newUserFixture(t)
 	u.register(t, phoneA, goodPW)
-	adminToken := u.register(t, phoneB, goodPW)
+	oldToken := u.register(t, phoneB, goodPW)
 	if _, err := u.api.users.SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	// The grant ended the sessions opened as a user; the admin logs in again.
+	want(t, u.me(t, oldToken), 401, 999)
+	adminToken := u.login(t, phoneB, goodPW)
 	target := u.storedUser(t, phoneA).ID
 	rt, ok := Lookup("admin-set-role")
 	if !ok {

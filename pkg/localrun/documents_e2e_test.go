@@ -267,7 +267,7 @@ func TestSubmissionBytesThroughFunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 		token := "token-" + n
-		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		c := newDocsClient(t, srv.URL)

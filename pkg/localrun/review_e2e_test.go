@@ -138,6 +138,16 @@ func TestRunnerReviewEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &granted) != nil || granted.Role != "reviewer" {
 		t.Fatalf("GrantRole = %d %s (%s)", resp.StatusCode, body, resp.Header.Get("X-Amz-Function-Error"))
 	}
+	// The grant ended the sessions the reviewer opened as a user: log in again.
+	if resp, body := rev.do(http.MethodGet, "/v1/user/me", "", nil); resp.StatusCode != 401 {
+		t.Fatalf("me with the session from before the grant = %d %s, want 401", resp.StatusCode, body)
+	}
+	login := rev.json(http.MethodPost, "/v1/user/login", map[string]string{"phone": "13800138002", "password": "a fine passphrase"}, 200, 1000)
+	var li struct{ Token string }
+	if err := json.Unmarshal(login.Data, &li); err != nil || li.Token == "" {
+		t.Fatalf("login data %s", login.Data)
+	}
+	rev.token = li.Token
 	if m := rev.me(); m.Role != "reviewer" || m.ID != granted.UserID {
 		t.Fatalf("reviewer's me %+v, want role reviewer and id %s", m, granted.UserID)
 	}

@@ -12,6 +12,8 @@ func newSession(n, user int) kyc.Session {
 	return kyc.Session{
 		TokenHash: tokenHash(n),
 		UserID:    UserID(user),
+		AccountID: "acct-" + UserID(user),
+		Role:      kyc.RoleReviewer,
 		CreatedAt: At(0),
 		ExpiresAt: At(60),
 	}

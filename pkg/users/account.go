@@ -57,7 +57,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	// The user exists now; a code another request consumed first changes nothing.
 	_ = s.svc.Store.CheckCode(ctx, phone, kyc.PurposeRegister, CodeHash(phone, kyc.PurposeRegister, in.Code), now, true)
 	s.svc.Log.InfoContext(ctx, "user registered", slog.String("user_id", uid))
-	return s.newSession(ctx, uid)
+	return s.newSession(ctx, u)
 }
 
 // LoginResult is what a successful login returns.
@@ -115,7 +115,7 @@ func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, 
 	if err != nil {
 		return LoginResult{}, fmt.Errorf("load account: %w", err)
 	}
-	token, err := s.newSession(ctx, u.ID)
+	token, err := s.newSession(ctx, u)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -245,7 +245,9 @@ func AuthenticationState(a kyc.Account) int {
 	return 0
 }
 
-// SetRole gives the user a role (admin route and GrantRole function).
+// SetRole gives the user a role (admin route and GrantRole function) and ends the user's
+// sessions: a session carries the role it was opened with, so none may outlive a change
+// (the user logs in again; an admin changing their own role ends their own session too).
 func (s *Service) SetRole(ctx context.Context, userID string, role string) (kyc.User, error) {
 	r, err := parseRole(role)
 	if err != nil {
@@ -256,15 +258,22 @@ func (s *Service) SetRole(ctx context.Context, userID string, role string) (kyc.
 		if err != nil {
 			return kyc.User{}, err
 		}
+		if u.Role == r {
+			return u, nil // nothing changes, so the user's sessions stay right
+		}
 		u.Role, u.UpdatedAt = r, s.svc.Clock.Now()
 		u, err = s.svc.Store.UpdateUser(ctx, u)
 		if kyc.IsCode(err, kyc.ECONFLICT) && attempt < 3 {
 			continue
 		}
-		if err == nil {
-			s.svc.Log.InfoContext(ctx, "role set", slog.String("user_id", u.ID), slog.String("role", string(r)))
+		if err != nil {
+			return u, err
 		}
-		return u, err
+		if err := s.svc.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return u, fmt.Errorf("end sessions after the role change: %w", err)
+		}
+		s.svc.Log.InfoContext(ctx, "role set", slog.String("user_id", u.ID), slog.String("role", string(r)))
+		return u, nil
 	}
 }
 

@@ -159,15 +159,17 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// newSession stores a session for user and returns its token.
-func (s *Service) newSession(ctx context.Context, userID string) (string, error) {
+// newSession stores a session for u and returns its token. The session keeps u's account
+// and role, so requests know their caller from it alone; SetRole ends a user's sessions
+// for that reason.
+func (s *Service) newSession(ctx context.Context, u kyc.User) (string, error) {
 	b := make([]byte, tokenRandomBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	now := s.svc.Clock.Now()
-	if err := s.svc.Store.PutSession(ctx, kyc.Session{TokenHash: HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.svc.TokenTTL)}); err != nil {
+	if err := s.svc.Store.PutSession(ctx, kyc.Session{TokenHash: HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: now, ExpiresAt: now.Add(s.svc.TokenTTL)}); err != nil {
 		return "", fmt.Errorf("store session: %w", err)
 	}
 	return token, nil
