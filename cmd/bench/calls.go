@@ -84,7 +84,10 @@ func runCalls(ctx context.Context, e *env, g *engine) (callsRun, error) {
 	svc := &app.Services{Store: store, Docs: e.docs, Queue: q, SMS: outbox, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
 		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
 	counter := &callCounter{}
-	mux := httpapi.New(svc).Mux()
+	mux, err := httpapi.Mux(svc)
+	if err != nil {
+		return res, fmt.Errorf("calls: %w", err)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m := counter.get(); m != nil {
 			r = r.WithContext(withMeter(r.Context(), m))
@@ -324,7 +327,7 @@ func (c *callsResult) markdown(p func(string, ...any)) {
 	first := c.Runs[0]
 	p("## DynamoDB calls per request")
 	p("")
-	p("One realistic flow through `httpapi.New(svc).Mux()` served by httptest on 127.0.0.1, with the store (`pkg/dynamo`) on %s through a client whose Initialize-step middleware counts every call by operation name (`middleware.GetOperationName`); documents on the embedded VersityGW, the in-process queue, the SMS outbox file. "+
+	p("One realistic flow through `httpapi.Mux(svc)` (every route by its function's constructor) served by httptest on 127.0.0.1, with the store (`pkg/dynamo`) on %s through a client whose Initialize-step middleware counts every call by operation name (`middleware.GetOperationName`); documents on the embedded VersityGW, the in-process queue, the SMS outbox file. "+
 		"Each row is one request (or one worker invocation with one SQS message); setup steps that are not rows (registering the reviewer, the company user and the admin, granting their roles) were not counted. Flag: more than %d calls.", first.Engine, maxCallsPerRoute)
 	p("")
 	p("| Step | Route | Status | DynamoDB calls | Per operation | > %d |", maxCallsPerRoute)

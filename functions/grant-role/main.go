@@ -2,12 +2,6 @@
 // event): IAM decides who may invoke it.
 package main
 
-import (
-	"github.com/aws/aws-lambda-go/lambda"
+import "github.com/realname-kyc/realname/pkg/lambdafn"
 
-	"github.com/realname-kyc/realname/pkg/lambdafn"
-)
-
-func main() {
-	lambda.Start(lambdafn.MustGrantRole())
-}
+func main() { lambdafn.Start(lambdafn.GrantRole, lambdafn.GrantRoleHandler) }

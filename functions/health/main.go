@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-
+	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 )
 
-func main() {
-	lambda.Start(httpadapter.New(lambdafn.MustHTTP("health")).ProxyWithContext)
-}
+func main() { lambdafn.StartHTTP("health", httpapi.Health) }

@@ -2,12 +2,6 @@
 // submissions that have been SUBMITTED for too long, so none is stranded.
 package main
 
-import (
-	"github.com/aws/aws-lambda-go/lambda"
+import "github.com/realname-kyc/realname/pkg/lambdafn"
 
-	"github.com/realname-kyc/realname/pkg/lambdafn"
-)
-
-func main() {
-	lambda.Start(lambdafn.MustReconciler())
-}
+func main() { lambdafn.Start(lambdafn.Reconciler, lambdafn.ReconcilerHandler) }

@@ -1,12 +1,6 @@
 // Command review-worker is the Lambda the review queue's event source mapping invokes.
 package main
 
-import (
-	"github.com/aws/aws-lambda-go/lambda"
+import "github.com/realname-kyc/realname/pkg/lambdafn"
 
-	"github.com/realname-kyc/realname/pkg/lambdafn"
-)
-
-func main() {
-	lambda.Start(lambdafn.MustWorker())
-}
+func main() { lambdafn.Start(lambdafn.ReviewWorker, lambdafn.Worker) }

@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-
+	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 )
 
-func main() {
-	lambda.Start(httpadapter.New(lambdafn.MustHTTP("upload-company-license")).ProxyWithContext)
-}
+func main() { lambdafn.StartHTTP("upload-company-license", httpapi.UploadCompanyLicense) }

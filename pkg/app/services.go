@@ -1,6 +1,7 @@
-// Package app reads the configuration from the environment and wires the services every
-// Lambda function and the local runner share. It is the one place that reads the
-// environment.
+// Package app reads the configuration from the environment (the one place that reads it)
+// and makes the adapters: Env hands a function's constructor the DynamoDB store, S3
+// documents, SQS queue or SNS sender it asks for, each made on first use, so a function
+// builds and links only the clients it uses.
 package app
 
 import (
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/password"
 )
 
 // Services are the wired ports plus what handlers need to know about them.
@@ -31,6 +33,9 @@ type Services struct {
 	// ReconcileAfter is how long an account may stay SUBMITTED before the reconciler
 	// queues it again.
 	ReconcileAfter time.Duration
+	// PasswordParams are the argon2id parameters of new hashes; zero means OWASP's.
+	// Tests and benchmarks set cheaper ones.
+	PasswordParams password.Params
 }
 
 // Backends names the kind of each backend, for /v1/health and the runner's banner.

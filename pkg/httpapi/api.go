@@ -25,18 +25,9 @@ type API struct {
 	review *review.Service
 }
 
-// New returns the API over svc.
-func New(svc *app.Services) *API { return NewWithUsers(svc, users.New(svc)) }
-
-// NewWithUsers is New with a user service built by the caller (tests use cheaper
-// password hashing).
-func NewWithUsers(svc *app.Services, u *users.Service) *API {
-	return &API{svc: svc, users: u, docs: submission.New(svc), review: review.NewService(svc)}
-}
-
-// Handler returns the http.Handler of one route with the middleware every route shares:
-// request id, panic recovery, access log without PII, and the route's role check.
-func (a *API) Handler(rt Route) http.Handler {
+// handle wraps h in the middleware every route shares: request id, panic recovery, access
+// log without PII, and the route's role check.
+func (a *API) handle(rt Route, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx := app.WithRequestID(r.Context(), requestID(r))
@@ -53,7 +44,7 @@ func (a *API) Handler(rt Route) http.Handler {
 		}()
 		var err error
 		if r, err = a.authorize(rt, r); err == nil {
-			err = rt.handler(a, sw, r)
+			err = h(a, sw, r)
 		}
 		if err != nil {
 			writeError(sw, r, a.svc.Log, err)
@@ -61,24 +52,38 @@ func (a *API) Handler(rt Route) http.Handler {
 	})
 }
 
-// RouteHandler is what one route's Lambda serves: the route behind a ServeMux of its own
+// routeHandler is what one route's Lambda serves: the route behind a ServeMux of its own
 // pattern, because only a ServeMux sets the {wildcard} values the handlers read (the
 // proxy adapter builds the request without routing it).
-func (a *API) RouteHandler(rt Route) http.Handler {
+func (a *API) routeHandler(name string, h handlerFunc) http.Handler {
+	rt, ok := Lookup(name)
+	if !ok {
+		panic("httpapi: no route " + name) // a constructor names a route the table lacks: a test catches it
+	}
+	return ownMux(rt, a.handle(rt, h))
+}
+
+func ownMux(rt Route, h http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(rt.Pattern(), a.Handler(rt))
+	mux.Handle(rt.Pattern(), h)
 	return NotFoundEnvelope(mux)
 }
 
-// Mux serves every route of the table on one ServeMux, with the API envelope for unknown
-// paths (404) and wrong methods (405). The local runner and tests use it; on AWS each
-// function serves its own route.
-func (a *API) Mux() http.Handler {
+// Mux serves every route of the table on one ServeMux over svc, each route by the
+// constructor its function starts, with the API envelope for unknown paths (404) and
+// wrong methods (405). The local runner and tests use it; on AWS each function serves its
+// own route. A constructor that fails (a malformed setting) makes Mux fail.
+func Mux(svc *app.Services) (http.Handler, error) {
 	mux := http.NewServeMux()
+	ctors := Constructors()
 	for _, rt := range Routes() {
-		mux.Handle(rt.Pattern(), a.Handler(rt))
+		h, err := ctors[rt.Name](app.EnvOf(svc))
+		if err != nil {
+			return nil, fmt.Errorf("route %s: %w", rt.Name, err)
+		}
+		mux.Handle(rt.Pattern(), h)
 	}
-	return NotFoundEnvelope(mux)
+	return NotFoundEnvelope(mux), nil
 }
 
 // NotFoundEnvelope wraps mux so that its plain-text 404 and 405 answers become API

@@ -19,7 +19,7 @@ import (
 
 func TestMuxUnknownRoutes(t *testing.T) {
 	f := newFixture(t)
-	mux := f.api.Mux()
+	mux := muxOf(t, f.svc)
 	tests := []struct {
 		name       string
 		method     string
@@ -69,7 +69,7 @@ func TestHealth(t *testing.T) {
 			if tt.pingErr != nil {
 				f.withStore(faultStore{Store: f.store, pingErr: tt.pingErr})
 			}
-			w := serve(f.api.Mux(), httptest.NewRequest(http.MethodGet, "/v1/health", nil))
+			w := serve(muxOf(t, f.svc), httptest.NewRequest(http.MethodGet, "/v1/health", nil))
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 			}
@@ -101,7 +101,7 @@ func TestHealthStoreTimeout(t *testing.T) {
 	f := newFixture(t)
 	f.withStore(hangingPing{f.store})
 	start := time.Now()
-	w := serve(f.api.Mux(), httptest.NewRequest(http.MethodGet, "/v1/health", nil))
+	w := serve(muxOf(t, f.svc), httptest.NewRequest(http.MethodGet, "/v1/health", nil))
 	if w.Code != 503 {
 		t.Errorf("status = %d, want 503", w.Code)
 	}
@@ -116,9 +116,9 @@ func (hangingPing) Ping(ctx context.Context) error { <-ctx.Done(); return ctx.Er
 
 func TestPanicBecomes500(t *testing.T) {
 	f := newFixture(t)
-	rt := Route{Name: "panicky", Method: http.MethodGet, Path: "/test/panic", Role: kyc.RoleAnyone,
-		handler: func(*API, http.ResponseWriter, *http.Request) error { panic("secret-panic-detail") }}
-	w := serve(f.api.Handler(rt), httptest.NewRequest(http.MethodGet, "/test/panic", nil))
+	rt := Route{Name: "panicky", Method: http.MethodGet, Path: "/test/panic", Role: kyc.RoleAnyone}
+	panicky := func(*API, http.ResponseWriter, *http.Request) error { panic("secret-panic-detail") }
+	w := serve(f.api.handle(rt, panicky), httptest.NewRequest(http.MethodGet, "/test/panic", nil))
 	if w.Code != 500 {
 		t.Fatalf("status = %d, want 500", w.Code)
 	}
@@ -139,7 +139,7 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 	f := newFixture(t)
 	token := f.session(t, f.user(t, kyc.RoleUser), time.Hour)
 	r := httptest.NewRequest(http.MethodGet, "/test/echo/13800138000?auth_token="+token, nil)
-	w := serve(f.api.Handler(echoRoute(http.MethodGet, kyc.RoleUser)), r)
+	w := serve(f.api.handle(echoRoute(http.MethodGet, kyc.RoleUser), echo), r)
 	if w.Code != 200 {
 		t.Fatalf("status = %d: %s", w.Code, w.Body)
 	}
@@ -193,11 +193,7 @@ func TestRequestIDInLogs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			rt, ok := Lookup("health")
-			if !ok {
-				t.Fatal("no health route")
-			}
-			tt.serve(t, f.api.Handler(rt))
+			tt.serve(t, mustRoute(t, Health, f.svc))
 			var rec map[string]any
 			if err := json.Unmarshal([]byte(strings.TrimSpace(f.log.String())), &rec); err != nil {
 				t.Fatalf("log %q: %v", f.log.String(), err)
@@ -211,8 +207,15 @@ func TestRequestIDInLogs(t *testing.T) {
 
 func TestRoutesTable(t *testing.T) {
 	seen := map[string]bool{}
+	ctors := Constructors()
+	if len(ctors) != len(Routes()) {
+		t.Errorf("%d constructors for %d routes", len(ctors), len(Routes()))
+	}
 	for _, rt := range Routes() {
-		if rt.handler == nil || rt.Name == "" || rt.LogicalID == "" || !strings.HasPrefix(rt.Path, "/v1/") {
+		if ctors[rt.Name] == nil {
+			t.Errorf("route %s has no constructor", rt.Name)
+		}
+		if rt.Name == "" || rt.LogicalID == "" || !strings.HasPrefix(rt.Path, "/v1/") {
 			t.Errorf("incomplete route %+v", rt)
 		}
 		for _, k := range []string{"name:" + rt.Name, "id:" + rt.LogicalID, "pattern:" + rt.Pattern()} {

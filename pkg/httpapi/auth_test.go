@@ -11,17 +11,16 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// echoRoute is a route of the given role whose handler answers with the caller the
-// middleware authenticated.
+// echoRoute is a test route of the given role, served by echo.
 func echoRoute(method string, role kyc.Role) Route {
-	return Route{
-		Name: "echo", LogicalID: "EchoFunction", Method: method, Path: "/test/echo", Role: role,
-		handler: func(_ *API, w http.ResponseWriter, r *http.Request) error {
-			p, ok := PrincipalFrom(r.Context())
-			writeOK(w, http.StatusOK, "ok", map[string]any{"authenticated": ok, "user_id": p.UserID, "role": p.Role, "token_hash": p.TokenHash})
-			return nil
-		},
-	}
+	return Route{Name: "echo", LogicalID: "EchoFunction", Method: method, Path: "/test/echo", Role: role}
+}
+
+// echo answers with the principal the middleware found.
+func echo(_ *API, w http.ResponseWriter, r *http.Request) error {
+	p, ok := PrincipalFrom(r.Context())
+	writeOK(w, http.StatusOK, "ok", map[string]any{"authenticated": ok, "user_id": p.UserID, "role": p.Role, "token_hash": p.TokenHash})
+	return nil
 }
 
 type echoed struct {
@@ -78,7 +77,7 @@ func TestAuthRoles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.route)+" route, "+string(tt.caller)+" caller", func(t *testing.T) {
-			h := f.api.Handler(echoRoute(http.MethodGet, tt.route))
+			h := f.api.handle(echoRoute(http.MethodGet, tt.route), echo)
 			w := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/test/echo", nil), tokens[tt.caller]))
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
@@ -153,7 +152,7 @@ func TestAuthRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.req()
-			h := f.api.Handler(echoRoute(r.Method, kyc.RoleUser))
+			h := f.api.handle(echoRoute(r.Method, kyc.RoleUser), echo)
 			w := serve(h, r)
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
@@ -170,7 +169,7 @@ func TestAuthRejects(t *testing.T) {
 func TestAuthSessionExpiresWithClock(t *testing.T) {
 	f := newFixture(t)
 	token := f.session(t, f.user(t, kyc.RoleUser), time.Minute)
-	h := f.api.Handler(echoRoute(http.MethodGet, kyc.RoleUser))
+	h := f.api.handle(echoRoute(http.MethodGet, kyc.RoleUser), echo)
 	if w := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/test/echo", nil), token)); w.Code != 200 {
 		t.Fatalf("before expiry: status %d, want 200", w.Code)
 	}
@@ -189,7 +188,7 @@ func TestAuthDeletedSession(t *testing.T) {
 	if err := f.store.DeleteSession(t.Context(), HashToken(token)); err != nil {
 		t.Fatal(err)
 	}
-	h := f.api.Handler(echoRoute(http.MethodGet, kyc.RoleUser))
+	h := f.api.handle(echoRoute(http.MethodGet, kyc.RoleUser), echo)
 	if w := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/test/echo", nil), token)); w.Code != 401 {
 		t.Errorf("deleted session: status %d, want 401", w.Code)
 	}
@@ -209,7 +208,7 @@ func TestAuthStoreFailure(t *testing.T) {
 	f := newFixture(t)
 	token := f.session(t, f.user(t, kyc.RoleUser), time.Hour)
 	f.withStore(faultStore{Store: f.store, sessionErr: errBoom})
-	w := serve(f.api.Handler(echoRoute(http.MethodGet, kyc.RoleUser)), bearer(httptest.NewRequest(http.MethodGet, "/test/echo", nil), token))
+	w := serve(f.api.handle(echoRoute(http.MethodGet, kyc.RoleUser), echo), bearer(httptest.NewRequest(http.MethodGet, "/test/echo", nil), token))
 	if w.Code != 500 {
 		t.Fatalf("status = %d, want 500", w.Code)
 	}

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +26,6 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/testenv"
-	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // docFixture is the API over the DynamoDB store on a fresh dynoxide table, the shared embedded S3 gateway and a
@@ -42,8 +42,8 @@ func newDocFixture(t *testing.T) *docFixture {
 	q := localqueue.New(localqueue.Options{})
 	f.svc.Docs, f.svc.Queue = sharedDocs(t), q
 	f.svc.Backends.Documents, f.svc.Backends.Queue = "embedded (VersityGW)", "in-process"
-	f.api = NewWithUsers(f.svc, users.NewWithParams(f.svc, cheapParams))
-	return &docFixture{fixture: f, mux: f.api.Mux(), queue: q}
+	f.svc.PasswordParams = cheapParams
+	return &docFixture{fixture: f, mux: muxOf(t, f.svc), queue: q}
 }
 
 // docUser is a user with a live session.
@@ -378,10 +378,18 @@ var (
 	goodUSCC = idchecktest.USCC("91350100M000100Y4")
 )
 
-// failingQueue is a queue whose Send always fails, with an error full of internals that
-// must not reach the client.
-type failingQueue struct{ kyc.Queue }
-
 var errQueueDown = errors.New("sqs: SendMessage https://sqs.internal.example/123456789012/review: connection reset")
 
-func (failingQueue) Send(context.Context, string) (string, error) { return "", errQueueDown }
+// toggleQueue is the fixture's queue that fails every Send while fail is set, with an
+// error full of internals that must not reach the client.
+type toggleQueue struct {
+	kyc.Queue
+	fail atomic.Bool
+}
+
+func (q *toggleQueue) Send(ctx context.Context, body string) (string, error) {
+	if q.fail.Load() {
+		return "", errQueueDown
+	}
+	return q.Queue.Send(ctx, body)
+}

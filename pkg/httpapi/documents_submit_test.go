@@ -450,15 +450,16 @@ func TestSubmitMultipart(t *testing.T) {
 // the account is back as it was (attempt not counted), and the documents written are gone.
 func TestSubmitQueueFailure(t *testing.T) {
 	d := newDocFixture(t)
-	real := d.svc.Queue
-	broken := failingQueue{real}
+	tq := &toggleQueue{Queue: d.svc.Queue}
+	d.svc.Queue = tq
+	d.mux = muxOf(t, d.svc)
 
 	t.Run("first submission", func(t *testing.T) {
 		u := d.newUser(t, kyc.RoleUser)
 		body := d.personalKeys(t, u)
-		d.svc.Queue = broken
+		tq.fail.Store(true)
 		w := d.call(t, http.MethodPost, personalPath, u.Token, body)
-		d.svc.Queue = real
+		tq.fail.Store(false)
 		e := wantEnvelope(t, w, 500, 1050, "")
 		if strings.Contains(w.Body.String(), "sqs") || strings.Contains(w.Body.String(), "internal.example") || len(e.Data) != 0 {
 			t.Errorf("500 leaks internals: %s", w.Body)
@@ -496,9 +497,9 @@ func TestSubmitQueueFailure(t *testing.T) {
 		d.move(t, u.AccountID, kyc.StateRejected, kyc.RejectRetry)
 		body := d.personalKeys(t, u)
 		before := d.snapshot(t, u.AccountID)
-		d.svc.Queue = broken
+		tq.fail.Store(true)
 		w := d.call(t, http.MethodPost, personalPath, u.Token, body)
-		d.svc.Queue = real
+		tq.fail.Store(false)
 		wantEnvelope(t, w, 500, 1050, "")
 		a := d.account(t, u.AccountID)
 		b := before.account

@@ -63,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 		TokenTTL:    time.Hour,
 		MaxAttempts: 5,
 	}
-	f.api = New(f.svc)
+	f.api = &API{svc: f.svc}
 	return f
 }
 
@@ -128,3 +128,23 @@ func envelopeOf(t *testing.T, w *httptest.ResponseRecorder) envelopeJSON {
 }
 
 var errBoom = errors.New("boom: dial tcp 10.1.2.3:8000: connection refused (table secret-table)")
+
+// muxOf serves every route over svc, as the runner does.
+func muxOf(t *testing.T, svc *app.Services) http.Handler {
+	t.Helper()
+	h, err := Mux(svc)
+	if err != nil {
+		t.Fatalf("Mux: %v", err)
+	}
+	return h
+}
+
+// mustRoute is one route's handler as its function builds it, over svc.
+func mustRoute(t *testing.T, ctor Constructor, svc *app.Services) http.Handler {
+	t.Helper()
+	h, err := ctor(app.EnvOf(svc))
+	if err != nil {
+		t.Fatalf("constructor: %v", err)
+	}
+	return h
+}

@@ -27,7 +27,6 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/review"
-	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // The reviewer routes (seed 000's paths).
@@ -50,8 +49,8 @@ func newDocFixtureOn(t *testing.T, store kyc.Store) *docFixture {
 		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute,
 		Backends: app.Backends{Store: "test", Documents: "embedded (VersityGW)", Queue: "in-process"},
 	}
-	f.api = NewWithUsers(f.svc, users.NewWithParams(f.svc, cheapParams))
-	return &docFixture{fixture: f, mux: f.api.Mux(), queue: q}
+	f.svc.PasswordParams = cheapParams
+	return &docFixture{fixture: f, mux: muxOf(t, f.svc), queue: q}
 }
 
 // rvUser creates a user of role whose account has the fields set sets, with a session

@@ -7,7 +7,8 @@ import (
 )
 
 // Route is one entry of the route table: one API Gateway method + path, served by one
-// Lambda function. template.yaml, the OpenAPI document, functions/ and the local runner are
+// Lambda function. The table is data only: what a route does is its constructor's
+// (functions.go), so that a function binary does not link every route. template.yaml, the OpenAPI document, functions/ and the local runner are
 // checked against this table by tests.
 type Route struct {
 	// Name is the functions/<Name> folder of the route's Lambda.
@@ -18,8 +19,7 @@ type Route struct {
 	// Path uses ServeMux pattern syntax ({id}), which is also API Gateway's.
 	Path string
 	// Role is the least role that may call the route.
-	Role    kyc.Role
-	handler func(*API, http.ResponseWriter, *http.Request) error
+	Role kyc.Role
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -28,29 +28,29 @@ func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 // Routes returns the route table.
 func Routes() []Route {
 	return []Route{
-		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone, handler: (*API).health},
-		{Name: "sms-code", LogicalID: "SendSMSCodeFunction", Method: http.MethodPost, Path: "/v1/user/sms-code", Role: kyc.RoleAnyone, handler: (*API).sendCode},
-		{Name: "register", LogicalID: "RegisterFunction", Method: http.MethodPost, Path: "/v1/user/register", Role: kyc.RoleAnyone, handler: (*API).register},
-		{Name: "login", LogicalID: "LoginFunction", Method: http.MethodPost, Path: "/v1/user/login", Role: kyc.RoleAnyone, handler: (*API).login},
-		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser, handler: (*API).logout},
-		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone, handler: (*API).resetPassword},
-		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser, handler: (*API).me},
-		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser, handler: (*API).createUpload},
-		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser, handler: (*API).setPortrait},
-		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser, handler: (*API).account},
-		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser, handler: (*API).downloadConfirmation},
-		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser, handler: (*API).uploadCompany},
-		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser, handler: (*API).uploadPersonal},
-		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, handler: listPending(kyc.CompanyAccount)},
-		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, handler: listPending(kyc.PersonalAccount)},
-		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, handler: (*API).accountDetail},
-		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, handler: (*API).authorizeAccount},
-		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, handler: (*API).rejectAccount},
-		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, handler: download("licence")},
-		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser, handler: download("confirmation")},
-		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser, handler: download("frontOfID")},
-		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser, handler: download("backOfID")},
-		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, handler: (*API).setRole},
+		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone},
+		{Name: "sms-code", LogicalID: "SendSMSCodeFunction", Method: http.MethodPost, Path: "/v1/user/sms-code", Role: kyc.RoleAnyone},
+		{Name: "register", LogicalID: "RegisterFunction", Method: http.MethodPost, Path: "/v1/user/register", Role: kyc.RoleAnyone},
+		{Name: "login", LogicalID: "LoginFunction", Method: http.MethodPost, Path: "/v1/user/login", Role: kyc.RoleAnyone},
+		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser},
+		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone},
+		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser},
+		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser},
+		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser},
+		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser},
+		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser},
+		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser},
+		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser},
+		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer},
+		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer},
+		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer},
+		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer},
+		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer},
+		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser},
+		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser},
+		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser},
+		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser},
+		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin},
 	}
 }
 

@@ -83,8 +83,8 @@ func newUserFixtureOn(t *testing.T, store kyc.Store) *userFixture {
 		Store: store, SMS: sms, Clock: clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
 		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5,
 	}
-	f.api = NewWithUsers(f.svc, users.NewWithParams(f.svc, cheapParams))
-	return &userFixture{fixture: f, mux: f.api.Mux(), outbox: outbox}
+	f.svc.PasswordParams = cheapParams
+	return &userFixture{fixture: f, mux: muxOf(t, f.svc), outbox: outbox}
 }
 
 // request is one call of the API.
@@ -814,7 +814,7 @@ func TestSetRoleRoute(t *testing.T) {
 	u := newUserFixture(t)
 	userToken := u.register(t, phoneA, goodPW)
 	oldToken := u.register(t, phoneB, goodPW)
-	if _, err := u.api.users.SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
+	if _, err := users.New(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	// The grant ended the sessions opened as a user; the admin logs in again.
@@ -876,7 +876,7 @@ func TestSetRoleThroughAPIGatewayEvent(t *testing.T) {
 	u := newUserFixture(t)
 	u.register(t, phoneA, goodPW)
 	oldToken := u.register(t, phoneB, goodPW)
-	if _, err := u.api.users.SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
+	if _, err := users.New(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	// The grant ended the sessions opened as a user; the admin logs in again.
@@ -895,7 +895,7 @@ func TestSetRoleThroughAPIGatewayEvent(t *testing.T) {
 		RequestContext: events.APIGatewayProxyRequestContext{Stage: "dev", ResourcePath: rt.Path, HTTPMethod: http.MethodPost,
 			Path: "/dev/v1/admin/users/" + target + "/role", Identity: events.APIGatewayRequestIdentity{SourceIP: "203.0.113.10"}},
 	}
-	resp, err := httpadapter.New(u.api.RouteHandler(rt)).ProxyWithContext(t.Context(), ev)
+	resp, err := httpadapter.New(mustRoute(t, SetUserRole, u.svc)).ProxyWithContext(t.Context(), ev)
 	if err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}

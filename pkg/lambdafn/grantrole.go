@@ -2,7 +2,6 @@ package lambdafn
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -48,13 +47,4 @@ func withRequestID[In, Out any](f func(context.Context, In) (Out, error)) func(c
 		}
 		return f(ctx, in)
 	}
-}
-
-// MustGrantRole returns the GrantRole handler, or fails the init loudly.
-func MustGrantRole() func(context.Context, GrantRoleInput) (GrantRoleOutput, error) {
-	svc, err := Services(os.Getenv)
-	if err != nil {
-		failInit(GrantRole, err)
-	}
-	return grantRole(users.New(svc))
 }

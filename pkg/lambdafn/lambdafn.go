@@ -67,39 +67,75 @@ func Lookup(name string) (Function, bool) {
 	return Function{}, false
 }
 
-// HTTPHandler returns the http.Handler a route's function serves.
+// HTTPHandler returns the http.Handler of the route function name, built over svc.
 func HTTPHandler(svc *app.Services, name string) (http.Handler, error) {
-	f, ok := Lookup(name)
-	if !ok || f.Kind != KindAPI {
+	ctor, ok := httpapi.Constructors()[name]
+	if !ok {
 		return nil, fmt.Errorf("no API function named %q", name)
 	}
-	return httpapi.New(svc).RouteHandler(f.Route), nil
+	return ctor(app.EnvOf(svc))
 }
 
-// Handlers returns a lambda.Handler per function logical id, built over svc: the exact
-// handlers functions/*/main.go start, for the local runner and the event replay tests.
+// Handlers returns a lambda.Handler per function logical id, built over svc by the same
+// constructors functions/*/main.go start, for the local runner and the event replay
+// tests. It links every function; only cmd/ and tests call it.
 func Handlers(svc *app.Services) map[string]lambda.Handler {
-	api := httpapi.New(svc)
 	hs := make(map[string]lambda.Handler)
 	for _, f := range Functions() {
+		env := app.EnvOf(svc)
 		switch f.Kind {
 		case KindAPI:
-			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(api.RouteHandler(f.Route)).ProxyWithContext)
+			h, err := HTTPHandler(svc, f.Name)
+			if err != nil {
+				hs[f.LogicalID] = failing(fmt.Errorf("%s: init failed: %w", f.Name, err))
+				continue
+			}
+			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(h).ProxyWithContext)
 		case KindSQS:
-			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](review.NewWorker(svc).Handle)
+			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](Worker(env))
 		case KindInvoke:
-			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](grantRole(users.New(svc)))
+			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](GrantRoleHandler(env))
 		case KindSchedule:
-			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](withRequestID(review.NewWorker(svc).HandleSchedule))
+			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](ReconcilerHandler(env))
 		}
 	}
 	return hs
 }
 
-// Services builds the services from the environment, bounded in time so a function whose
-// endpoints are wrong fails its init instead of hanging.
-func Services(getenv func(string) string) (*app.Services, error) {
+// failing is a handler that answers every invocation with err, as a function whose init
+// failed would.
+func failing(err error) lambda.Handler {
+	return lambda.NewHandler(func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, err })
+}
+
+// Worker is the review worker's handler: the store and the documents.
+func Worker(env *app.Env) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	env.Store()
+	env.Docs()
+	return review.NewWorker(env.Services()).Handle
+}
+
+// ReconcilerHandler is the reconciler's schedule handler: the store and the queue.
+func ReconcilerHandler(env *app.Env) func(context.Context, json.RawMessage) (review.ReconcileResult, error) {
+	env.Store()
+	env.Queue()
+	return withRequestID(review.NewWorker(env.Services()).HandleSchedule)
+}
+
+// GrantRoleHandler is the GrantRole function's handler: the store only.
+func GrantRoleHandler(env *app.Env) func(context.Context, GrantRoleInput) (GrantRoleOutput, error) {
+	env.Store()
+	return grantRole(users.New(env.Services()))
+}
+
+// Env loads the configuration from the environment and prepares the adapters, bounded in
+// time so a function whose settings are wrong fails its init instead of hanging.
+func Env(getenv func(string) string) (*app.Env, error) {
+	c, err := app.LoadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
 	defer cancel()
-	return app.FromEnv(ctx, getenv)
+	return app.NewEnv(ctx, c)
 }

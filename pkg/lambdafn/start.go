@@ -2,41 +2,43 @@ package lambdafn
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/realname-kyc/realname/pkg/review"
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/httpapi"
 )
 
 const initTimeout = 5 * time.Second
 
-// MustHTTP returns the handler of the route function name, configured from the
-// environment, or fails the function's init loudly (see failInit).
-func MustHTTP(name string) http.Handler {
-	svc, err := Services(os.Getenv)
+// StartHTTP starts the Lambda of route function name with the handler ctor builds from
+// the environment, or fails the function's init loudly (see failInit).
+func StartHTTP(name string, ctor httpapi.Constructor) {
+	h, err := ctor(mustEnv(name))
 	if err != nil {
 		failInit(name, err)
 	}
-	h, err := HTTPHandler(svc, name)
-	if err != nil {
-		failInit(name, err)
-	}
-	return h
+	lambda.Start(httpadapter.New(h).ProxyWithContext)
 }
 
-// MustWorker returns the review worker's handler, or fails the init loudly.
-func MustWorker() func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	svc, err := Services(os.Getenv)
+// Start starts a function without an HTTP event: handler builds its handler from the
+// environment (Worker, ReconcilerHandler, GrantRoleHandler).
+func Start[H any](name string, handler func(*app.Env) H) {
+	lambda.Start(handler(mustEnv(name)))
+}
+
+func mustEnv(name string) *app.Env {
+	env, err := Env(os.Getenv)
 	if err != nil {
-		failInit(ReviewWorker, err)
+		failInit(name, err)
 	}
-	return review.NewWorker(svc).Handle
+	return env
 }
 
 // failInit reports an init error the way a managed runtime does: to the Runtime API's
@@ -56,13 +58,4 @@ func failInit(name string, err error) {
 		}
 	}
 	os.Exit(1)
-}
-
-// MustReconciler returns the reconciler's schedule handler, or fails the init loudly.
-func MustReconciler() func(ctx context.Context, ev json.RawMessage) (review.ReconcileResult, error) {
-	svc, err := Services(os.Getenv)
-	if err != nil {
-		failInit(Reconciler, err)
-	}
-	return withRequestID(review.NewWorker(svc).HandleSchedule)
 }

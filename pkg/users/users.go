@@ -46,8 +46,14 @@ type Service struct {
 	dummyHash func() string
 }
 
-// New returns the service over svc with the OWASP argon2id parameters.
-func New(svc *app.Services) *Service { return NewWithParams(svc, password.OWASP()) }
+// New returns the service over svc, hashing with svc.PasswordParams (OWASP's when unset).
+func New(svc *app.Services) *Service {
+	p := svc.PasswordParams
+	if p == (password.Params{}) {
+		p = password.OWASP()
+	}
+	return NewWithParams(svc, p)
+}
 
 // NewWithParams is New with other hashing parameters (tests and benchmarks).
 func NewWithParams(svc *app.Services, p password.Params) *Service {
