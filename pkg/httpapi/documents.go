@@ -24,7 +24,7 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	g, err := a.docs.CreateUpload(r.Context(), p.UserID, submission.UploadRequest{Slot: f["slot"], ContentType: f["content_type"], ContentLength: f["content_length"]})
+	g, err := a.docs.CreateUpload(r.Context(), p, submission.UploadRequest{Slot: f["slot"], ContentType: f["content_type"], ContentLength: f["content_length"]})
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (a *API) uploadPersonal(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	if err := a.docs.SubmitPersonal(r.Context(), p.UserID, submission.PersonalInput{IDNumber: f["ID_number"], Name: f["name"], Docs: srcs}); err != nil {
+	if err := a.docs.SubmitPersonal(r.Context(), p, submission.PersonalInput{IDNumber: f["ID_number"], Name: f["name"], Docs: srcs}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodePersonalAccepted, Msg: "upload success"})
@@ -93,7 +93,7 @@ func (a *API) uploadCompany(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	if err := a.docs.SubmitCompany(r.Context(), p.UserID, submission.CompanyInput{Organization: f["organization"], RegNo: f["organizationRegNo"], Docs: srcs}); err != nil {
+	if err := a.docs.SubmitCompany(r.Context(), p, submission.CompanyInput{Organization: f["organization"], RegNo: f["organizationRegNo"], Docs: srcs}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodeCompanyAccepted, Msg: "upload success"})
@@ -157,7 +157,7 @@ func (a *API) setPortrait(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) account(w http.ResponseWriter, r *http.Request) error {
 	p, _ := PrincipalFrom(r.Context())
-	v, err := a.docs.Account(r.Context(), p.UserID, users.Status)
+	v, err := a.docs.Account(r.Context(), p, users.Status)
 	if err != nil {
 		return err
 	}

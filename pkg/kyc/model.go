@@ -81,6 +81,9 @@ func (s Session) Principal() Principal {
 	return Principal{UserID: s.UserID, AccountID: s.AccountID, Role: s.Role, TokenHash: s.TokenHash}
 }
 
+// Principal is the caller u would be, as a session opened for u says.
+func (u User) Principal() Principal { return Principal{UserID: u.ID, AccountID: u.AccountID, Role: u.Role} }
+
 // Reviewer reports whether the principal may review accounts (reviewers and admins).
 func (p Principal) Reviewer() bool { return p.Role == RoleReviewer || p.Role == RoleAdmin }
 

@@ -188,7 +188,7 @@ func TestReconcileRecoversSubmissionWhoseSendFailed(t *testing.T) {
 		"frontOfID": {Data: frontPNG, Inline: true},
 		"backOfID":  {Data: backPNG, Inline: true},
 	}}
-	if err := submission.New(f.svc).SubmitPersonal(t.Context(), u.ID, in); err == nil {
+	if err := submission.New(f.svc).SubmitPersonal(t.Context(), u.Principal(), in); err == nil {
 		t.Fatal("SubmitPersonal succeeded with the queue down")
 	}
 	if store.failed.Load() != 1 {

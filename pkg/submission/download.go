@@ -102,12 +102,15 @@ type AccountView struct {
 	NotAuthorized bool     `json:"not_authorized"`
 }
 
-// Account returns the caller's own account.
-func (s *Service) Account(ctx context.Context, userID string, status func(kyc.User, kyc.Account) int) (AccountView, error) {
-	u, a, err := s.userAccount(ctx, userID)
+// Account returns the caller's own account: one read, by the account id the session
+// carries. The status is computed for a user who is not frozen, which the caller is:
+// freezing a user ends the user's sessions.
+func (s *Service) Account(ctx context.Context, p kyc.Principal, status func(kyc.User, kyc.Account) int) (AccountView, error) {
+	a, err := s.callerAccount(ctx, p)
 	if err != nil {
 		return AccountView{}, err
 	}
+	u := kyc.User{ID: p.UserID, AccountID: p.AccountID, Role: p.Role}
 	docs := make([]string, 0, len(a.Documents))
 	for slot := range a.Documents {
 		docs = append(docs, slot)

@@ -71,7 +71,7 @@ func (e *env) user(t *testing.T, role kyc.Role) kyc.User {
 // upload asks for a presigned upload and PUTs data to it with a plain HTTP client.
 func (e *env) upload(t *testing.T, u kyc.User, slot, contentType string, data []byte) string {
 	t.Helper()
-	g, err := e.s.CreateUpload(t.Context(), u.ID, submission.UploadRequest{Slot: slot, ContentType: contentType, ContentLength: strconv.Itoa(len(data))})
+	g, err := e.s.CreateUpload(t.Context(), u.Principal(), submission.UploadRequest{Slot: slot, ContentType: contentType, ContentLength: strconv.Itoa(len(data))})
 	if err != nil {
 		t.Fatalf("CreateUpload(%s): %v", slot, err)
 	}
@@ -162,14 +162,14 @@ func TestCreateUploadErrors(t *testing.T) {
 		{"frontOfID", "image/png", "99999999999999999999", kyc.EINVALID, "content_length"},
 	}
 	for _, tt := range tests {
-		_, err := e.s.CreateUpload(t.Context(), u.ID, submission.UploadRequest{Slot: tt.slot, ContentType: tt.ct, ContentLength: tt.n})
+		_, err := e.s.CreateUpload(t.Context(), u.Principal(), submission.UploadRequest{Slot: tt.slot, ContentType: tt.ct, ContentLength: tt.n})
 		wantErr(t, err, tt.code, tt.field)
 	}
-	if _, err := e.s.CreateUpload(t.Context(), "user-none", submission.UploadRequest{Slot: "frontOfID", ContentType: "image/png", ContentLength: "10"}); !kyc.IsCode(err, kyc.ENOTFOUND) {
+	if _, err := e.s.CreateUpload(t.Context(), kyc.Principal{UserID: "user-none", AccountID: "acct-none", Role: kyc.RoleUser}, submission.UploadRequest{Slot: "frontOfID", ContentType: "image/png", ContentLength: "10"}); !kyc.IsCode(err, kyc.ENOTFOUND) {
 		t.Errorf("unknown user: %v, want ENOTFOUND", err)
 	}
 	// An exact limit is fine; the type is normalised to the canonical one.
-	g, err := e.s.CreateUpload(t.Context(), u.ID, submission.UploadRequest{Slot: "frontOfID", ContentType: "image/jpg", ContentLength: "2097152"})
+	g, err := e.s.CreateUpload(t.Context(), u.Principal(), submission.UploadRequest{Slot: "frontOfID", ContentType: "image/jpg", ContentLength: "2097152"})
 	if err != nil {
 		t.Fatalf("2 MiB image/jpg: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestUploadRecordExpires(t *testing.T) {
 	u := e.user(t, kyc.RoleUser)
 	in := e.personal(t, u)
 	e.clock.Advance(submission.UploadRecordTTL)
-	wantErr(t, e.s.SubmitPersonal(t.Context(), u.ID, in), kyc.EINVALID, "frontOfID")
+	wantErr(t, e.s.SubmitPersonal(t.Context(), u.Principal(), in), kyc.EINVALID, "frontOfID")
 	if a := e.account(t, u.AccountID); a.State != kyc.StateUnverified || a.Attempts != 0 {
 		t.Errorf("account %s, %d attempts", a.State, a.Attempts)
 	}
@@ -204,7 +204,7 @@ func TestDocumentsAreCopies(t *testing.T) {
 	u := e.user(t, kyc.RoleUser)
 	in := e.personal(t, u)
 	in.Name = "王五"
-	if err := e.s.SubmitPersonal(t.Context(), u.ID, in); err != nil {
+	if err := e.s.SubmitPersonal(t.Context(), u.Principal(), in); err != nil {
 		t.Fatal(err)
 	}
 	a := e.account(t, u.AccountID)
@@ -252,7 +252,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = e.s.SubmitPersonal(context.WithoutCancel(t.Context()), u.ID, inputs[i])
+			errs[i] = e.s.SubmitPersonal(context.WithoutCancel(t.Context()), u.Principal(), inputs[i])
 		})
 	}
 	close(start)
@@ -309,7 +309,7 @@ func TestQueueAndUndoFail(t *testing.T) {
 	u := e.user(t, kyc.RoleUser)
 	in := e.personal(t, u)
 	e.svc.Queue, e.svc.Store = failingQueue{e.queue}, undoFails{e.store}
-	err := e.s.SubmitPersonal(t.Context(), u.ID, in)
+	err := e.s.SubmitPersonal(t.Context(), u.Principal(), in)
 	if err == nil || kyc.ErrorCode(err) != kyc.EINTERNAL {
 		t.Fatalf("err = %v, want an internal error", err)
 	}
@@ -336,7 +336,7 @@ func TestDownloadURLViewers(t *testing.T) {
 	e := newEnv(t)
 	owner, other := e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser)
 	admin, reviewer := e.user(t, kyc.RoleAdmin), e.user(t, kyc.RoleReviewer)
-	if err := e.s.SubmitPersonal(t.Context(), owner.ID, e.personal(t, owner)); err != nil {
+	if err := e.s.SubmitPersonal(t.Context(), owner.Principal(), e.personal(t, owner)); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range []kyc.User{owner, admin, reviewer} {
@@ -394,17 +394,17 @@ func TestConfirmationSample(t *testing.T) {
 func TestAccountView(t *testing.T) {
 	e := newEnv(t)
 	u := e.user(t, kyc.RoleUser)
-	if err := e.s.SubmitPersonal(t.Context(), u.ID, e.personal(t, u)); err != nil {
+	if err := e.s.SubmitPersonal(t.Context(), u.Principal(), e.personal(t, u)); err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.s.Account(t.Context(), u.ID, users.Status)
+	v, err := e.s.Account(t.Context(), u.Principal(), users.Status)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v.State != "SUBMITTED" || v.Status != 4 || !slices.Equal(v.Documents, []string{"backOfID", "frontOfID"}) || v.Attempts != 1 || v.MaxAttempts != 5 || !v.NotAuthorized {
 		t.Errorf("view %+v", v)
 	}
-	if _, err := e.s.Account(t.Context(), "user-none", users.Status); !kyc.IsCode(err, kyc.ENOTFOUND) {
+	if _, err := e.s.Account(t.Context(), kyc.Principal{UserID: "user-none", AccountID: "acct-none", Role: kyc.RoleUser}, users.Status); !kyc.IsCode(err, kyc.ENOTFOUND) {
 		t.Errorf("unknown user: %v", err)
 	}
 }

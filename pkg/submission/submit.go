@@ -46,7 +46,7 @@ func RequiredSlots(t kyc.AccountType) []string {
 }
 
 // SubmitPersonal validates and submits a personal verification.
-func (s *Service) SubmitPersonal(ctx context.Context, userID string, in PersonalInput) error {
+func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in PersonalInput) error {
 	id, err := idcheck.ResidentIDAt(in.IDNumber, s.svc.Clock.Now())
 	if err != nil {
 		return kyc.FieldError(kyc.EINVALID, "ID_number", err.Error())
@@ -57,13 +57,13 @@ func (s *Service) SubmitPersonal(ctx context.Context, userID string, in Personal
 			return kyc.FieldError(kyc.EINVALID, "name", err.Error())
 		}
 	}
-	return s.submit(ctx, userID, kyc.PersonalAccount, in.Docs, func(a *kyc.Account) {
+	return s.submit(ctx, p, kyc.PersonalAccount, in.Docs, func(a *kyc.Account) {
 		a.IDNumber, a.Name, a.Organization = id, name, ""
 	})
 }
 
 // SubmitCompany validates and submits a company verification.
-func (s *Service) SubmitCompany(ctx context.Context, userID string, in CompanyInput) error {
+func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in CompanyInput) error {
 	org, err := idcheck.CompanyName(in.Organization)
 	if err != nil {
 		return kyc.FieldError(kyc.EINVALID, "organization", err.Error())
@@ -74,7 +74,7 @@ func (s *Service) SubmitCompany(ctx context.Context, userID string, in CompanyIn
 			return kyc.FieldError(kyc.EINVALID, "organizationRegNo", err.Error())
 		}
 	}
-	return s.submit(ctx, userID, kyc.CompanyAccount, in.Docs, func(a *kyc.Account) {
+	return s.submit(ctx, p, kyc.CompanyAccount, in.Docs, func(a *kyc.Account) {
 		a.Organization, a.IDNumber = org, reg
 	})
 }
@@ -85,8 +85,8 @@ func (s *Service) SubmitCompany(ctx context.Context, userID string, in CompanyIn
 // SUBMITTED with nothing queued while the client was told it succeeded (if the undo fails
 // too, the reconciler re-queues the account). Documents written by a failed request are
 // deleted.
-func (s *Service) submit(ctx context.Context, userID string, typ kyc.AccountType, srcs map[string]Source, set func(*kyc.Account)) error {
-	u, acct, err := s.userAccount(ctx, userID)
+func (s *Service) submit(ctx context.Context, p kyc.Principal, typ kyc.AccountType, srcs map[string]Source, set func(*kyc.Account)) error {
+	acct, err := s.callerAccount(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Service) submit(ctx context.Context, userID string, typ kyc.AccountType
 		if src := srcs[name]; src.Inline {
 			d, err = s.putInline(ctx, acct.ID, name, src.Data, slot)
 		} else {
-			d, err = s.useUpload(ctx, acct, u.ID, name, src.Key, slot)
+			d, err = s.useUpload(ctx, acct, p.UserID, name, src.Key, slot)
 		}
 		if err != nil {
 			s.deleteAll(ctx, written)
@@ -124,7 +124,7 @@ func (s *Service) submit(ctx context.Context, userID string, typ kyc.AccountType
 	next.Documents = docs
 	next.Attempts++
 	next.SubmittedAt, next.UpdatedAt = now, now
-	audit := kyc.AuditRecord{AccountID: acct.ID, At: now, Actor: u.ID, ActorRole: u.Role, Action: "submit", From: acct.State, To: kyc.StateSubmitted}
+	audit := kyc.AuditRecord{AccountID: acct.ID, At: now, Actor: p.UserID, ActorRole: p.Role, Action: "submit", From: acct.State, To: kyc.StateSubmitted}
 	saved, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: acct.State, FromVersion: acct.Version, Audit: audit})
 	if err != nil {
 		s.deleteAll(ctx, written)

@@ -44,8 +44,8 @@ type UploadGrant struct {
 
 // CreateUpload checks the slot, type and length against the slot's rules and the caller's
 // account, records the pending upload and returns a PUT pinned to that type and length.
-func (s *Service) CreateUpload(ctx context.Context, userID string, req UploadRequest) (UploadGrant, error) {
-	u, acct, err := s.userAccount(ctx, userID)
+func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadRequest) (UploadGrant, error) {
+	acct, err := s.callerAccount(ctx, p)
 	if err != nil {
 		return UploadGrant{}, err
 	}
@@ -73,7 +73,7 @@ func (s *Service) CreateUpload(ctx context.Context, userID string, req UploadReq
 	if err != nil {
 		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
 	}
-	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: u.ID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
+	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
 	if err := s.svc.Store.PutUpload(ctx, rec); err != nil {
 		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
 	}
@@ -106,6 +106,18 @@ func contentTypes(slot filecheck.Slot) string {
 		out += filecheck.ContentType(f)
 	}
 	return out
+}
+
+// callerAccount is the caller's account, read by the id the session carries: one GetItem.
+func (s *Service) callerAccount(ctx context.Context, p kyc.Principal) (kyc.Account, error) {
+	acct, err := s.svc.Store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return kyc.Account{}, err
+	}
+	if acct.OwnerID != p.UserID {
+		return kyc.Account{}, fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	}
+	return acct, nil
 }
 
 func (s *Service) userAccount(ctx context.Context, userID string) (kyc.User, kyc.Account, error) {
