@@ -82,7 +82,9 @@ func (s Session) Principal() Principal {
 }
 
 // Principal is the caller u would be, as a session opened for u says.
-func (u User) Principal() Principal { return Principal{UserID: u.ID, AccountID: u.AccountID, Role: u.Role} }
+func (u User) Principal() Principal {
+	return Principal{UserID: u.ID, AccountID: u.AccountID, Role: u.Role}
+}
 
 // Reviewer reports whether the principal may review accounts (reviewers and admins).
 func (p Principal) Reviewer() bool { return p.Role == RoleReviewer || p.Role == RoleAdmin }
