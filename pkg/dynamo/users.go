@@ -134,3 +134,59 @@ func (s *Store) UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error) {
 	}
 	return nu, nil
 }
+
+// GetUserAndAccount reads a user and an account in one strongly consistent BatchGetItem
+// (the profile needs both, and the session already names both), resending keys DynamoDB
+// leaves unprocessed.
+func (s *Store) GetUserAndAccount(ctx context.Context, userID, accountID string) (kyc.User, kyc.Account, error) {
+	if userID == "" {
+		return kyc.User{}, kyc.Account{}, notFound("User")
+	}
+	if accountID == "" {
+		return kyc.User{}, kyc.Account{}, notFound("Account")
+	}
+	table := aws.ToString(s.table)
+	pending := map[string]types.KeysAndAttributes{table: {Keys: []map[string]types.AttributeValue{userKey(userID), accountKey(accountID)}, ConsistentRead: aws.Bool(true)}}
+	var found []item
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > batchWriteRetries {
+			return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get user and account: keys still unprocessed after %d attempts", attempt)
+		}
+		if attempt > 0 {
+			if err := sleep(ctx, backoff(attempt)); err != nil {
+				return kyc.User{}, kyc.Account{}, err
+			}
+		}
+		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get user and account: %w", err)
+		}
+		found = append(found, out.Responses[table]...)
+		pending = out.UnprocessedKeys
+	}
+	var u, a item
+	for _, it := range found {
+		d := decoder{it: it}
+		switch d.str(attrKind) {
+		case kindUser:
+			u = it
+		case kindAccount:
+			a = it
+		}
+	}
+	if u == nil {
+		return kyc.User{}, kyc.Account{}, notFound("User")
+	}
+	if a == nil {
+		return kyc.User{}, kyc.Account{}, notFound("Account")
+	}
+	user, err := decodeUser(u)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get user and account: %w", err)
+	}
+	acct, err := decodeAccount(a)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get user and account: %w", err)
+	}
+	return user, acct, nil
+}

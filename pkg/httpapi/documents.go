@@ -147,7 +147,7 @@ func (a *API) setPortrait(w http.ResponseWriter, r *http.Request) error {
 	if err := a.docs.SetPortrait(r.Context(), p.UserID, f["key"]); err != nil {
 		return err
 	}
-	prof, err := a.users.Me(r.Context(), p.UserID)
+	prof, err := a.users.Me(r.Context(), p)
 	if err != nil {
 		return err
 	}

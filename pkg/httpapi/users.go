@@ -103,7 +103,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	p, _ := PrincipalFrom(r.Context())
-	prof, err := a.users.Me(r.Context(), p.UserID)
+	prof, err := a.users.Me(r.Context(), p)
 	if err != nil {
 		return err
 	}

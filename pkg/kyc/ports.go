@@ -21,6 +21,9 @@ type Store interface {
 	// GetUser and GetUserByPhone return ENOTFOUND when there is no such user.
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByPhone(ctx context.Context, phone string) (User, error)
+	// GetUserAndAccount reads a user and an account in one call (the profile needs both);
+	// ENOTFOUND names whichever is missing.
+	GetUserAndAccount(ctx context.Context, userID, accountID string) (User, Account, error)
 	// UpdateUser writes u if the stored version is still u.Version (ECONFLICT otherwise) and
 	// returns it with the next version. The phone cannot change here.
 	UpdateUser(ctx context.Context, u User) (User, error)

@@ -61,6 +61,13 @@ func testUserRoundTrip(t *testing.T, s kyc.Store) {
 	wantA := a
 	wantA.Version = 1
 	checkAccount(t, s, wantA)
+
+	bothU, bothA, err := s.GetUserAndAccount(ctx, u.ID, a.ID)
+	if err != nil {
+		t.Fatalf("GetUserAndAccount: %v", err)
+	}
+	wantSame(t, "GetUserAndAccount user", want, bothU)
+	wantSame(t, "GetUserAndAccount account", wantA, bothA)
 }
 
 func testUserMissing(t *testing.T, s kyc.Store) {
@@ -77,6 +84,17 @@ func testUserMissing(t *testing.T, s kyc.Store) {
 	wantCode(t, "GetUser of an account id", err, kyc.ENOTFOUND)
 	_, err = s.GetAccount(ctx, UserID(1))
 	wantCode(t, "GetAccount of a user id", err, kyc.ENOTFOUND)
+	// Both are read or neither: a missing user or a missing account is ENOTFOUND.
+	for _, tt := range []struct{ name, user, account string }{
+		{"missing user", UserID(2), AccountID(1)},
+		{"missing account", UserID(1), AccountID(2)},
+		{"ids swapped", AccountID(1), UserID(1)},
+		{"empty user id", "", AccountID(1)},
+		{"empty account id", UserID(1), ""},
+	} {
+		_, _, err = s.GetUserAndAccount(ctx, tt.user, tt.account)
+		wantCode(t, "GetUserAndAccount, "+tt.name, err, kyc.ENOTFOUND)
+	}
 }
 
 // checkNotWritten fails if any trace of user and account n is in the store.

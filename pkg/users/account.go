@@ -200,15 +200,12 @@ type Profile struct {
 	CreatedAt           time.Time `json:"created_at"`
 }
 
-// Me returns the profile of userID.
-func (s *Service) Me(ctx context.Context, userID string) (Profile, error) {
-	u, err := s.svc.Store.GetUser(ctx, userID)
+// Me returns the caller's profile: the user and the account the session names, in one
+// read.
+func (s *Service) Me(ctx context.Context, p kyc.Principal) (Profile, error) {
+	u, acct, err := s.svc.Store.GetUserAndAccount(ctx, p.UserID, p.AccountID)
 	if err != nil {
 		return Profile{}, err
-	}
-	acct, err := s.svc.Store.GetAccount(ctx, u.AccountID)
-	if err != nil {
-		return Profile{}, fmt.Errorf("load account: %w", err)
 	}
 	portrait := ""
 	if u.Portrait != "" {
