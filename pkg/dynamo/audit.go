@@ -58,3 +58,52 @@ func (s *Store) ListAudit(ctx context.Context, accountID string) ([]kyc.AuditRec
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// GetAccountAndAudit reads an account and its trail with one strongly consistent Query on
+// the account's partition, which holds exactly those items (SK ACCOUNT sorts before
+// AUDIT#...): one call per 1 MB, where GetAccount and ListAudit make two.
+func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error) {
+	if accountID == "" {
+		return kyc.Account{}, nil, notFound("Account")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID)},
+		ConsistentRead:            aws.Bool(true),
+		ScanIndexForward:          aws.Bool(true),
+	}
+	var acct *kyc.Account
+	var records []kyc.AuditRecord
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+		}
+		for _, it := range out.Items {
+			d := decoder{it: it}
+			switch d.str(attrKind) {
+			case kindAccount:
+				a, err := decodeAccount(it)
+				if err != nil {
+					return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+				}
+				acct = &a
+			case kindAudit:
+				r, err := decodeAudit(it)
+				if err != nil {
+					return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+				}
+				records = append(records, r)
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if acct == nil {
+		return kyc.Account{}, nil, notFound("Account")
+	}
+	return *acct, records, nil
+}

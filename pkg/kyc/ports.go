@@ -59,6 +59,9 @@ type Store interface {
 	AppendAudit(ctx context.Context, r AuditRecord) error
 	// ListAudit returns an account's trail, oldest first.
 	ListAudit(ctx context.Context, accountID string) ([]AuditRecord, error)
+	// GetAccountAndAudit is GetAccount and ListAudit in one read (the reviewer's detail
+	// view); ENOTFOUND when there is no such account, whatever records there are.
+	GetAccountAndAudit(ctx context.Context, accountID string) (Account, []AuditRecord, error)
 
 	// PutCode stores a new code for (Phone, Purpose), replacing any earlier one.
 	PutCode(ctx context.Context, c SMSCode) error

@@ -123,9 +123,11 @@ type Detail struct {
 }
 
 // Detail returns the account with its full ID number, documents and audit trail. The
-// read itself is audited, since it shows personal data.
+// read itself is audited, since it shows personal data: nothing is returned unless its
+// record is written. Account and trail come in one read, the record is written next and
+// added to the trail shown: two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
-	a, err := s.svc.Store.GetAccount(ctx, accountID)
+	a, trail, err := s.svc.Store.GetAccountAndAudit(ctx, accountID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -133,10 +135,7 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	if err := s.svc.Store.AppendAudit(ctx, rec); err != nil {
 		return Detail{}, fmt.Errorf("audit read: %w", err)
 	}
-	trail, err := s.svc.Store.ListAudit(ctx, a.ID)
-	if err != nil {
-		return Detail{}, fmt.Errorf("list audit: %w", err)
-	}
+	trail = append(trail, rec)
 	d := Detail{ID: a.ID, Type: string(a.Type), State: string(a.State), Name: a.Name, Tel: a.Tel, Address: a.Address,
 		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
 		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),

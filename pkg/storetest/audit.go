@@ -41,7 +41,7 @@ func testAuditOrder(t *testing.T, s kyc.Store) {
 	// A transition in between lands in the trail by its own time.
 	tr := next(a, kyc.StateSubmitted, 25)
 	tr.Account.SubmittedAt = At(25)
-	mustApply(t, s, tr)
+	applied := mustApply(t, s, tr)
 
 	got, err := s.ListAudit(ctx, a.ID)
 	if err != nil {
@@ -56,6 +56,17 @@ func testAuditOrder(t *testing.T, s kyc.Store) {
 		got[1], got[2] = got[2], got[1]
 	}
 	wantSame(t, "ListAudit", want, got)
+
+	// The detail view's one read gives the account as GetAccount does and the same trail.
+	acct, trail, err := s.GetAccountAndAudit(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("GetAccountAndAudit: %v", err)
+	}
+	wantSame(t, "GetAccountAndAudit account", applied, acct)
+	if len(trail) == len(want) && trail[1].Actor != want[1].Actor {
+		trail[1], trail[2] = trail[2], trail[1]
+	}
+	wantSame(t, "GetAccountAndAudit trail", want, trail)
 
 	gotB, err := s.ListAudit(ctx, b.ID)
 	if err != nil {
@@ -92,4 +103,17 @@ func testAuditEmpty(t *testing.T, s kyc.Store) {
 		t.Fatalf("ListAudit %s: %v", a.ID, err)
 	}
 	wantSame(t, "ListAudit "+a.ID+" next to records of "+a.ID+"x", nil, got)
+
+	// An account without records reads with an empty trail; records without an account
+	// are no account.
+	acct, trail, err := s.GetAccountAndAudit(t.Context(), a.ID)
+	if err != nil {
+		t.Fatalf("GetAccountAndAudit %s: %v", a.ID, err)
+	}
+	wantSame(t, "GetAccountAndAudit account", a, acct)
+	wantSame(t, "GetAccountAndAudit trail without records", nil, trail)
+	_, _, err = s.GetAccountAndAudit(t.Context(), a.ID+"x")
+	wantCode(t, "GetAccountAndAudit of records without an account", err, kyc.ENOTFOUND)
+	_, _, err = s.GetAccountAndAudit(t.Context(), "")
+	wantCode(t, "GetAccountAndAudit of an empty id", err, kyc.ENOTFOUND)
 }
