@@ -134,7 +134,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 			return nil, err
 		}
 		token := "token-" + n
-		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			return nil, err
 		}
 		c := newAPIClient(ctx, srv.URL, "")
