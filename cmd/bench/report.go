@@ -388,9 +388,9 @@ func (l *listResult) markdown(p func(string, ...any)) {
 		strings.Join(names, ", "), l.Writers, 100*l.PendingFrac, l.PendingMin, l.Backlog)
 	p("")
 	p("Items read = `ScannedCount` of every Query/Scan call plus 1 per GetItem that found an item; RCU = `ConsumedCapacity.CapacityUnits` with ReturnConsumedCapacity TOTAL, as each engine reports them. "+
-		"`Store.ListPending` is one Query on GSIPending with Limit %d (one more than the page, to know whether a next page exists) plus a GetItem of the pending counter. "+
+		"`Store.ListPending`'s first page is one Query on GSIPending with Limit %d: the pending counter, which heads the index partition, the page, and one more account to know whether a next page exists. "+
 		"The naive list is Scan with `FilterExpression` State = PENDING_REVIEW AND Type = <type>, each call ending at 1 MB read (calls carry Limit %d, above the %d items that 1 MB held at most here, only because DynamoDB Local is seconds per call at 100k without one; no call ended at the Limit, so the items read are a limitless Scan's); \"first 20 matches\" stops as soon as it has 20 (in no useful order), \"oldest 20\" reads to the end and sorts, which is what the reviewer list shows (its page was checked equal to ListPending's).",
-		l.PageSize+1, l.ScanLimit, maxPerScan)
+		l.PageSize+2, l.ScanLimit, maxPerScan)
 	p("")
 	p("| Engine | Accounts | Type | Pending | Method | Accounts on page | **Items read** | RCU | Calls | Median ms | p90 ms | Timed |")
 	p("|---|---:|---|---:|---|---:|---:|---:|---|---:|---:|---:|")

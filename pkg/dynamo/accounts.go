@@ -31,14 +31,22 @@ func (s *Store) GetAccount(ctx context.Context, id string) (kyc.Account, error) 
 	return a, nil
 }
 
-// pendingCountUpdate adds delta to the count of pending accounts of a type.
+// PendingCountSK is the pending counter's GSIPending sort key: it sorts before every queue key
+// ("<time>#<id>", digits first), so the first page of the queue starts with the count and
+// ListPending needs no second read for it.
+const PendingCountSK = "!COUNT"
+
+// pendingCountUpdate adds delta to the count of pending accounts of a type, and keeps the
+// counter in its type's GSIPending partition.
 func pendingCountUpdate(table *string, typ kyc.AccountType, delta int64) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName:                 table,
-		Key:                       pendingCountKey(typ),
-		UpdateExpression:          aws.String("SET #kind = :kind ADD #n :d"),
-		ExpressionAttributeNames:  map[string]string{"#kind": attrKind, "#n": attrN},
-		ExpressionAttributeValues: item{":kind": sv(kindPendingCount), ":d": nv(delta)},
+		TableName:        table,
+		Key:              pendingCountKey(typ),
+		UpdateExpression: aws.String("SET #kind = :kind, #ppk = :ppk, #psk = :psk ADD #n :d"),
+		ExpressionAttributeNames: map[string]string{"#kind": attrKind, "#n": attrN,
+			"#ppk": AttrPendingPK, "#psk": AttrPendingSK},
+		ExpressionAttributeValues: item{":kind": sv(kindPendingCount), ":d": nv(delta),
+			":ppk": sv(prefixPending + string(typ)), ":psk": sv(PendingCountSK)},
 	}}
 }
 
@@ -242,9 +250,12 @@ const (
 	maxSubmittedList   = 1000
 )
 
-// ListPending queries GSIPending for one page and reads the pending counter, in
-// parallel: two calls, one round trip. It asks for one item more than the page so that
-// the last page says so (an empty NextCursor) instead of leading to an empty page.
+// ListPending queries GSIPending for one page. It asks for one item more than the page so
+// that the last page says so (an empty NextCursor) instead of leading to an empty page.
+// The first page also carries the pending count, whose counter item heads the type's index
+// partition: one call. A later page starts after the counter, so it reads the count with
+// a GetItem run in parallel with the Query: two calls, one round trip. Through the index
+// the count is as fresh as the page (both eventually consistent on DynamoDB).
 func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error) {
 	if limit < 1 {
 		limit = defaultPendingPage
@@ -266,17 +277,22 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		n   int64
 		err error
 	}
-	totalc := make(chan total, 1)
-	go func() {
-		it, err := s.get(ctx, pendingCountKey(typ))
-		d := decoder{it: it}
-		n := d.int(attrN)
-		if err == nil {
-			err = d.err
-		}
-		totalc <- total{n, err}
-	}()
-
+	var totalc chan total
+	if start != nil {
+		totalc = make(chan total, 1)
+		go func() {
+			it, err := s.get(ctx, pendingCountKey(typ))
+			n, derr := decodePendingCount(it)
+			if err == nil {
+				err = derr
+			}
+			totalc <- total{n, err}
+		}()
+	}
+	ask := limit + 1
+	if start == nil {
+		ask++ // the counter
+	}
 	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
 		IndexName:                 aws.String(GSIPending),
@@ -284,18 +300,27 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		ExpressionAttributeNames:  map[string]string{"#pk": AttrPendingPK},
 		ExpressionAttributeValues: item{":pk": sv(prefixPending + string(typ))},
 		ScanIndexForward:          aws.Bool(true),
-		Limit:                     aws.Int32(int32(limit + 1)),
+		Limit:                     aws.Int32(int32(ask)),
 		ExclusiveStartKey:         start,
 	})
-	tot := <-totalc
+	var tot total
+	if totalc != nil {
+		tot = <-totalc
+	}
 	if err != nil {
 		return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
 	}
 	if tot.err != nil {
 		return kyc.PendingPage{}, fmt.Errorf("dynamo: read pending count: %w", tot.err)
 	}
-	page := kyc.PendingPage{Total: max(tot.n, 0)}
 	items := out.Items
+	if len(items) > 0 && (&decoder{it: items[0]}).str(attrKind) == kindPendingCount {
+		if tot.n, err = decodePendingCount(items[0]); err != nil {
+			return kyc.PendingPage{}, fmt.Errorf("dynamo: read pending count: %w", err)
+		}
+		items = items[1:]
+	}
+	page := kyc.PendingPage{Total: max(tot.n, 0)}
 	more := out.LastEvaluatedKey != nil
 	if len(items) > limit {
 		items, more = items[:limit], true
@@ -315,6 +340,13 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		page.NextCursor = encodeCursor(typ, queueSK(last.SubmittedAt, last.ID))
 	}
 	return page, nil
+}
+
+// decodePendingCount reads N of a pending counter item; no item counts 0.
+func decodePendingCount(it item) (int64, error) {
+	d := decoder{it: it}
+	n := d.int(attrN)
+	return n, d.err
 }
 
 // ListSubmittedBefore queries GSISubmitted for accounts submitted before t, oldest first:

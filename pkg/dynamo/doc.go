@@ -15,7 +15,7 @@
 //	session       SESSION#<tokenHash>      SESSION                     UserID, AccountID, Role, ExpiresAt, TTL
 //	account       ACCOUNT#<accountID>      ACCOUNT                     Version; sparse GSI keys below
 //	audit         ACCOUNT#<accountID>      AUDIT#<at>#<random>         append-only, never rewritten
-//	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW
+//	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW; GSIPending keys
 //	counter       COUNTER#<key>            COUNTER                     N, WindowEnd (unix ns), TTL
 //	code          CODE#<phone>#<purpose>   CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
 //	upload        UPLOAD#<key>             UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
@@ -85,9 +85,11 @@
 // Only an account in PENDING_REVIEW carries PendingPK/PendingSK, and only one in SUBMITTED
 // carries SubmittedPK/SubmittedSK: every write of an account is a whole-item Put, so the
 // attributes appear and disappear with the state and each index holds exactly the work
-// list it serves. ListPending is one Query on GSIPending (oldest first); its total comes
-// from the pendingCount item, which every transition into or out of PENDING_REVIEW updates
-// in the same TransactWriteItems. ListSubmittedBefore is one Query on GSISubmitted with
+// list it serves, plus, in GSIPending, the type's pendingCount item, which every
+// transition into or out of PENDING_REVIEW updates in the same TransactWriteItems and
+// which sits at PendingSK = !COUNT, before every account. ListPending's first page is
+// therefore one Query (oldest first) that returns the count with the accounts; a later
+// page starts after the counter and reads it with a GetItem in parallel. ListSubmittedBefore is one Query on GSISubmitted with
 // SubmittedSK < <t>. GSISubmitted has a single partition: SUBMITTED is a short-lived state
 // (the review worker moves accounts on within seconds), so the partition stays small and
 // far below the per-partition write limit.

@@ -515,6 +515,64 @@ func TestUploadCalls(t *testing.T) {
 	})
 }
 
+// TestListPendingCalls: the first page reads the accounts and the pending count in one
+// Query (the counter heads the index partition); a later page adds a GetItem of the count.
+// Pages and totals are right either way, including an empty queue.
+func TestListPendingCalls(t *testing.T) {
+	onEngines(t, func(t *testing.T, d db) {
+		table := d.table(t)
+		s := d.countingStore(table)
+		ctx := t.Context()
+		page, err := s.ListPending(ctx, kyc.PersonalAccount, 2, "")
+		if err != nil || len(page.Accounts) != 0 || page.Total != 0 || page.NextCursor != "" {
+			t.Fatalf("empty queue: %+v, %v", page, err)
+		}
+		if got := s.take(); !slices.Equal(got, []string{"Query"}) {
+			t.Errorf("empty queue: calls %v, want [Query]", got)
+		}
+		at := time.Date(2025, 6, 1, 1, 0, 0, 0, time.UTC)
+		var want []string
+		for i := range 3 {
+			u, a := mkUser(i, kyc.PersonalAccount)
+			if _, err := s.CreateUser(ctx, u, a); err != nil {
+				t.Fatal(err)
+			}
+			a.Version = 1
+			when := at.Add(time.Duration(i) * time.Minute)
+			move(t, s, move(t, s, a, kyc.StateSubmitted, when), kyc.StatePendingReview, when)
+			want = append(want, a.ID)
+		}
+		s.take()
+		first, err := s.ListPending(ctx, kyc.PersonalAccount, 2, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.take(); !slices.Equal(got, []string{"Query"}) {
+			t.Errorf("first page: calls %v, want [Query]", got)
+		}
+		second, err := s.ListPending(ctx, kyc.PersonalAccount, 2, first.NextCursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := s.take()
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"GetItem", "Query"}) {
+			t.Errorf("second page: calls %v, want GetItem and Query", got)
+		}
+		if first.Total != 3 || second.Total != 3 {
+			t.Errorf("totals %d and %d, want 3 on both pages", first.Total, second.Total)
+		}
+		if ids := append(accountIDs(first.Accounts), accountIDs(second.Accounts)...); !slices.Equal(ids, want) || second.NextCursor != "" {
+			t.Errorf("pages %v then %v (next %q), want %v", accountIDs(first.Accounts), accountIDs(second.Accounts), second.NextCursor, want)
+		}
+		// The other type's first page has its own count.
+		other, err := s.ListPending(ctx, kyc.CompanyAccount, 2, "")
+		if err != nil || other.Total != 0 || len(other.Accounts) != 0 {
+			t.Errorf("company page %+v, %v; want empty", other, err)
+		}
+	})
+}
+
 // TestCheckCodeConcurrentWrongCountsExactly: 20 wrong tries at once leave Attempts at
 // exactly kyc.MaxCodeAttempts, since a try is counted only while the code is alive.
 func TestCheckCodeConcurrentWrongCountsExactly(t *testing.T) {

@@ -152,9 +152,10 @@ func TestListPendingCursorMatchesEngine(t *testing.T) {
 			for {
 				out, err := d.client.Query(ctx, &dynamodb.QueryInput{
 					TableName: aws.String(table), IndexName: aws.String(dynamo.GSIPending),
-					KeyConditionExpression:    aws.String("#pk = :pk"),
-					ExpressionAttributeNames:  map[string]string{"#pk": dynamo.AttrPendingPK},
-					ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PENDING#" + string(kyc.CompanyAccount))},
+					// The accounts only: the pending counter heads the partition.
+					KeyConditionExpression:    aws.String("#pk = :pk AND #sk > :count"),
+					ExpressionAttributeNames:  map[string]string{"#pk": dynamo.AttrPendingPK, "#sk": dynamo.AttrPendingSK},
+					ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PENDING#" + string(kyc.CompanyAccount)), ":count": str(dynamo.PendingCountSK)},
 					Limit:                     aws.Int32(int32(limit)), ExclusiveStartKey: start,
 				})
 				if err != nil {
