@@ -18,23 +18,35 @@ const incrRounds = 10
 
 // Incr adds one to the counter inside its window, or starts a new window at 1. Both are
 // conditional UpdateItems, so concurrent callers are serialised by DynamoDB and every
-// caller sees a distinct value: one call while a window runs, two when one starts.
+// caller sees a distinct value. The first update also creates a counter that does not
+// exist yet (if_not_exists sets the window's end only then), so a new counter and a
+// running window cost one call; only a window that has ended but whose item TTL has not
+// removed yet costs a second, conditional reset.
 func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error) {
 	if key == "" {
 		return 0, errors.New("dynamo: incr: empty counter key")
 	}
 	k := counterKey(key)
-	names := map[string]string{"#n": attrN, "#end": attrWindowEnd}
 	for range incrRounds {
-		// The window is still open: add one.
+		// No counter yet, or its window is still open: add one (starting at 0).
 		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                 s.table,
-			Key:                       k,
-			UpdateExpression:          aws.String("ADD #n :one"),
-			ConditionExpression:       aws.String("#end > :now"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: item{":one": nv(1), ":now": nv(now.UnixNano())},
-			ReturnValues:              types.ReturnValueUpdatedNew,
+			TableName: s.table,
+			Key:       k,
+			UpdateExpression: aws.String("SET #n = if_not_exists(#n, :zero) + :one, #end = if_not_exists(#end, :end), " +
+				"#ttl = if_not_exists(#ttl, :ttl), #kind = :kind"),
+			ConditionExpression: aws.String("attribute_not_exists(PK) OR #end > :now"),
+			ExpressionAttributeNames: map[string]string{
+				"#n": attrN, "#end": attrWindowEnd, "#ttl": TTLAttribute, "#kind": attrKind,
+			},
+			ExpressionAttributeValues: item{
+				":zero": nv(0),
+				":one":  nv(1),
+				":end":  nv(expiresAt.UnixNano()),
+				":now":  nv(now.UnixNano()),
+				":ttl":  nv(ttlEpoch(expiresAt)),
+				":kind": sv(kindCounter),
+			},
+			ReturnValues: types.ReturnValueUpdatedNew,
 		})
 		if err == nil {
 			d := decoder{it: out.Attributes}
@@ -47,12 +59,12 @@ func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) 
 		if !isConditionFailed(err) {
 			return 0, fmt.Errorf("dynamo: incr: %w", err)
 		}
-		// Absent or expired: start a new window, unless someone else just did.
+		// The window has ended: start a new one, unless someone else just did.
 		_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:           s.table,
 			Key:                 k,
 			UpdateExpression:    aws.String("SET #n = :one, #end = :end, #ttl = :ttl, #kind = :kind"),
-			ConditionExpression: aws.String("attribute_not_exists(PK) OR #end <= :now"),
+			ConditionExpression: aws.String("#end <= :now"),
 			ExpressionAttributeNames: map[string]string{
 				"#n": attrN, "#end": attrWindowEnd, "#ttl": TTLAttribute, "#kind": attrKind,
 			},

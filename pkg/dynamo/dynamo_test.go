@@ -573,6 +573,37 @@ func TestListPendingCalls(t *testing.T) {
 	})
 }
 
+// TestIncrCalls: a new counter and a running window cost one UpdateItem; a window that
+// has ended (its item not yet removed by TTL) costs a failed update and a reset.
+func TestIncrCalls(t *testing.T) {
+	onEngines(t, func(t *testing.T, d db) {
+		s := d.countingStore(d.table(t))
+		ctx := t.Context()
+		now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		steps := []struct {
+			name  string
+			at    time.Time
+			want  int64
+			calls int
+		}{
+			{"new counter", now, 1, 1},
+			{"running window", now.Add(time.Second), 2, 1},
+			{"last instant of the window", now.Add(time.Minute - 1), 3, 1},
+			{"window ended", now.Add(time.Minute), 1, 2},
+			{"new window running", now.Add(time.Minute + time.Second), 2, 1},
+		}
+		for _, st := range steps {
+			n, err := s.Incr(ctx, "k", st.at, st.at.Add(time.Minute))
+			if err != nil || n != st.want {
+				t.Errorf("%s: Incr = %d, %v; want %d", st.name, n, err, st.want)
+			}
+			if got := s.take(); len(got) != st.calls || got[0] != "UpdateItem" {
+				t.Errorf("%s: calls %v, want %d UpdateItem", st.name, got, st.calls)
+			}
+		}
+	})
+}
+
 // TestCheckCodeConcurrentWrongCountsExactly: 20 wrong tries at once leave Attempts at
 // exactly kyc.MaxCodeAttempts, since a try is counted only while the code is alive.
 func TestCheckCodeConcurrentWrongCountsExactly(t *testing.T) {
