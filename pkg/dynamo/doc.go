@@ -112,9 +112,11 @@
 // Counter, PutCode, PutUpload, GetUpload, IdentityOwner, Ping: one call. Transition: one,
 // claim and release included (two if a pending account's type, or an APPROVED account's
 // type or number, changes in the same transition; see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
-// strongly consistent). ListPending: one Query plus one GetItem for the total, run in
-// parallel. DeleteSession: two (delete with ALL_OLD, then its sessionRef). Incr: one, two
-// when a window starts. CheckCode: one (UpdateItem when consuming, GetItem when not) for a
+// strongly consistent). GetUserAndAccount: one BatchGetItem. GetAccountAndAudit: one
+// Query per 1 MB. ListPending: one Query for the first page (the total comes with it),
+// plus one GetItem for the total, run in parallel, on later pages. DeleteSession: two
+// (delete with ALL_OLD, then its sessionRef). Incr: one, two (a failed add, a reset) when
+// the window has ended but TTL has not removed its item. CheckCode: one (UpdateItem when consuming, GetItem when not) for a
 // match, an absent, expired, used or dead code; two for a wrong hash against a live code
 // (plus the UpdateItem that counts the try). DeleteUserSessions: one Query plus one
 // BatchWriteItem per 12 sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
