@@ -9,7 +9,6 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // personNames are synthetic names that pass idcheck.PersonName.
@@ -56,7 +55,7 @@ func benchAccount(i int, typ kyc.AccountType, state kyc.State, at time.Time) kyc
 	if state == kyc.StateSubmitted {
 		check, a.Version = "", 2
 	}
-	for _, slot := range submission.RequiredSlots(typ) {
+	for _, slot := range kyc.RequiredSlots(typ) {
 		a.Documents[slot] = kyc.Document{Slot: slot, Key: "accounts/" + a.ID + "/" + slot + "/0123456789abcdef",
 			ContentType: "image/png", Size: 48213, UploadedAt: at.Add(-time.Minute), Check: check}
 	}

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
@@ -152,9 +151,7 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 
 // Approve moves a PENDING_REVIEW account to APPROVED.
 func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	return s.decide(ctx, r, accountID, "approve", func(a *kyc.Account) {
-		a.State, a.RejectType, a.Reasons, a.ReuploadSlots = kyc.StateApproved, "", nil, nil
-	})
+	return s.decide(ctx, r, accountID, kyc.Approve)
 }
 
 // RejectInput is a rejection: the reason the user sees, whether they may try again, and
@@ -166,55 +163,41 @@ type RejectInput struct {
 }
 
 // Reject moves a PENDING_REVIEW account to REJECTED with the reason the user will see.
+// The input is checked before the account is read, so a malformed rejection is refused
+// whatever the account's state.
 func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in RejectInput) error {
-	reason := strings.TrimSpace(in.Reason)
-	if reason == "" {
-		return kyc.FieldError(kyc.EMISSING, "reason", "required")
+	rej, err := kyc.ParseRejection(in.Reason, in.RejectType, in.Documents)
+	if err != nil {
+		return err
 	}
-	if len([]rune(reason)) > 500 {
-		return kyc.FieldError(kyc.EINVALID, "reason", "must be at most 500 characters")
-	}
-	rt := kyc.RejectType(strings.ToUpper(strings.TrimSpace(in.RejectType)))
-	if rt == "" {
-		rt = kyc.RejectRetry
-	}
-	if rt != kyc.RejectRetry && rt != kyc.RejectFinal {
-		return kyc.FieldError(kyc.EINVALID, "reject_type", "must be RETRY or FINAL")
-	}
-	for _, slot := range in.Documents {
+	for _, slot := range rej.Reupload {
 		if _, ok := filecheck.LookupSlot(slot); !ok {
 			return kyc.FieldError(kyc.EINVALID, "documents", "unknown slot "+strconv.Quote(slot))
 		}
 	}
-	return s.decide(ctx, r, accountID, "reject", func(a *kyc.Account) {
-		a.State, a.RejectType, a.Reasons, a.ReuploadSlots = kyc.StateRejected, rt, []string{reason}, in.Documents
+	return s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+		return kyc.Reject(a, by, at, rej)
 	})
 }
 
-// decide applies a reviewer's decision to a PENDING_REVIEW account as one conditional
-// transition; any other state, or losing a race, is ECONFLICT.
-func (s *Service) decide(ctx context.Context, r Reviewer, accountID, action string, apply func(*kyc.Account)) error {
+// decide applies a reviewer's decision as one conditional transition: the domain refuses
+// an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
+// race, both with ECONFLICT.
+func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) error {
 	a, err := s.svc.Store.GetAccount(ctx, accountID)
 	if err != nil {
 		return err
 	}
-	if a.State != kyc.StatePendingReview {
-		return kyc.Errorf(kyc.ECONFLICT, "the account is %s, not PENDING_REVIEW", a.State)
+	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, RequestID: r.RequestID}, s.svc.Clock.Now())
+	if err != nil {
+		return err
 	}
-	next := a
-	apply(&next)
-	next.UpdatedAt = s.svc.Clock.Now()
-	reason := ""
-	if len(next.Reasons) > 0 && next.State == kyc.StateRejected {
-		reason = next.Reasons[0]
-	}
-	audit := kyc.AuditRecord{AccountID: a.ID, At: next.UpdatedAt, Actor: r.UserID, ActorRole: r.Role, Action: action, From: a.State, To: next.State, Reason: reason, RequestID: r.RequestID}
-	if _, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version, Audit: audit}); err != nil {
+	if _, err := s.svc.Store.Transition(ctx, t); err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
-		return fmt.Errorf("%s: %w", action, err)
+		return fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
-	s.svc.Log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", action), slog.String("reviewer", r.UserID))
+	s.svc.Log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
 	return nil
 }
 

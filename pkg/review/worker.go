@@ -1,7 +1,11 @@
-// Package review is the review worker: it takes submissions off the review queue, runs
-// the automated checks and moves each account on to PENDING_REVIEW (or, once the checks
-// of DOMAIN.md are in, to REJECTED), reporting per-message failures so that only those
-// are retried.
+// Package review is what happens to a submission once it is made: the worker takes it off
+// the review queue and runs the automated checks of DOMAIN.md on the stored documents and
+// identifiers, the reconciler re-queues submissions left SUBMITTED, and the reviewer
+// service lists, shows and decides accounts awaiting review.
+//
+// Which state may move where, and what each move writes and audits, are the transitions
+// of pkg/kyc; this package does the I/O around them (reads, document checks, conditional
+// writes) and reports per-message failures so that only those are retried.
 package review
 
 import (
@@ -11,7 +15,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -20,7 +23,6 @@ import (
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // Worker handles batches of review-queue messages.
@@ -66,22 +68,21 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	if acct.State != kyc.StateSubmitted || acct.Version != msg.Version {
 		return nil // already handled by an earlier delivery or superseded by a resubmission
 	}
-	next := acct
-	next.UpdatedAt = w.svc.Clock.Now()
+	now := w.svc.Clock.Now()
 	res, err := w.check(ctx, acct)
 	if err != nil {
 		return err
 	}
-	next.Documents = res.docs
-	audit := kyc.AuditRecord{AccountID: acct.ID, At: next.UpdatedAt, Actor: "system", Action: "automated_checks", From: acct.State}
+	var t kyc.Transition
 	if len(res.reasons) == 0 {
-		next.State = kyc.StatePendingReview
+		t, err = kyc.ChecksPassed(acct, res.docs, now)
 	} else {
-		next.State, next.RejectType, next.Reasons, next.ReuploadSlots = kyc.StateRejected, kyc.RejectRetry, res.reasons, res.reupload
-		audit.Reason = strings.Join(res.reasons, ",")
+		t, err = kyc.ChecksFailed(acct, res.docs, res.reasons, res.reupload, now)
 	}
-	audit.To = next.State
-	_, err = w.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: acct.State, FromVersion: acct.Version, Audit: audit})
+	if err != nil {
+		return fmt.Errorf("automated checks of account %s: %w", acct.ID, err)
+	}
+	_, err = w.svc.Store.Transition(ctx, t)
 	if kyc.IsCode(err, kyc.ECONFLICT) {
 		return nil // another delivery won the race; nothing is decided twice
 	}
@@ -105,7 +106,7 @@ type checkResult struct {
 func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, error) {
 	res := checkResult{docs: map[string]kyc.Document{}}
 	fail := func(code, where string) { res.reasons = append(res.reasons, code+":"+where) }
-	for _, slot := range submission.RequiredSlots(acct.Type) {
+	for _, slot := range kyc.RequiredSlots(acct.Type) {
 		if _, ok := acct.Documents[slot]; !ok {
 			fail(ReasonDocumentMissing, slot)
 			res.reupload = append(res.reupload, slot)

@@ -36,15 +36,6 @@ type CompanyInput struct {
 	Docs         map[string]Source
 }
 
-// RequiredSlots are the documents a submission of an account type must have, in the order
-// they are checked.
-func RequiredSlots(t kyc.AccountType) []string {
-	if t == kyc.CompanyAccount {
-		return []string{"licence", "confirmation"}
-	}
-	return []string{"frontOfID", "backOfID"}
-}
-
 // SubmitPersonal validates and submits a personal verification.
 func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in PersonalInput) error {
 	id, err := idcheck.ResidentIDAt(in.IDNumber, s.svc.Clock.Now())
@@ -57,9 +48,7 @@ func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in Person
 			return kyc.FieldError(kyc.EINVALID, "name", err.Error())
 		}
 	}
-	return s.submit(ctx, p, kyc.PersonalAccount, in.Docs, func(a *kyc.Account) {
-		a.IDNumber, a.Name, a.Organization = id, name, ""
-	})
+	return s.submit(ctx, p, kyc.Submission{Type: kyc.PersonalAccount, Name: name, IDNumber: id}, in.Docs)
 }
 
 // SubmitCompany validates and submits a company verification.
@@ -74,33 +63,32 @@ func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in Company
 			return kyc.FieldError(kyc.EINVALID, "organizationRegNo", err.Error())
 		}
 	}
-	return s.submit(ctx, p, kyc.CompanyAccount, in.Docs, func(a *kyc.Account) {
-		a.Organization, a.IDNumber = org, reg
-	})
+	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs)
 }
 
-// submit checks the account may submit, stores the documents, moves the account to
-// SUBMITTED with a conditional write and queues it for review. If the queue refuses the
-// message the transition is undone and the client gets an error, so no account is left
-// SUBMITTED with nothing queued while the client was told it succeeded (if the undo fails
-// too, the reconciler re-queues the account). Documents written by a failed request are
-// deleted.
-func (s *Service) submit(ctx context.Context, p kyc.Principal, typ kyc.AccountType, srcs map[string]Source, set func(*kyc.Account)) error {
+// submit checks the account may submit, stores the documents of srcs, moves the account
+// to SUBMITTED with a conditional write (kyc.Submit, with sub and the stored documents)
+// and queues it for review. If the queue refuses the message the transition is undone and
+// the client gets an error, so no account is left SUBMITTED with nothing queued while the
+// client was told it succeeded (if the undo fails too, the reconciler re-queues the
+// account). Documents written by a failed request are deleted.
+func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submission, srcs map[string]Source) error {
 	acct, err := s.callerAccount(ctx, p)
 	if err != nil {
 		return err
 	}
-	if err := s.maySubmit(acct, typ); err != nil {
+	// Refused before any document is stored, so a refusal costs nothing.
+	if err := kyc.MaySubmit(acct, sub.Type, s.svc.MaxAttempts); err != nil {
 		return err
 	}
-	for _, slot := range RequiredSlots(typ) {
+	for _, slot := range kyc.RequiredSlots(sub.Type) {
 		if src, ok := srcs[slot]; !ok || (!src.Inline && src.Key == "") {
 			return kyc.FieldError(kyc.EMISSING, slot, "required")
 		}
 	}
 	var written []kyc.Document
 	docs := map[string]kyc.Document{}
-	for _, name := range RequiredSlots(typ) {
+	for _, name := range kyc.RequiredSlots(sub.Type) {
 		slot, _ := filecheck.LookupSlot(name)
 		var d kyc.Document
 		if src := srcs[name]; src.Inline {
@@ -116,16 +104,13 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, typ kyc.AccountTy
 		docs[name] = d
 	}
 
-	now := s.svc.Clock.Now()
-	next := acct
-	set(&next)
-	next.Type, next.State, next.RejectType = typ, kyc.StateSubmitted, ""
-	next.Reasons, next.ReuploadSlots = nil, nil
-	next.Documents = docs
-	next.Attempts++
-	next.SubmittedAt, next.UpdatedAt = now, now
-	audit := kyc.AuditRecord{AccountID: acct.ID, At: now, Actor: p.UserID, ActorRole: p.Role, Action: "submit", From: acct.State, To: kyc.StateSubmitted}
-	saved, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: next, FromState: acct.State, FromVersion: acct.Version, Audit: audit})
+	sub.Documents = docs
+	t, err := kyc.Submit(acct, sub, kyc.Actor{ID: p.UserID, Role: p.Role}, s.svc.Clock.Now(), s.svc.MaxAttempts)
+	if err != nil {
+		s.deleteAll(ctx, written)
+		return err
+	}
+	saved, err := s.svc.Store.Transition(ctx, t)
 	if err != nil {
 		s.deleteAll(ctx, written)
 		if kyc.IsCode(err, kyc.ECONFLICT) {
@@ -138,7 +123,7 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, typ kyc.AccountTy
 		s.undo(ctx, saved, acct, written)
 		return fmt.Errorf("queue submission: %w", err)
 	}
-	s.svc.Log.InfoContext(ctx, "submitted", slog.String("account_id", saved.ID), slog.String("type", string(typ)), slog.Int("attempt", saved.Attempts))
+	s.svc.Log.InfoContext(ctx, "submitted", slog.String("account_id", saved.ID), slog.String("type", string(sub.Type)), slog.Int("attempt", saved.Attempts))
 	return nil
 }
 
@@ -146,32 +131,16 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, typ kyc.AccountTy
 // be sent. The attempt is not counted: the client was told it failed.
 func (s *Service) undo(ctx context.Context, saved, before kyc.Account, written []kyc.Document) {
 	ctx = context.WithoutCancel(ctx)
-	back := before
-	back.UpdatedAt = s.svc.Clock.Now()
-	audit := kyc.AuditRecord{AccountID: saved.ID, At: back.UpdatedAt, Actor: "system", Action: "submit_undone", From: kyc.StateSubmitted, To: before.State, Reason: "review queue unavailable"}
-	if _, err := s.svc.Store.Transition(ctx, kyc.Transition{Account: back, FromState: kyc.StateSubmitted, FromVersion: saved.Version, Audit: audit}); err != nil {
+	t, err := kyc.UndoSubmit(saved, before, s.svc.Clock.Now())
+	if err == nil {
+		_, err = s.svc.Store.Transition(ctx, t)
+	}
+	if err != nil {
 		// Left SUBMITTED: the reconciler finds it and queues it, so it is not stranded.
 		s.svc.Log.ErrorContext(ctx, "could not undo a submission whose message was not queued", slog.String("account_id", saved.ID), slog.String("error", err.Error()))
 		return
 	}
 	s.deleteAll(ctx, written)
-}
-
-// maySubmit applies the state rules of DOMAIN.md.
-func (s *Service) maySubmit(a kyc.Account, typ kyc.AccountType) error {
-	switch {
-	case a.State == kyc.StateSubmitted || a.State == kyc.StatePendingReview:
-		return kyc.Errorf(kyc.ECONFLICT, "already under review")
-	case a.State == kyc.StateApproved:
-		return kyc.Errorf(kyc.ECONFLICT, "already approved")
-	case a.State == kyc.StateRejected && a.RejectType == kyc.RejectFinal:
-		return kyc.Errorf(kyc.ECONFLICT, "rejected for good: no more submissions")
-	case a.Attempts >= s.svc.MaxAttempts:
-		return kyc.Errorf(kyc.ETOOMANY, "too many attempts")
-	case typeFixed(a) && a.Type != typ:
-		return kyc.Errorf(kyc.ECONFLICT, "this is a %s", a.Type)
-	}
-	return nil
 }
 
 // putInline checks a file sent in the request and writes it to its final place.

@@ -88,14 +88,11 @@ func slotFor(name string, acct kyc.Account) (filecheck.Slot, error) {
 	if !ok {
 		return filecheck.Slot{}, kyc.FieldError(kyc.EINVALID, "slot", "unknown slot")
 	}
-	if typeFixed(acct) && !slot.ForAccount(acct.Type) {
+	if acct.TypeFixed() && !slot.ForAccount(acct.Type) {
 		return filecheck.Slot{}, kyc.FieldError(kyc.EINVALID, "slot", "not allowed for a "+string(acct.Type))
 	}
 	return slot, nil
 }
-
-// typeFixed reports whether the account's type can no longer change.
-func typeFixed(a kyc.Account) bool { return a.Attempts > 0 || a.State != kyc.StateUnverified }
 
 func contentTypes(slot filecheck.Slot) string {
 	var out string
