@@ -20,6 +20,7 @@ FUNCTIONS := \
 	HealthFunction:health \
 	ReviewWorkerFunction:review-worker \
 	GrantRoleFunction:grant-role \
+	FreezeUserFunction:freeze-user \
 	ReconcilerFunction:reconciler \
 	SendSMSCodeFunction:sms-code \
 	RegisterFunction:register \

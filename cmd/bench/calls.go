@@ -97,7 +97,7 @@ func runCalls(ctx context.Context, e *env, g *engine) (callsRun, error) {
 	defer srv.Close()
 	worker, _ := lambdafn.Lookup(lambdafn.ReviewWorker)
 	es := localrun.EventSource{Queue: q, Handler: lambdafn.Handlers(svc)[worker.LogicalID], BatchSize: 10, Wait: time.Second, QueueARN: "arn:aws:sqs:us-east-1:000000000000:review", Log: log}
-	u := users.New(svc)
+	u := users.New(users.Deps{Store: store, Clock: clock, IDs: kyc.RandomIDs{}, Log: log, TokenTTL: svc.TokenTTL})
 
 	// step runs f with a fresh meter on the API's requests (and on ctx) and records it.
 	step := func(name, route string, f func(ctx context.Context) (int, error)) error {

@@ -2,8 +2,11 @@
 package main
 
 import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 )
 
-func main() { lambdafn.StartHTTP("account-detail", httpapi.GetAccountDetail) }
+func main() {
+	lambdafn.StartHTTP("account-detail", httpapi.GetAccountDetail, dynamo.Provide)
+}

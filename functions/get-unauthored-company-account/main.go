@@ -2,10 +2,11 @@
 package main
 
 import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 )
 
 func main() {
-	lambdafn.StartHTTP("get-unauthored-company-account", httpapi.GetUnAuthoredCompanyAccount)
+	lambdafn.StartHTTP("get-unauthored-company-account", httpapi.GetUnAuthoredCompanyAccount, dynamo.Provide)
 }

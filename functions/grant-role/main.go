@@ -2,6 +2,11 @@
 // event): IAM decides who may invoke it.
 package main
 
-import "github.com/realname-kyc/realname/pkg/lambdafn"
+import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+)
 
-func main() { lambdafn.Start(lambdafn.GrantRole, lambdafn.GrantRoleHandler) }
+func main() {
+	lambdafn.Start(lambdafn.GrantRole, lambdafn.GrantRoleHandler, dynamo.Provide)
+}

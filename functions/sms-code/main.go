@@ -2,8 +2,12 @@
 package main
 
 import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/snssms"
 )
 
-func main() { lambdafn.StartHTTP("sms-code", httpapi.SendSMSCode) }
+func main() {
+	lambdafn.StartHTTP("sms-code", httpapi.SendSMSCode, dynamo.Provide, snssms.Provide)
+}

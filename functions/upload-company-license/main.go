@@ -2,8 +2,13 @@
 package main
 
 import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/sqsqueue"
 )
 
-func main() { lambdafn.StartHTTP("upload-company-license", httpapi.UploadCompanyLicense) }
+func main() {
+	lambdafn.StartHTTP("upload-company-license", httpapi.UploadCompanyLicense, dynamo.Provide, s3docs.Provide, sqsqueue.Provide)
+}

@@ -2,8 +2,13 @@
 package main
 
 import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/sqsqueue"
 )
 
-func main() { lambdafn.StartHTTP("upload-personal-licence", httpapi.UploadPersonalLicence) }
+func main() {
+	lambdafn.StartHTTP("upload-personal-licence", httpapi.UploadPersonalLicence, dynamo.Provide, s3docs.Provide, sqsqueue.Provide)
+}

@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
 // env returns a getenv over a minimal valid environment with the given overrides; an
@@ -183,31 +185,59 @@ func TestLoadConfigBoundaries(t *testing.T) {
 	}
 }
 
-func TestFromEnv(t *testing.T) {
-	t.Run("missing variable", func(t *testing.T) {
-		svc, err := app.FromEnv(t.Context(), env(map[string]string{"DOCS_BUCKET": ""}))
-		if err == nil || !strings.Contains(err.Error(), "DOCS_BUCKET") {
-			t.Fatalf("FromEnv = %v, %v; want an error naming DOCS_BUCKET", svc, err)
+func TestNewEnv(t *testing.T) {
+	c, err := app.LoadConfig(env(map[string]string{"APP_VERSION": "v9", "TOKEN_TTL": "2h", "MAX_ATTEMPTS": "7"}))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	t.Run("no credentials", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		e, err := app.NewEnv(c)
+		if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+			t.Fatalf("NewEnv = %v, %v; want an error naming AWS_ACCESS_KEY_ID", e, err)
 		}
 	})
-	t.Run("wired", func(t *testing.T) {
-		// Static credentials so the SDK's chain does not look for real ones; no request is
-		// made while wiring.
-		t.Setenv("AWS_ACCESS_KEY_ID", "test")
-		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-		svc, err := app.FromEnv(t.Context(), env(map[string]string{
-			"APP_VERSION": "v9", "TOKEN_TTL": "2h", "MAX_ATTEMPTS": "7",
-			"DYNAMODB_ENDPOINT": "http://127.0.0.1:1", "S3_ENDPOINT": "http://127.0.0.1:1", "SQS_ENDPOINT": "http://127.0.0.1:1",
-		}))
+	t.Run("providers", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+		t.Setenv("AWS_SESSION_TOKEN", "token")
+		var order []string
+		e, err := app.NewEnv(c,
+			func(e *app.Env) error { order = append(order, "a"); e.Queue = fakeQueue{}; return nil },
+			func(e *app.Env) error { order = append(order, "b"); return nil })
 		if err != nil {
-			t.Fatalf("FromEnv: %v", err)
+			t.Fatalf("NewEnv: %v", err)
 		}
-		if svc.Store == nil || svc.Docs == nil || svc.Queue == nil || svc.SMS == nil || svc.Clock == nil || svc.IDs == nil || svc.Log == nil {
-			t.Fatalf("FromEnv left a service nil: %+v", svc)
+		if strings.Join(order, "") != "ab" {
+			t.Errorf("providers ran %v, want a then b", order)
 		}
-		want := app.Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs", SMS: "sns"}
-		if svc.Backends != want || svc.Version != "v9" || svc.TokenTTL != 2*time.Hour || svc.MaxAttempts != 7 {
-			t.Errorf("FromEnv = backends %+v version %q ttl %v attempts %d", svc.Backends, svc.Version, svc.TokenTTL, svc.MaxAttempts)
+		creds, err := e.AWS.Credentials.Retrieve(t.Context())
+		if err != nil || creds.AccessKeyID != "AKIDTEST" || creds.SessionToken != "token" {
+			t.Errorf("credentials = %+v, %v; want the environment's", creds, err)
+		}
+		if e.Version != "v9" || e.TokenTTL != 2*time.Hour || e.MaxAttempts != 7 || e.Clock == nil || e.IDs == nil || e.Log == nil {
+			t.Errorf("settings = %+v", e.Services)
+		}
+		if err := e.Require(app.AdapterQueue); err != nil {
+			t.Errorf("Require(queue) after its provider: %v", err)
+		}
+		err = e.Require(app.AdapterQueue, app.AdapterStore, app.AdapterSMS)
+		if err == nil || !strings.Contains(err.Error(), "store") || !strings.Contains(err.Error(), "sms") || strings.Contains(err.Error(), "queue") {
+			t.Errorf("Require(queue, store, sms) = %v; want store and sms named, not queue", err)
+		}
+		if only := e.Only(app.AdapterStore); only.Queue != nil || e.Queue == nil {
+			t.Errorf("Only(store) kept the queue, or changed the original")
+		}
+	})
+	t.Run("provider fails", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+		_, err := app.NewEnv(c, func(*app.Env) error { return errors.New("bad SMS_SENDER_ID") })
+		if err == nil || !strings.Contains(err.Error(), "SMS_SENDER_ID") {
+			t.Errorf("NewEnv with a failing provider = %v", err)
 		}
 	})
 }
+
+type fakeQueue struct{ kyc.Queue }

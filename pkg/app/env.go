@@ -1,111 +1,129 @@
 package app
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/s3docs"
-	"github.com/realname-kyc/realname/pkg/sqsqueue"
 )
 
-// Env is what a function is built from: the configuration and the adapters, each made on
-// first use. A function's constructor asks for the adapters it uses and nothing else, so a
-// function that never asks for the queue never builds an SQS client, and, because each
-// adapter is built in a method of its own that only such a constructor calls, its binary
-// does not even link the SQS code.
+// Adapter names one of the outside systems a function may use.
+type Adapter string
+
+// The adapters. Each is made by the Provide function of its package (dynamo, s3docs,
+// s3presign, sqsqueue, snssms), which a function's main names.
+const (
+	AdapterStore     Adapter = "store"     // DynamoDB (kyc.Store)
+	AdapterDocs      Adapter = "docs"      // S3 objects (kyc.Documents); gives a Presigner too
+	AdapterPresigner Adapter = "presigner" // S3 presigned URLs only, without the S3 client
+	AdapterQueue     Adapter = "queue"     // SQS (kyc.Queue)
+	AdapterSMS       Adapter = "sms"       // SNS (kyc.SMSSender)
+)
+
+// Env is what a function is built from: the configuration, the SDK configuration, the
+// settings and the adapters its main provided.
 //
-// On Lambda (NewEnv) the adapters are made from the configuration; the local runner and
-// the tests give ready ones (EnvOf), which a constructor still gets only by asking: a
-// constructor that forgot to ask for an adapter its route uses fails every test of the
-// route with a nil adapter, as it would fail on Lambda.
+// The adapters are not made here: pkg/app imports no adapter package, and each adapter
+// package has a Provide that builds its adapter from an Env. A function's main names the
+// providers of the adapters its routes use, so its binary imports those SDK service
+// packages and no other (a Go binary runs the init of, and keeps the tables of, every
+// package it imports, reachable or not). The function table says which adapters each
+// function has; lambdafn checks the main provided them before it starts, and the tests
+// build each route with exactly those (Only), so a constructor that uses another fails.
 type Env struct {
 	Config Config
-	aws    aws.Config
-	svc    Services  // the settings and the adapters asked for so far
-	given  *Services // EnvOf's ready adapters; nil on Lambda
+	AWS    aws.Config
+	Services
 }
 
-// NewEnv loads the SDK configuration of c; no client is made yet.
-func NewEnv(ctx context.Context, c Config) (*Env, error) {
-	awsCfg, err := AWSConfig(ctx, c)
+// Provider adds one adapter to an Env.
+type Provider func(*Env) error
+
+// NewEnv prepares c's settings and SDK configuration and runs the providers; no client is
+// made except by a provider.
+func NewEnv(c Config, providers ...Provider) (*Env, error) {
+	awsCfg, err := AWSConfig(c, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Config: c, aws: awsCfg, svc: Services{
+	e := &Env{Config: c, AWS: awsCfg, Services: Services{
 		Clock:          kyc.SystemClock{},
 		IDs:            kyc.RandomIDs{},
 		Log:            NewLogger(os.Stderr, c.LogLevel),
 		Version:        c.Version,
-		Backends:       Backends{Store: "dynamodb", Documents: "s3", Queue: "sqs", SMS: "sns"},
 		TokenTTL:       c.TokenTTL,
 		MaxAttempts:    c.MaxAttempts,
 		ReconcileAfter: c.ReconcileAfter,
-	}}, nil
+	}}
+	for _, p := range providers {
+		if err := p(e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // EnvOf is an Env whose adapters are svc's, already made (the local runner's, a test's).
+// A Docs that was given signs too, as on Lambda.
 func EnvOf(svc *Services) *Env {
-	settings := *svc
-	settings.Store, settings.Docs, settings.Queue, settings.SMS = nil, nil, nil, nil
-	return &Env{svc: settings, given: svc}
+	e := &Env{Services: *svc}
+	if e.Presigner == nil && e.Docs != nil {
+		e.Presigner = e.Docs
+	}
+	return e
 }
 
-// Store is the DynamoDB store.
-func (e *Env) Store() kyc.Store {
-	if e.svc.Store == nil && e.given != nil {
-		e.svc.Store = e.given.Store
+// Only returns a copy of e with only the named adapters, as a function whose main
+// provided those would have.
+func (e *Env) Only(adapters ...Adapter) *Env {
+	c := *e
+	keep := func(a Adapter) bool { return slices.Contains(adapters, a) }
+	if !keep(AdapterStore) {
+		c.Store = nil
 	}
-	if e.svc.Store == nil {
-		e.svc.Store = dynamo.New(DynamoClient(e.aws, e.Config), e.Config.TableName)
-	}
-	return e.svc.Store
-}
-
-// Docs is the S3 document store.
-func (e *Env) Docs() kyc.Documents {
-	if e.svc.Docs == nil && e.given != nil {
-		e.svc.Docs = e.given.Docs
-	}
-	if e.svc.Docs == nil {
-		e.svc.Docs = s3docs.New(S3Client(e.aws, e.Config), e.Config.Bucket)
-	}
-	return e.svc.Docs
-}
-
-// Queue is the SQS review queue.
-func (e *Env) Queue() kyc.Queue {
-	if e.svc.Queue == nil && e.given != nil {
-		e.svc.Queue = e.given.Queue
-	}
-	if e.svc.Queue == nil {
-		e.svc.Queue = sqsqueue.New(SQSClient(e.aws, e.Config), e.Config.QueueURL)
-	}
-	return e.svc.Queue
-}
-
-// SMS is the SNS sender; it fails on a malformed SMS_SENDER_ID.
-func (e *Env) SMS() (kyc.SMSSender, error) {
-	if e.svc.SMS == nil && e.given != nil {
-		e.svc.SMS = e.given.SMS
-	}
-	if e.svc.SMS == nil {
-		s, err := SMSSender(e.aws, e.Config)
-		if err != nil {
-			return nil, fmt.Errorf("sms: %w", err)
+	if !keep(AdapterDocs) {
+		c.Docs = nil
+		if !keep(AdapterPresigner) {
+			c.Presigner = nil
 		}
-		e.svc.SMS = s
 	}
-	return e.svc.SMS, nil
+	if !keep(AdapterQueue) {
+		c.Queue = nil
+	}
+	if !keep(AdapterSMS) {
+		c.SMS = nil
+	}
+	return &c
 }
 
-// Services returns the services with the adapters asked for so far and the settings;
-// adapters not asked for are nil. Callers ask for adapters first, then take this.
-func (e *Env) Services() *Services {
-	s := e.svc
-	return &s
+// Require fails, naming them, if any of the adapters is missing: a function whose main
+// forgot a provider fails its init rather than its first request.
+func (e *Env) Require(adapters ...Adapter) error {
+	var missing []error
+	for _, a := range adapters {
+		if !e.has(a) {
+			missing = append(missing, fmt.Errorf("no %s adapter: its package's Provide is not in main", a))
+		}
+	}
+	return errors.Join(missing...)
+}
+
+func (e *Env) has(a Adapter) bool {
+	switch a {
+	case AdapterStore:
+		return e.Store != nil
+	case AdapterDocs:
+		return e.Docs != nil
+	case AdapterPresigner:
+		return e.Presigner != nil
+	case AdapterQueue:
+		return e.Queue != nil
+	case AdapterSMS:
+		return e.SMS != nil
+	}
+	return false
 }

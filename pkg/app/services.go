@@ -1,7 +1,7 @@
 // Package app reads the configuration from the environment (the one place that reads it)
-// and makes the adapters: Env hands a function's constructor the DynamoDB store, S3
-// documents, SQS queue or SNS sender it asks for, each made on first use, so a function
-// builds and links only the clients it uses.
+// and holds what a function is built from: the SDK configuration, the settings, and the
+// adapters its main provides (Env). It imports no adapter: each adapter package provides
+// itself, so a function links only the SDK clients it uses.
 package app
 
 import (
@@ -12,15 +12,19 @@ import (
 	"github.com/realname-kyc/realname/pkg/password"
 )
 
-// Services are the wired ports plus what handlers need to know about them.
+// Services are the adapters a function was given and the settings its services take.
+// A nil adapter is one the function does not use.
 type Services struct {
 	Store kyc.Store
 	Docs  kyc.Documents
-	Queue kyc.Queue
-	SMS   kyc.SMSSender
-	Clock kyc.Clock
-	IDs   kyc.IDs
-	Log   *slog.Logger
+	// Presigner signs document URLs: Docs itself where Docs is given, else a signer
+	// without the S3 client.
+	Presigner kyc.Presigner
+	Queue     kyc.Queue
+	SMS       kyc.SMSSender
+	Clock     kyc.Clock
+	IDs       kyc.IDs
+	Log       *slog.Logger
 
 	// Version is the build's version, reported by /v1/health.
 	Version string

@@ -115,13 +115,15 @@ func freshReplay(store, rel string) bool {
 // invoked the function reads only that message). Other invoke samples may succeed or fail.
 var wantInvokeError = map[string]string{
 	// No user has the phone.
-	"grant-role/unknown-phone.json": "not found",
+	"grant-role/unknown-phone.json":  "not found",
+	"freeze-user/unknown-phone.json": "not found",
 }
 
 // invokeInputs are the event types of the invoke-only functions, by folder: their samples
 // must decode into them with no unknown field, so a sample cannot drift from the type.
 var invokeInputs = map[string]func() any{
-	lambdafn.GrantRole: func() any { return new(lambdafn.GrantRoleInput) },
+	lambdafn.GrantRole:  func() any { return new(lambdafn.GrantRoleInput) },
+	lambdafn.FreezeUser: func() any { return new(lambdafn.FreezeUserInput) },
 }
 
 // TestEventsCoverFunctions: every file under events/ is events/<function folder>/*.json,

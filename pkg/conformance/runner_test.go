@@ -152,7 +152,8 @@ func TestRunnerServesRouteTable(t *testing.T) {
 
 // TestRunnerInvokeAPI: the Lambda Invoke API runs the health function with its sample
 // event (a proxy response comes back), the review worker with its SQS sample (a batch
-// response), the reconciler with its scheduled event ({requeued, failed}) and GrantRole, which has no other way in, with a phone no user has (a
+// response), the reconciler with its scheduled event ({requeued, failed}) and GrantRole and
+// FreezeUser, which have no other way in, with a phone no user has (a
 // function error, flagged as Lambda flags it, that says what is wrong), and answers an
 // unknown function the way Lambda does.
 func TestRunnerInvokeAPI(t *testing.T) {
@@ -165,6 +166,7 @@ func TestRunnerInvokeAPI(t *testing.T) {
 		{lambdafn.ReviewWorker, "malformed-body.json"},
 		{lambdafn.Reconciler, "scheduled.json"},
 		{lambdafn.GrantRole, "unknown-phone.json"},
+		{lambdafn.FreezeUser, "unknown-phone.json"},
 	} {
 		fn, ok := lambdafn.Lookup(tc.folder)
 		if !ok {

@@ -884,6 +884,7 @@ var wantGrants = map[string][]string{
 	"MeFunction":          {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
 	"SetUserRoleFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
 	"GrantRoleFunction":   {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
+	"FreezeUserFunction":  {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:BatchWriteItem Table"},
 	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
 	// Update of the pending counter); HEAD and GET of the submitted documents, which
 	// decrypts them.

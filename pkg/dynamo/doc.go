@@ -9,15 +9,15 @@
 // that they sort as text in the order they sort as times.
 //
 //	Kind          PK                       SK                          notes
-//	user          USER#<userID>            USER                        Version
-//	phone         PHONE#<phone>            PHONE                       UserID: keeps phones unique
+//	user          USER#<userID>            USER                        Version, SessionsOpened
+//	phone         PHONE#<phone>            PHONE                       UserID, AccountID: keeps phones unique
 //	sessionRef    USER#<userID>            SESSION#<tokenHash>         TTL; lists a user's sessions
 //	session       SESSION#<tokenHash>      SESSION                     UserID, AccountID, Role, ExpiresAt, TTL
 //	account       ACCOUNT#<accountID>      ACCOUNT                     Version; sparse GSI keys below
 //	audit         ACCOUNT#<accountID>      AUDIT#<at>#<random>         append-only, never rewritten
 //	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW; GSIPending keys
 //	counter       COUNTER#<key>            COUNTER                     N, WindowEnd (unix ns), TTL
-//	code          CODE#<phone>#<purpose>   CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL
+//	code          CODE#<phone>#<purpose>   CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL, UserID
 //	upload        UPLOAD#<key>             UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
 //	identity      IDENTITY#<type>#<number> IDENTITY                    AccountID: the APPROVED holder of an ID number
 //
@@ -26,6 +26,17 @@
 // with one strongly consistent Query (a GSI would be eventually consistent, and a
 // session created just before "log out everywhere" could survive it). Both are written
 // in one transaction.
+//
+// The phone item carries the account id as well as the user id (items written before
+// lack it; readers then read the user first), so a login reads the user and the account
+// in one BatchGetItem. The user item's SessionsOpened counts the sessions opened with
+// OpenSession. ChangeUser and ResetPassword read the user's partition (the user and its
+// sessionRefs, one Query) and write the user with the deletion of those sessions in one
+// transaction, on condition that Version and SessionsOpened are as read: a login that
+// opens a session between the read and the write fails that condition, and the change
+// reads again and ends that session too. (PutSession, with a UserVersion, only checks the
+// version: a session it opens at that moment could be missed. The user service opens its
+// sessions with OpenSession.)
 //
 // An account's audit trail shares the account's partition, so ListAudit is one Query on
 // PK with begins_with(SK, "AUDIT#"); the random suffix keeps two records written in the
@@ -56,6 +67,25 @@
 // one is counted have been compared, so a burst of C concurrent guesses tests up to C
 // codes before the code dies. Callers bound such a burst with a per-phone rate limit
 // (Incr, which is atomic) before CheckCode.
+//
+// TryCode, which the user service uses, has no such gap: it is one conditional UpdateItem,
+// SET Attempts = Attempts + 1 on condition "live AND CodeHash <> :h", so a wrong hash is
+// compared and counted in one atomic step, and once Attempts reaches kyc.MaxCodeAttempts
+// no guess is compared any more: however many run at once, at most MaxCodeAttempts wrong
+// guesses are tested against a code. A match fails the condition and the stored item
+// comes back (ALL_OLD); it is confirmed in constant time, counts no attempt (so any number
+// of concurrent requests holding the right code get through to the final write) and uses
+// nothing. The use is part of the route's final transaction (RegisterUser, ResetPassword):
+// SET Used = true on condition "live AND CodeHash = :h", so of concurrent users of a code
+// exactly one commits. CountAndPutCode stores the code with the id of the phone's user,
+// which TryCode returns, so a reset needs no lookup of the phone. A code stored by PutCode
+// names no user; the caller then looks the phone up.
+//
+// CountAndPutCode reads the rate-limit counters and the phone item in one BatchGetItem and
+// writes the counters it is asked to count with the code in one TransactWriteItems, each
+// counter on condition that it is as read (absent, or N and WindowEnd unchanged): two
+// requests that read the same value cannot both count from it; the loser reads again (a
+// round is lost only to a request that counted on the same counter; 8 rounds at most).
 //
 // The consuming comparison CodeHash = :h runs inside DynamoDB and is not constant-time.
 // That is harmless: it compares the SHA-256 (hex) of a random code, and the time a
@@ -122,4 +152,31 @@
 // BatchWriteItem per 12 sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
 // cancelled only by a TransactionConflict (another transaction touching the same item,
 // e.g. the shared pending counter) are retried a few times with jitter.
+//
+// The user routes' combined methods: PhoneAndCounter, one BatchGetItem. TryCode, one
+// UpdateItem whatever the outcome. RegisterUser and OpenSession, one TransactWriteItems.
+// CountAndPutCode, one BatchGetItem plus one TransactWriteItems (none when decide asks for
+// nothing), again for each round lost to a concurrent request. ChangeUser and
+// ResetPassword, one Query plus one TransactWriteItems (none when nothing changes), plus
+// one BatchWriteItem per 12 sessions beyond the 49 that fit the transaction, again for
+// each round lost to a concurrent change or login. So a user route's success costs,
+// counting the auth middleware's GetSession: sms-code 2 (CountAndPutCode; before, 5, and 7
+// for a reset), register 2 (TryCode, RegisterUser; before, 5), login 3 (PhoneAndCounter,
+// GetUserAndAccount, OpenSession; 4 with the rare rehash's UpdateUser, and 4 for a phone
+// item without the account id; before, 5), me 2, logout 3, password reset 3 (TryCode,
+// ResetPassword; before, 7), role change 3 (GetSession, ChangeUser; before, 5). pkg/users'
+// TestRouteCalls counts them with a counting client.
+//
+// The document routes' combined methods: GetAccountAndUploads, one BatchGetItem of the
+// account and the upload records (keys deduplicated; one call for up to 99 keys, one more
+// per further 100). SetUserPortrait, one UpdateItem on condition that the user exists:
+// it is the one write of a user not conditional on the version read, since it reads
+// nothing first, but it adds one to Version, so every writer that is conditional on it
+// reads again after it; UPDATED_OLD returns the replaced portrait. So a document route's
+// success costs, counting the auth middleware's GetSession: upload grant 3 (GetAccount,
+// PutUpload), portrait 3 (GetUpload, SetUserPortrait; before, 6), uploadPersonalLicence
+// and uploadCompanyLicense 3 (GetAccountAndUploads, Transition; before, 5 with upload
+// keys), account 2, a document download 2 (3 for a reviewer's, which is audited), the
+// confirmation sample 1. pkg/submission's TestOperationCalls counts them with a
+// counting client.
 package dynamo

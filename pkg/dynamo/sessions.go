@@ -14,7 +14,8 @@ import (
 )
 
 // PutSession writes the session and its reference in the user's partition in one
-// transaction: one call.
+// transaction: one call. With a UserVersion the same transaction checks the user is still
+// at that version, so a session never outlives a change of the user it was opened from.
 func (s *Store) PutSession(ctx context.Context, sess kyc.Session) error {
 	if sess.TokenHash == "" || sess.UserID == "" {
 		return kyc.FieldError(kyc.EMISSING, "session", "token hash and user id are required")
@@ -22,11 +23,23 @@ func (s *Store) PutSession(ctx context.Context, sess kyc.Session) error {
 	ref := sessionRefKey(sess.UserID, sess.TokenHash)
 	ref[attrKind] = sv(kindSessionRef)
 	ref[TTLAttribute] = nv(ttlEpoch(sess.ExpiresAt))
-	err := s.transact(ctx, []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.table, Item: encodeSession(sess)}},
 		{Put: &types.Put{TableName: s.table, Item: ref}},
-	})
-	if err != nil {
+	}
+	if sess.UserVersion > 0 {
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName:                 s.table,
+			Key:                       userKey(sess.UserID),
+			ConditionExpression:       aws.String("#ver = :ver"),
+			ExpressionAttributeNames:  map[string]string{"#ver": AttrVersion},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ver": nv(sess.UserVersion)},
+		}})
+	}
+	if err := s.transact(ctx, items); err != nil {
+		if anyConditionFailed(err) {
+			return kyc.Errorf(kyc.ECONFLICT, "the user changed while the session was opened")
+		}
 		return fmt.Errorf("dynamo: put session: %w", err)
 	}
 	return nil

@@ -27,6 +27,7 @@ func (s *Store) CreateUser(ctx context.Context, u kyc.User, a kyc.Account) (kyc.
 	phone := phoneKey(u.Phone)
 	phone[attrKind] = sv(kindPhone)
 	phone[attrUserID] = sv(u.ID)
+	phone[attrAccountID] = sv(a.ID) // so a login reads the user and the account at once
 	absent := aws.String("attribute_not_exists(PK)")
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.table, Item: encodeUser(u), ConditionExpression: absent}},

@@ -70,14 +70,15 @@ func ownMux(rt Route, h http.Handler) http.Handler {
 }
 
 // Mux serves every route of the table on one ServeMux over svc, each route by the
-// constructor its function starts, with the API envelope for unknown paths (404) and
-// wrong methods (405). The local runner and tests use it; on AWS each function serves its
-// own route. A constructor that fails (a malformed setting) makes Mux fail.
+// constructor its function starts and with only the adapters its function has, with the
+// API envelope for unknown paths (404) and wrong methods (405). The local runner and tests
+// use it; on AWS each function serves its own route. A constructor that fails (a
+// malformed setting) makes Mux fail.
 func Mux(svc *app.Services) (http.Handler, error) {
 	mux := http.NewServeMux()
 	ctors := Constructors()
 	for _, rt := range Routes() {
-		h, err := ctors[rt.Name](app.EnvOf(svc))
+		h, err := ctors[rt.Name](app.EnvOf(svc).Only(rt.Adapters...))
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", rt.Name, err)
 		}

@@ -144,14 +144,11 @@ func (a *API) setPortrait(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	if err := a.docs.SetPortrait(r.Context(), p.UserID, f["key"]); err != nil {
-		return err
-	}
-	prof, err := a.users.Me(r.Context(), p)
+	url, err := a.docs.SetPortrait(r.Context(), p, f["key"])
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "portrait set", portraitData{Portrait: prof.Portrait})
+	writeOK(w, http.StatusOK, "portrait set", portraitData{Portrait: url})
 	return nil
 }
 

@@ -10,127 +10,105 @@ import (
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
-// One constructor per route: what functions/<name>/main.go starts. Each asks env for the
-// adapters its route uses and builds only the services its handler calls, so a function
-// binary links that route's code and nothing else (the route table is data; Constructors,
-// which names them all, is reached only from Mux and the runner).
+// One constructor per route: what functions/<name>/main.go starts. Each builds, from the
+// adapters env has (those the route table names for the route, which the function's main
+// provides), only the services its handler calls. Constructors, which names them all, is
+// reached only from Mux and the runner, so a function binary links its own route.
 //
-// Every route needs the store: the auth middleware reads sessions from it.
+// Every route has the store: the auth middleware reads sessions from it.
 
 // handlerFunc is a route's own work, between the shared middleware and the envelope.
 type handlerFunc func(*API, http.ResponseWriter, *http.Request) error
 
-func withUsers(env *app.Env) *API {
-	svc := env.Services()
-	return &API{svc: svc, users: users.New(svc)}
+// The services, each from the adapters env has: a constructor builds the ones its
+// handler calls. An adapter the route's function lacks is nil, and a service method that
+// needed it fails its tests (Mux builds each route with only its function's adapters).
+
+func usersService(env *app.Env) *users.Service {
+	return users.New(users.Deps{Store: env.Store, SMS: env.SMS, Presigner: env.Presigner, Clock: env.Clock, IDs: env.IDs,
+		Log: env.Log, TokenTTL: env.TokenTTL, Password: env.PasswordParams})
 }
 
-func withDocs(env *app.Env) *API {
-	svc := env.Services()
-	return &API{svc: svc, docs: submission.New(svc)}
+func docsService(env *app.Env) *submission.Service {
+	return submission.New(submission.Deps{Store: env.Store, Presigner: env.Presigner, Objects: env.Docs, Queue: env.Queue,
+		Clock: env.Clock, IDs: env.IDs, Log: env.Log, MaxAttempts: env.MaxAttempts})
 }
+
+func withUsers(env *app.Env) *API { return &API{svc: &env.Services, users: usersService(env)} }
+
+func withDocs(env *app.Env) *API { return &API{svc: &env.Services, docs: docsService(env)} }
 
 func withReview(env *app.Env) *API {
-	env.Store()
-	svc := env.Services()
-	return &API{svc: svc, review: review.NewService(svc)}
+	return &API{svc: &env.Services, review: review.NewService(review.ServiceDeps{Store: env.Store, Clock: env.Clock, Log: env.Log})}
 }
 
 // Health serves GET /v1/health.
 func Health(env *app.Env) (http.Handler, error) {
-	env.Store()
-	return (&API{svc: env.Services()}).routeHandler("health", (*API).health), nil
+	return (&API{svc: &env.Services}).routeHandler("health", (*API).health), nil
 }
 
 // SendSMSCode serves POST /v1/user/sms-code.
 func SendSMSCode(env *app.Env) (http.Handler, error) {
-	env.Store()
-	if _, err := env.SMS(); err != nil {
-		return nil, err
-	}
 	return withUsers(env).routeHandler("sms-code", (*API).sendCode), nil
 }
 
 // Register serves POST /v1/user/register.
 func Register(env *app.Env) (http.Handler, error) {
-	env.Store()
 	return withUsers(env).routeHandler("register", (*API).register), nil
 }
 
 // Login serves POST /v1/user/login.
 func Login(env *app.Env) (http.Handler, error) {
-	env.Store()
 	return withUsers(env).routeHandler("login", (*API).login), nil
 }
 
 // Logout serves POST /v1/user/logout.
 func Logout(env *app.Env) (http.Handler, error) {
-	env.Store()
 	return withUsers(env).routeHandler("logout", (*API).logout), nil
 }
 
 // ResetPassword serves POST /v1/user/password/reset.
 func ResetPassword(env *app.Env) (http.Handler, error) {
-	env.Store()
 	return withUsers(env).routeHandler("password-reset", (*API).resetPassword), nil
 }
 
 // Me serves GET /v1/user/me (the portrait link is presigned on S3).
 func Me(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
 	return withUsers(env).routeHandler("me", (*API).me), nil
 }
 
 // SetUserRole serves POST /v1/admin/users/{id}/role.
 func SetUserRole(env *app.Env) (http.Handler, error) {
-	env.Store()
 	return withUsers(env).routeHandler("admin-set-role", (*API).setRole), nil
 }
 
 // CreateUpload serves POST /v1/uploads.
 func CreateUpload(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
 	return withDocs(env).routeHandler("uploads", (*API).createUpload), nil
 }
 
 // SetPortrait serves POST /v1/user/portrait: it answers with the profile, as /v1/user/me.
 func SetPortrait(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
-	svc := env.Services()
-	a := &API{svc: svc, users: users.New(svc), docs: submission.New(svc)}
-	return a.routeHandler("portrait", (*API).setPortrait), nil
+	return withDocs(env).routeHandler("portrait", (*API).setPortrait), nil
 }
 
 // GetAccount serves GET /v1/account.
 func GetAccount(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
 	return withDocs(env).routeHandler("account", (*API).account), nil
 }
 
 // DownloadConfirmationFile serves GET /v1/cms/account/downloadConfirmationFile.
 func DownloadConfirmationFile(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
 	return withDocs(env).routeHandler("download-confirmation-file", (*API).downloadConfirmation), nil
 }
 
 // UploadCompanyLicense serves POST /v1/cms/account/uploadCompanyLicense.
 func UploadCompanyLicense(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
-	env.Queue()
 	return withDocs(env).routeHandler("upload-company-license", (*API).uploadCompany), nil
 }
 
 // UploadPersonalLicence serves POST /v1/cms/account/uploadPersonalLicence.
 func UploadPersonalLicence(env *app.Env) (http.Handler, error) {
-	env.Store()
-	env.Docs()
-	env.Queue()
 	return withDocs(env).routeHandler("upload-personal-licence", (*API).uploadPersonal), nil
 }
 
@@ -155,8 +133,6 @@ func DownloadAuthBackOfID(env *app.Env) (http.Handler, error) {
 }
 
 func downloadFunction(env *app.Env, name, slot string) (http.Handler, error) {
-	env.Store()
-	env.Docs()
 	return withDocs(env).routeHandler(name, download(slot)), nil
 }
 

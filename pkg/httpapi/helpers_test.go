@@ -14,6 +14,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // testNow is where the tests' clock stands.
@@ -147,4 +148,10 @@ func mustRoute(t *testing.T, ctor Constructor, svc *app.Services) http.Handler {
 		t.Fatalf("constructor: %v", err)
 	}
 	return h
+}
+
+// operatorUsers is the users service the invoke-only functions build over svc: how the
+// tests make reviewers and admins, as an operator would.
+func operatorUsers(svc *app.Services) *users.Service {
+	return users.New(users.Deps{Store: svc.Store, Clock: svc.Clock, IDs: svc.IDs, Log: svc.Log, TokenTTL: svc.TokenTTL})
 }

@@ -96,7 +96,7 @@ func (d *docFixture) rvCall(t *testing.T, method, path, token, reqID string, bod
 // rvWork feeds every queued message to the review worker, as the event source does.
 func (d *docFixture) rvWork(t *testing.T) {
 	t.Helper()
-	w := review.NewWorker(d.svc)
+	w := review.NewWorker(review.WorkerDeps{Store: d.svc.Store, Docs: d.svc.Docs, Clock: d.svc.Clock, Log: d.svc.Log})
 	for {
 		msgs, err := d.queue.Receive(t.Context(), 10, 0)
 		if err != nil {

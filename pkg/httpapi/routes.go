@@ -3,13 +3,15 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
 // Route is one entry of the route table: one API Gateway method + path, served by one
 // Lambda function. The table is data only: what a route does is its constructor's
-// (functions.go), so that a function binary does not link every route. template.yaml, the OpenAPI document, functions/ and the local runner are
-// checked against this table by tests.
+// (functions.go), so that a function binary does not link every route.
+// template.yaml, the OpenAPI document, functions/ and the local runner are checked
+// against this table by tests.
 type Route struct {
 	// Name is the functions/<Name> folder of the route's Lambda.
 	Name string
@@ -20,6 +22,9 @@ type Route struct {
 	Path string
 	// Role is the least role that may call the route.
 	Role kyc.Role
+	// Adapters are the outside systems the route's function uses: its main provides
+	// exactly these, and Mux builds the route with nothing else.
+	Adapters []app.Adapter
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -27,30 +32,33 @@ func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 
 // Routes returns the route table.
 func Routes() []Route {
+	const (
+		store, presigner, docs, queue, sms = app.AdapterStore, app.AdapterPresigner, app.AdapterDocs, app.AdapterQueue, app.AdapterSMS
+	)
 	return []Route{
-		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone},
-		{Name: "sms-code", LogicalID: "SendSMSCodeFunction", Method: http.MethodPost, Path: "/v1/user/sms-code", Role: kyc.RoleAnyone},
-		{Name: "register", LogicalID: "RegisterFunction", Method: http.MethodPost, Path: "/v1/user/register", Role: kyc.RoleAnyone},
-		{Name: "login", LogicalID: "LoginFunction", Method: http.MethodPost, Path: "/v1/user/login", Role: kyc.RoleAnyone},
-		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser},
-		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone},
-		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser},
-		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser},
-		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser},
-		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser},
-		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser},
-		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser},
-		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser},
-		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer},
-		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer},
-		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer},
-		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer},
-		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer},
-		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser},
-		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser},
-		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser},
-		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser},
-		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin},
+		{Name: "health", LogicalID: "HealthFunction", Method: http.MethodGet, Path: "/v1/health", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "sms-code", LogicalID: "SendSMSCodeFunction", Method: http.MethodPost, Path: "/v1/user/sms-code", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, sms}},
+		{Name: "register", LogicalID: "RegisterFunction", Method: http.MethodPost, Path: "/v1/user/register", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "login", LogicalID: "LoginFunction", Method: http.MethodPost, Path: "/v1/user/login", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
+		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
+		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
+		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 	}
 }
 

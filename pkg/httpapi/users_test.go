@@ -814,7 +814,7 @@ func TestSetRoleRoute(t *testing.T) {
 	u := newUserFixture(t)
 	userToken := u.register(t, phoneA, goodPW)
 	oldToken := u.register(t, phoneB, goodPW)
-	if _, err := users.New(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
+	if _, err := operatorUsers(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	// The grant ended the sessions opened as a user; the admin logs in again.
@@ -876,7 +876,7 @@ func TestSetRoleThroughAPIGatewayEvent(t *testing.T) {
 	u := newUserFixture(t)
 	u.register(t, phoneA, goodPW)
 	oldToken := u.register(t, phoneB, goodPW)
-	if _, err := users.New(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
+	if _, err := operatorUsers(u.svc).SetRoleByPhone(t.Context(), phoneB, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	// The grant ended the sessions opened as a user; the admin logs in again.

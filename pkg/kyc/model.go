@@ -66,6 +66,11 @@ type Session struct {
 	Role      Role
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// UserVersion is the version of the user the session was opened from (not stored).
+	// When set, PutSession refuses with ECONFLICT if the user has changed since: a role
+	// change, freeze or password reset that raced the login ends the user's sessions
+	// before this one exists, so the login must not write it with what it read before.
+	UserVersion int64
 }
 
 // Principal is the authenticated caller of a request, as its session says.

@@ -78,12 +78,99 @@ type Store interface {
 	// (ExpiresAt not after now).
 	GetUpload(ctx context.Context, key string, now time.Time) (Upload, error)
 
+	// The document routes' combined reads and writes
+	//
+	// Each does in one call what a document route would otherwise do with several of the
+	// methods above, so that no document route needs more than three calls, counting the
+	// session lookup (pkg/dynamo's documentation counts them). Reads are strongly
+	// consistent.
+
+	// GetAccountAndUploads reads the account accountID and the upload records of keys in
+	// one call (for up to 99 distinct keys; every further 100 add a call). It is a read:
+	// nothing is written or marked. ENOTFOUND if there is no such account, whatever the
+	// uploads. The map holds each record found, under its key; a key without a record,
+	// or whose record has expired (ExpiresAt not after now, as for GetUpload), is absent
+	// from it, and so are keys that cannot be stored ("", over 1024 bytes, not UTF-8).
+	// A key given twice is read once.
+	GetAccountAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, map[string]Upload, error)
+	// SetUserPortrait makes key the portrait of the user userID (and at its UpdatedAt)
+	// and returns the portrait it replaced ("" if none), in one atomic write: one call.
+	// The write advances the user's Version, so an UpdateUser or ChangeUser from a read
+	// before it fails its version condition (and reads again) rather than write the old
+	// portrait back. Of concurrent calls each returns what it replaced, so every replaced
+	// key is returned to exactly one caller. ENOTFOUND if there is no such user (nothing
+	// is written); EMISSING if key is "".
+	SetUserPortrait(ctx context.Context, userID, key string, at time.Time) (old string, err error)
+
 	// Incr adds one to the counter key and returns the new value. A counter whose window
 	// has passed (expiresAt of its first increment is not after now) starts again at 1
 	// with the new expiresAt.
 	Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error)
 	// Counter returns the current value of key, 0 if absent or expired.
 	Counter(ctx context.Context, key string, now time.Time) (int64, error)
+
+	// The user routes' combined reads and writes
+	//
+	// Each does in one or two calls what a user route would otherwise do with several of
+	// the methods above, so that every route needs at most three calls (pkg/dynamo's
+	// documentation counts them). Reads are strongly consistent.
+
+	// PhoneAndCounter reads, in one call, the ids of the user with this phone and of
+	// the account the user owns ("" and "" if no user has it; accountID is "" too for a
+	// phone registered before the store kept it with the phone) and the counter key as
+	// Counter reads it (0 if key is "").
+	PhoneAndCounter(ctx context.Context, phone, key string, now time.Time) (userID, accountID string, n int64, err error)
+	// CountAndPutCode counts an SMS code request and stores its code, in two calls. It
+	// reads the counters keys (each as Counter reads it) and the id of the user with
+	// c.Phone ("" if none) in one call, and passes them to decide, which returns how many
+	// of the counters, from the first, to count; whether to store c; and the error that
+	// CountAndPutCode returns once that is written. One atomic write then adds one to each
+	// of those counters (a counter whose window has passed starts again at 1, its window
+	// ending at the same index of ends) and, if asked, stores c, replacing any code of its
+	// phone and purpose and recording the user id read. Each counter is written only if
+	// it still holds what was read: if another request counted meanwhile, nothing is
+	// written and it reads and asks decide again (a few times, then fails). Nothing is
+	// written when decide asks for nothing.
+	CountAndPutCode(ctx context.Context, c SMSCode, keys []string, ends []time.Time, now time.Time,
+		decide func(counts []int64, userID string) (count int, put bool, err error)) error
+	// TryCode compares codeHash with the live code of (phone, purpose) at now (live as for
+	// CheckCode) in one atomic write, which counts the try if the hash is wrong, so no more
+	// than MaxCodeAttempts wrong hashes are ever compared with one code, however many
+	// tries run at once. A match returns the user id that CountAndPutCode recorded with
+	// the code ("" if none was, or the code was stored by PutCode); it does not use the
+	// code: RegisterUser and ResetPassword do. Everything else is EBADCODE.
+	TryCode(ctx context.Context, phone, purpose, codeHash string, now time.Time) (userID string, err error)
+	// RegisterUser is CreateUser, the use of the register code of u.Phone (which must be
+	// live at now with hash codeHash and is marked used) and PutSession of s (a session of
+	// the new user), in one atomic write: one call. EEXISTS if the phone or the ids are
+	// taken, whatever the code; otherwise EBADCODE if the code is no longer live with that
+	// hash (used, replaced, expired or absent). Nothing is written on failure, so of
+	// concurrent registrations of a phone exactly one succeeds. The user is returned as
+	// stored (Version 1).
+	RegisterUser(ctx context.Context, u User, a Account, codeHash string, now time.Time, s Session) (User, error)
+	// OpenSession is PutSession for a session opened from the user at s.UserVersion, which
+	// must be set: one atomic write of the session that fails with ECONFLICT if the user
+	// is no longer at that version, and marks on the user that a session was opened, so a
+	// concurrent ChangeUser or ResetPassword that read the user's sessions before it reads
+	// them again rather than miss this one.
+	OpenSession(ctx context.Context, s Session) error
+	// ChangeUser changes a user and ends all its sessions, in two calls. It reads the user
+	// and its sessions (one call) and passes the user to change, which returns the new user
+	// and whether to write it (false: nothing is written and the stored user is
+	// returned). One atomic write then stores the new user (every field but the id,
+	// phone and creation time; Version+1) if neither the user changed nor a session was
+	// opened (OpenSession) since the read, and deletes the sessions read. If either
+	// happened it reads and calls change again (a few times, then ECONFLICT), so change
+	// must do nothing but compute the new user. Sessions beyond what one atomic write
+	// holds (dozens) are deleted, before it, separately. ENOTFOUND if there is no such
+	// user. The new user is returned.
+	ChangeUser(ctx context.Context, userID string, change func(u User) (User, bool, error)) (User, error)
+	// ResetPassword sets the password hash of the user userID (and UpdatedAt = now), ends
+	// all its sessions and uses the reset_password code of phone, which must be live at
+	// now with hash codeHash: ChangeUser with the code's use in the same atomic write, two
+	// calls. EBADCODE if the code is no longer live with that hash (a concurrent reset
+	// used it) or the user does not have this phone; ENOTFOUND if there is no such user.
+	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (User, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.
@@ -101,16 +188,23 @@ type PresignedRequest struct {
 	ExpiresAt time.Time
 }
 
-// Documents keeps uploaded files private in an object store; clients reach them only
-// through short-lived presigned URLs.
-type Documents interface {
-	Ping(ctx context.Context) error
+// Presigner issues the short-lived URLs through which clients reach documents. It is
+// apart from Documents because signing needs no object-store client: a function that only
+// hands out URLs (downloads, upload grants, the profile) links a signer, not the S3 SDK.
+type Presigner interface {
 	// PresignPut returns a PUT that the store accepts only with exactly this content type
 	// and length, until ttl has passed.
 	PresignPut(ctx context.Context, key, contentType string, length int64, ttl time.Duration) (PresignedRequest, error)
 	// PresignGet returns a GET URL valid for ttl that makes browsers download the object
 	// as an attachment named filename.
 	PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error)
+}
+
+// Documents keeps uploaded files private in an object store; clients reach them only
+// through short-lived presigned URLs.
+type Documents interface {
+	Ping(ctx context.Context) error
+	Presigner
 	// Head returns ENOTFOUND if the object does not exist.
 	Head(ctx context.Context, key string) (ObjectInfo, error)
 	// GetRange reads n bytes from offset off (fewer at the end of the object).

@@ -35,12 +35,16 @@ type Function struct {
 	LogicalID string // logical id in template.yaml
 	Kind      Kind
 	Route     httpapi.Route // for KindAPI
+	// Adapters are the outside systems the function uses: its main names exactly their
+	// providers, and the runner builds it with nothing else.
+	Adapters []app.Adapter
 }
 
 // Folder names of the functions that are not routes.
 const (
 	ReviewWorker = "review-worker"
 	GrantRole    = "grant-role"
+	FreezeUser   = "freeze-user"
 	Reconciler   = "reconciler"
 )
 
@@ -48,12 +52,13 @@ const (
 func Functions() []Function {
 	var fs []Function
 	for _, rt := range httpapi.Routes() {
-		fs = append(fs, Function{Name: rt.Name, LogicalID: rt.LogicalID, Kind: KindAPI, Route: rt})
+		fs = append(fs, Function{Name: rt.Name, LogicalID: rt.LogicalID, Kind: KindAPI, Route: rt, Adapters: rt.Adapters})
 	}
 	return append(fs,
-		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS},
-		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke},
-		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule},
+		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs}},
+		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
+		Function{Name: FreezeUser, LogicalID: "FreezeUserFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
+		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterQueue}},
 	)
 }
 
@@ -67,13 +72,15 @@ func Lookup(name string) (Function, bool) {
 	return Function{}, false
 }
 
-// HTTPHandler returns the http.Handler of the route function name, built over svc.
+// HTTPHandler returns the http.Handler of the route function name, built over svc's
+// adapters that the function has.
 func HTTPHandler(svc *app.Services, name string) (http.Handler, error) {
 	ctor, ok := httpapi.Constructors()[name]
-	if !ok {
+	rt, found := httpapi.Lookup(name)
+	if !ok || !found {
 		return nil, fmt.Errorf("no API function named %q", name)
 	}
-	return ctor(app.EnvOf(svc))
+	return ctor(app.EnvOf(svc).Only(rt.Adapters...))
 }
 
 // Handlers returns a lambda.Handler per function logical id, built over svc by the same
@@ -82,7 +89,7 @@ func HTTPHandler(svc *app.Services, name string) (http.Handler, error) {
 func Handlers(svc *app.Services) map[string]lambda.Handler {
 	hs := make(map[string]lambda.Handler)
 	for _, f := range Functions() {
-		env := app.EnvOf(svc)
+		env := app.EnvOf(svc).Only(f.Adapters...)
 		switch f.Kind {
 		case KindAPI:
 			h, err := HTTPHandler(svc, f.Name)
@@ -94,7 +101,11 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 		case KindSQS:
 			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](Worker(env))
 		case KindInvoke:
-			hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](GrantRoleHandler(env))
+			if f.Name == FreezeUser {
+				hs[f.LogicalID] = Typed[FreezeUserInput, FreezeUserOutput](FreezeUserHandler(env))
+			} else {
+				hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](GrantRoleHandler(env))
+			}
 		case KindSchedule:
 			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](ReconcilerHandler(env))
 		}
@@ -110,32 +121,37 @@ func failing(err error) lambda.Handler {
 
 // Worker is the review worker's handler: the store and the documents.
 func Worker(env *app.Env) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	env.Store()
-	env.Docs()
-	return review.NewWorker(env.Services()).Handle
+	return withRequestID(review.NewWorker(review.WorkerDeps{Store: env.Store, Docs: env.Docs, Clock: env.Clock, Log: env.Log}).Handle)
 }
 
 // ReconcilerHandler is the reconciler's schedule handler: the store and the queue.
 func ReconcilerHandler(env *app.Env) func(context.Context, json.RawMessage) (review.ReconcileResult, error) {
-	env.Store()
-	env.Queue()
-	return withRequestID(review.NewWorker(env.Services()).HandleSchedule)
+	return withRequestID(review.NewReconciler(review.ReconcilerDeps{Store: env.Store, Queue: env.Queue, Clock: env.Clock,
+		Log: env.Log, After: env.ReconcileAfter}).HandleSchedule)
 }
 
 // GrantRoleHandler is the GrantRole function's handler: the store only.
 func GrantRoleHandler(env *app.Env) func(context.Context, GrantRoleInput) (GrantRoleOutput, error) {
-	env.Store()
-	return grantRole(users.New(env.Services()))
+	return grantRole(operatorUsers(env))
 }
 
-// Env loads the configuration from the environment and prepares the adapters, bounded in
-// time so a function whose settings are wrong fails its init instead of hanging.
-func Env(getenv func(string) string) (*app.Env, error) {
+// FreezeUserHandler is the FreezeUser function's handler: the store only.
+func FreezeUserHandler(env *app.Env) func(context.Context, FreezeUserInput) (FreezeUserOutput, error) {
+	return freezeUser(operatorUsers(env))
+}
+
+// operatorUsers is the users service of the invoke-only functions, which open no session
+// and send no SMS.
+func operatorUsers(env *app.Env) *users.Service {
+	return users.New(users.Deps{Store: env.Store, Clock: env.Clock, IDs: env.IDs, Log: env.Log, TokenTTL: env.TokenTTL})
+}
+
+// Env loads the configuration from the environment and runs the providers a function's
+// main names.
+func Env(getenv func(string) string, providers ...app.Provider) (*app.Env, error) {
 	c, err := app.LoadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
-	defer cancel()
-	return app.NewEnv(ctx, c)
+	return app.NewEnv(c, providers...)
 }

@@ -103,12 +103,13 @@ func TestTypedMarshalError(t *testing.T) {
 	}
 }
 
-// The function table is the route table plus the review worker and GrantRole, each once.
+// The function table is the route table plus the review worker, GrantRole, FreezeUser and
+// the reconciler, each once.
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+3 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole and the reconciler", len(fs), len(routes))
+	if len(fs) != len(routes)+4 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser and the reconciler", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -127,7 +128,10 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	worker, grant, rec := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2]
+	worker, grant, freeze, rec := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2], fs[len(routes)+3]
+	if freeze.Name != lambdafn.FreezeUser || freeze.Kind != lambdafn.KindInvoke || freeze.LogicalID != "FreezeUserFunction" {
+		t.Errorf("function after GrantRole = %+v; want the FreezeUser function", freeze)
+	}
 	if rec.Name != lambdafn.Reconciler || rec.Kind != lambdafn.KindSchedule || rec.LogicalID != "ReconcilerFunction" {
 		t.Errorf("last function = %+v; want the scheduled reconciler", rec)
 	}

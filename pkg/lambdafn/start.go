@@ -15,12 +15,11 @@ import (
 	"github.com/realname-kyc/realname/pkg/httpapi"
 )
 
-const initTimeout = 5 * time.Second
-
 // StartHTTP starts the Lambda of route function name with the handler ctor builds from
-// the environment, or fails the function's init loudly (see failInit).
-func StartHTTP(name string, ctor httpapi.Constructor) {
-	h, err := ctor(mustEnv(name))
+// the environment and the adapters of providers, or fails the function's init loudly
+// (see failInit).
+func StartHTTP(name string, ctor httpapi.Constructor, providers ...app.Provider) {
+	h, err := ctor(mustEnv(name, providers))
 	if err != nil {
 		failInit(name, err)
 	}
@@ -28,13 +27,22 @@ func StartHTTP(name string, ctor httpapi.Constructor) {
 }
 
 // Start starts a function without an HTTP event: handler builds its handler from the
-// environment (Worker, ReconcilerHandler, GrantRoleHandler).
-func Start[H any](name string, handler func(*app.Env) H) {
-	lambda.Start(handler(mustEnv(name)))
+// environment and the adapters of providers (Worker, ReconcilerHandler, GrantRoleHandler).
+func Start[H any](name string, handler func(*app.Env) H, providers ...app.Provider) {
+	lambda.Start(handler(mustEnv(name, providers)))
 }
 
-func mustEnv(name string) *app.Env {
-	env, err := Env(os.Getenv)
+// mustEnv is the function's Env, with every adapter the function table gives it.
+func mustEnv(name string, providers []app.Provider) *app.Env {
+	env, err := Env(os.Getenv, providers...)
+	if err == nil {
+		f, ok := Lookup(name)
+		if !ok {
+			err = fmt.Errorf("no function named %q in the function table", name)
+		} else {
+			err = env.Require(f.Adapters...)
+		}
+	}
 	if err != nil {
 		failInit(name, err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/snssms"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
 	"github.com/realname-kyc/realname/pkg/submission"
 )
@@ -146,15 +147,15 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		b.Describe["documents"] = "S3 API at " + cfg.S3Endpoint + " (S3_ENDPOINT), bucket " + cfg.Bucket
 	}
 
-	awsCfg, err := app.AWSConfig(ctx, cfg)
+	awsCfg, err := app.AWSConfig(cfg, os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
-	ddb := app.DynamoClient(awsCfg, cfg)
+	ddb := dynamo.Client(awsCfg, cfg.DynamoEndpoint)
 	if err := dynamo.CreateTable(ctx, ddb, cfg.TableName); err != nil {
 		return fail(fmt.Errorf("create the table: %w", err))
 	}
-	s3c := app.S3Client(awsCfg, cfg)
+	s3c := s3docs.Client(awsCfg, cfg.S3Endpoint)
 	if err := ensureBucket(ctx, s3c, cfg.Bucket); err != nil {
 		return fail(err)
 	}
@@ -170,7 +171,7 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		kinds.Queue = "in-process"
 		b.Describe["queue"] = "in-process, visibility 30s, DLQ after 5 receives"
 	} else {
-		sqsc := app.SQSClient(awsCfg, cfg)
+		sqsc := sqsqueue.Client(awsCfg, cfg.SQSEndpoint)
 		// The queue pair as template.yaml declares it: DLQ after 5 receives.
 		url, _, err := sqsqueue.CreateQueues(ctx, sqsc, LocalQueue, sqsVisibility, localMaxReceives)
 		if err != nil {
@@ -193,7 +194,7 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		kinds.SMS = "outbox file"
 		b.Describe["sms"] = outbox.Path() + " (codes are written here, not sent)"
 	} else {
-		if sms, err = app.SMSSender(awsCfg, cfg); err != nil {
+		if sms, err = snssms.FromConfig(awsCfg, cfg); err != nil {
 			return fail(err)
 		}
 		kinds.SMS = "sns (SNS_ENDPOINT)"

@@ -95,7 +95,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	go func() { defer r.wg.Done(); es.Run(runCtx) }()
 	// The schedule's stand-in: at start (submissions stranded before a restart) and
 	// every minute.
-	go func() { defer r.wg.Done(); review.NewWorker(b.Services).RunEvery(runCtx, time.Minute) }()
+	rec := review.NewReconciler(review.ReconcilerDeps{Store: b.Services.Store, Queue: b.Services.Queue, Clock: b.Services.Clock,
+		Log: b.Services.Log, After: b.Services.ReconcileAfter})
+	go func() { defer r.wg.Done(); rec.RunEvery(runCtx, time.Minute) }()
 	return r, nil
 }
 

@@ -102,7 +102,7 @@ func wantEmpty(t *testing.T, name string, q *localqueue.Queue) {
 // died between its checks and its write) or after writing (it died before it could
 // acknowledge).
 type crashStore struct {
-	kyc.Store
+	review.WorkerStore
 	afterWrite bool
 	calls      atomic.Int32
 }
@@ -110,13 +110,13 @@ type crashStore struct {
 func (s *crashStore) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
 	if s.calls.Add(1) == 1 {
 		if s.afterWrite {
-			if _, err := s.Store.Transition(ctx, t); err != nil {
+			if _, err := s.WorkerStore.Transition(ctx, t); err != nil {
 				return kyc.Account{}, err
 			}
 		}
 		return kyc.Account{}, errInjected
 	}
-	return s.Store.Transition(ctx, t)
+	return s.WorkerStore.Transition(ctx, t)
 }
 
 // A worker that fails between its checks and its write reports the message in
@@ -135,8 +135,8 @@ func TestCrashBetweenCheckAndWrite(t *testing.T) {
 			f := newFixture(t)
 			a := f.submitted(t, kyc.PersonalAccount, personalDocs...)
 			q, dlq := queues()
-			crash := &crashStore{Store: f.store, afterWrite: tt.afterWrite}
-			f.svc.Store, f.svc.Queue = crash, q
+			crash := &crashStore{WorkerStore: f.store, afterWrite: tt.afterWrite}
+			f.workerStore = crash
 			body, _ := json.Marshal(kyc.ReviewMessage{AccountID: a.ID, Version: a.Version})
 			id, err := q.Send(t.Context(), string(body))
 			if err != nil {
@@ -182,7 +182,7 @@ func TestPoisonMessageDeadLettersAndReconcilerRecovers(t *testing.T) {
 	f := newFixture(t)
 	a := f.submitted(t, kyc.PersonalAccount, personalDocs...)
 	q, dlq := queues()
-	f.svc.Queue = q
+	f.queue = q
 	// The account's message, cut off in transit.
 	good, _ := json.Marshal(kyc.ReviewMessage{AccountID: a.ID, Version: a.Version})
 	poison := string(good[:len(good)/2])
@@ -228,11 +228,11 @@ func TestPoisonMessageDeadLettersAndReconcilerRecovers(t *testing.T) {
 	}
 
 	// Not yet stranded: the reconciler leaves it.
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
 		t.Fatalf("Reconcile before %s = %+v, %v; want nothing re-queued", reconcileAfter, res, err)
 	}
 	f.clock.Advance(reconcileAfter + time.Second)
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
 		t.Fatalf("Reconcile = %+v, %v; want the account re-queued", res, err)
 	}
 	if n, err := es.Poll(t.Context()); err != nil || n != 1 {
@@ -247,7 +247,7 @@ func TestPoisonMessageDeadLettersAndReconcilerRecovers(t *testing.T) {
 			t.Errorf("document %s check %q, want ok", slot, c)
 		}
 	}
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
 		t.Errorf("Reconcile after recovery = %+v, %v; want nothing left to re-queue", res, err)
 	}
 	wantEmpty(t, "queue", q)

@@ -64,7 +64,7 @@ func (f *fixture) drain(t *testing.T, q *localqueue.Queue) []kyc.ReviewMessage {
 func TestReconcileRequeuesStrandedSubmissions(t *testing.T) {
 	f := newFixture(t)
 	q := localqueue.New(localqueue.Options{Visibility: testVisibility})
-	f.svc.Queue = q
+	f.queue = q
 	t0 := f.clock.Now()
 
 	old1 := f.submitted(t, kyc.PersonalAccount, personalDocs...) // t0
@@ -91,7 +91,7 @@ func TestReconcileRequeuesStrandedSubmissions(t *testing.T) {
 		}
 	}
 
-	res, err := f.worker().Reconcile(t.Context())
+	res, err := f.reconciler().Reconcile(t.Context())
 	if err != nil || res != (review.ReconcileResult{Requeued: 2}) {
 		t.Fatalf("Reconcile = %+v, %v; want 2 re-queued", res, err)
 	}
@@ -117,11 +117,11 @@ func TestReconcileRequeuesStrandedSubmissions(t *testing.T) {
 	}
 
 	// A second run finds nothing new; a second later the one at the threshold is stranded.
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
 		t.Fatalf("second Reconcile = %+v, %v; want nothing", res, err)
 	}
 	f.clock.Advance(time.Second)
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
 		t.Fatalf("Reconcile a second later = %+v, %v; want 1", res, err)
 	}
 	if got := f.drain(t, q); len(got) != 1 || got[0].AccountID != atThreshold.ID {
@@ -139,9 +139,9 @@ func TestReconcileQueueFailure(t *testing.T) {
 	f := newFixture(t)
 	a := f.submitted(t, kyc.PersonalAccount, personalDocs...)
 	b := f.submitted(t, kyc.PersonalAccount, personalDocs...)
-	f.svc.Queue = failingQueue{}
+	f.queue = failingQueue{}
 	f.clock.Advance(reconcileAfter + time.Second)
-	res, err := f.worker().Reconcile(t.Context())
+	res, err := f.reconciler().Reconcile(t.Context())
 	if err == nil || res != (review.ReconcileResult{Failed: 2}) {
 		t.Fatalf("Reconcile = %+v, %v; want 2 failed and an error", res, err)
 	}
@@ -154,11 +154,18 @@ func TestReconcileQueueFailure(t *testing.T) {
 		}
 	}
 	// The queue is back: the next run re-queues both.
-	q := localqueue.New(localqueue.Options{})
-	f.svc.Queue = q
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res.Requeued != 2 {
+	f.queue = localqueue.New(localqueue.Options{})
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res.Requeued != 2 {
 		t.Fatalf("Reconcile after recovery = %+v, %v", res, err)
 	}
+}
+
+// submission is the submission service over store and queue, with the fixture's documents,
+// clock and log: what leaves an account SUBMITTED when its message cannot be sent.
+func (f *fixture) submission(t *testing.T, store kyc.Store, queue kyc.Queue) *submission.Service {
+	docs := docsOf(t)
+	return submission.New(submission.Deps{Store: store, Presigner: docs, Objects: docs, Queue: queue, Clock: f.clock, IDs: kyc.RandomIDs{},
+		Log: f.logger, MaxAttempts: 5})
 }
 
 // undoFailStore is the real store whose transitions out of SUBMITTED fail: the undo of a
@@ -183,12 +190,11 @@ func TestReconcileRecoversSubmissionWhoseSendFailed(t *testing.T) {
 	f := newFixture(t)
 	u, a := f.unverified(t, kyc.PersonalAccount)
 	store := &undoFailStore{Store: f.store}
-	f.svc.Store, f.svc.Queue = store, failingQueue{}
 	in := submission.PersonalInput{IDNumber: nextResidentID(), Name: "李四", Docs: map[string]submission.Source{
 		"frontOfID": {Data: frontPNG, Inline: true},
 		"backOfID":  {Data: backPNG, Inline: true},
 	}}
-	if err := submission.New(f.svc).SubmitPersonal(t.Context(), u.Principal(), in); err == nil {
+	if err := f.submission(t, store, failingQueue{}).SubmitPersonal(t.Context(), u.Principal(), in); err == nil {
 		t.Fatal("SubmitPersonal succeeded with the queue down")
 	}
 	if store.failed.Load() != 1 {
@@ -206,14 +212,14 @@ func TestReconcileRecoversSubmissionWhoseSendFailed(t *testing.T) {
 
 	// The queue and the store recover; nothing was queued for the account.
 	q := localqueue.New(localqueue.Options{Visibility: testVisibility})
-	f.svc.Store, f.svc.Queue = f.store, q
+	f.queue = q
 	f.clock.Advance(reconcileAfter / 2)
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res.Requeued != 0 {
 		t.Fatalf("Reconcile before %s = %+v, %v; want nothing", reconcileAfter, res, err)
 	}
 	f.clock.Advance(reconcileAfter / 2)
 	f.clock.Advance(time.Second)
-	if res, err := f.worker().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
+	if res, err := f.reconciler().Reconcile(t.Context()); err != nil || res != (review.ReconcileResult{Requeued: 1}) {
 		t.Fatalf("Reconcile = %+v, %v; want the stranded account", res, err)
 	}
 	if got := f.drain(t, q); len(got) != 1 || got[0] != (kyc.ReviewMessage{AccountID: a.ID, Version: stranded.Version}) {

@@ -9,21 +9,42 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
+// ServiceStore is what the reviewer service reads and writes; any kyc.Store is one.
+type ServiceStore interface {
+	ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error)
+	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
+	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
+	GetAccount(ctx context.Context, id string) (kyc.Account, error)
+	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
+}
+
+// ServiceDeps are what the reviewer service is built from. Every field is required.
+type ServiceDeps struct {
+	Store ServiceStore
+	// Clock stamps the audit records of reads and decisions.
+	Clock kyc.Clock
+	// Log records each decision.
+	Log *slog.Logger
+}
+
 // Service is what reviewers do: list accounts awaiting review, read one in full, approve
 // or reject it. Every decision is a conditional transition with its audit record in the
 // same write, so two reviewers never both decide an account.
 type Service struct {
-	svc *app.Services
+	store ServiceStore
+	clock kyc.Clock
+	log   *slog.Logger
 }
 
-// NewService returns the reviewer service over svc.
-func NewService(svc *app.Services) *Service { return &Service{svc: svc} }
+// NewService returns the reviewer service over d.
+func NewService(d ServiceDeps) *Service {
+	return &Service{store: d.Store, clock: d.Clock, log: d.Log}
+}
 
 // Reviewer is who acts, for the audit trail.
 type Reviewer struct {
@@ -64,7 +85,7 @@ func (s *Service) ListPending(ctx context.Context, typ kyc.AccountType, limit, c
 		}
 		n = min(v, 100)
 	}
-	p, err := s.svc.Store.ListPending(ctx, typ, n, cursor)
+	p, err := s.store.ListPending(ctx, typ, n, cursor)
 	if kyc.IsCode(err, kyc.EINVALID) {
 		return Page{}, kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
 	} else if err != nil {
@@ -126,12 +147,12 @@ type Detail struct {
 // record is written. Account and trail come in one read, the record is written next and
 // added to the trail shown: two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
-	a, trail, err := s.svc.Store.GetAccountAndAudit(ctx, accountID)
+	a, trail, err := s.store.GetAccountAndAudit(ctx, accountID)
 	if err != nil {
 		return Detail{}, err
 	}
-	rec := kyc.AuditRecord{AccountID: a.ID, At: s.svc.Clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: "read", From: a.State, To: a.State, RequestID: r.RequestID}
-	if err := s.svc.Store.AppendAudit(ctx, rec); err != nil {
+	rec := kyc.AuditRecord{AccountID: a.ID, At: s.clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: "read", From: a.State, To: a.State, RequestID: r.RequestID}
+	if err := s.store.AppendAudit(ctx, rec); err != nil {
 		return Detail{}, fmt.Errorf("audit read: %w", err)
 	}
 	trail = append(trail, rec)
@@ -184,20 +205,20 @@ func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in R
 // an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
 // race, both with ECONFLICT.
 func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) error {
-	a, err := s.svc.Store.GetAccount(ctx, accountID)
+	a, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		return err
 	}
-	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, RequestID: r.RequestID}, s.svc.Clock.Now())
+	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, RequestID: r.RequestID}, s.clock.Now())
 	if err != nil {
 		return err
 	}
-	if _, err := s.svc.Store.Transition(ctx, t); err != nil {
+	if _, err := s.store.Transition(ctx, t); err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
 		return fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
-	s.svc.Log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
+	s.log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
 	return nil
 }
 

@@ -6,44 +6,76 @@
 // Which state may move where, and what each move writes and audits, are the transitions
 // of pkg/kyc; this package does the I/O around them (reads, document checks, conditional
 // writes) and reports per-message failures so that only those are retried.
+//
+// Each of Service, Worker and Reconciler is built from its own Deps: the few store,
+// document or queue methods it calls (interfaces declared here, which the adapters of
+// pkg/kyc's ports satisfy), a clock and a logger. Nothing else is reached through them.
 package review
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// Worker handles batches of review-queue messages.
-type Worker struct {
-	svc *app.Services
+// WorkerStore is what the worker reads and writes; any kyc.Store is one.
+type WorkerStore interface {
+	GetAccount(ctx context.Context, id string) (kyc.Account, error)
+	IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (accountID string, err error)
+	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 }
 
-// NewWorker returns a worker over svc.
-func NewWorker(svc *app.Services) *Worker { return &Worker{svc: svc} }
+// WorkerDocs is how the worker reads the stored documents; any kyc.Documents is one.
+type WorkerDocs interface {
+	// Head returns ENOTFOUND if the object does not exist.
+	Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
+	// Get opens the whole object; the caller closes it.
+	Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectInfo, error)
+}
+
+// WorkerDeps are what the worker is built from. Every field is required.
+type WorkerDeps struct {
+	Store WorkerStore
+	Docs  WorkerDocs
+	// Clock stamps the transitions and dates the resident ID check.
+	Clock kyc.Clock
+	// Log records failed and dropped messages.
+	Log *slog.Logger
+}
+
+// Worker handles batches of review-queue messages.
+type Worker struct {
+	store WorkerStore
+	docs  WorkerDocs
+	clock kyc.Clock
+	log   *slog.Logger
+}
+
+// NewWorker returns a worker over d.
+func NewWorker(d WorkerDeps) *Worker {
+	return &Worker{store: d.Store, docs: d.Docs, clock: d.Clock, log: d.Log}
+}
 
 // Handle processes an SQS batch. A message that failed for a reason a retry may cure is
 // listed in BatchItemFailures (the event source mapping has ReportBatchItemFailures), so
 // only it comes back; after the queue's maximum receives it lands in the dead-letter queue.
+// Records are logged with ctx: a caller that wants the Lambda request id on them puts it
+// there.
 func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		ctx = app.WithRequestID(ctx, lc.AwsRequestID)
-	}
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
 		if err := w.process(ctx, rec); err != nil {
-			w.svc.Log.ErrorContext(ctx, "review: message failed", slog.String("message_id", rec.MessageId), slog.String("error", err.Error()))
+			w.log.ErrorContext(ctx, "review: message failed", slog.String("message_id", rec.MessageId), slog.String("error", err.Error()))
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
@@ -58,9 +90,9 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 		// Kept failing so it ends in the dead-letter queue where an operator can see it.
 		return fmt.Errorf("malformed review message")
 	}
-	acct, err := w.svc.Store.GetAccount(ctx, msg.AccountID)
+	acct, err := w.store.GetAccount(ctx, msg.AccountID)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
-		w.svc.Log.WarnContext(ctx, "review: account not found, message dropped", slog.String("account_id", msg.AccountID))
+		w.log.WarnContext(ctx, "review: account not found, message dropped", slog.String("account_id", msg.AccountID))
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("load account: %w", err)
@@ -68,7 +100,7 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	if acct.State != kyc.StateSubmitted || acct.Version != msg.Version {
 		return nil // already handled by an earlier delivery or superseded by a resubmission
 	}
-	now := w.svc.Clock.Now()
+	now := w.clock.Now()
 	res, err := w.check(ctx, acct)
 	if err != nil {
 		return err
@@ -82,7 +114,7 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	if err != nil {
 		return fmt.Errorf("automated checks of account %s: %w", acct.ID, err)
 	}
-	_, err = w.svc.Store.Transition(ctx, t)
+	_, err = w.store.Transition(ctx, t)
 	if kyc.IsCode(err, kyc.ECONFLICT) {
 		return nil // another delivery won the race; nothing is decided twice
 	}
@@ -128,7 +160,7 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, erro
 	}
 	switch acct.Type {
 	case kyc.PersonalAccount:
-		if _, err := idcheck.ResidentIDAt(acct.IDNumber, w.svc.Clock.Now()); err != nil {
+		if _, err := idcheck.ResidentIDAt(acct.IDNumber, w.clock.Now()); err != nil {
 			fail(ReasonBadChecksum, "ID_number")
 		}
 		if acct.Name != "" {
@@ -147,7 +179,7 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, erro
 		}
 	}
 	if acct.IDNumber != "" {
-		owner, err := w.svc.Store.IdentityOwner(ctx, acct.Type, acct.IDNumber)
+		owner, err := w.store.IdentityOwner(ctx, acct.Type, acct.IDNumber)
 		switch {
 		case err == nil && owner != acct.ID:
 			res.reasons = append(res.reasons, ReasonDuplicateIdentity)
@@ -173,7 +205,7 @@ func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document) (string, e
 	if !ok {
 		return ReasonBadFormat, nil
 	}
-	info, err := w.svc.Docs.Head(ctx, doc.Key)
+	info, err := w.docs.Head(ctx, doc.Key)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
 		return ReasonDocumentMissing, nil
 	} else if err != nil {
@@ -186,7 +218,7 @@ func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document) (string, e
 		// Not the file that was submitted: the object changed after the submission.
 		return filecheck.Corrupt, nil
 	}
-	body, _, err := w.svc.Docs.Get(ctx, doc.Key)
+	body, _, err := w.docs.Get(ctx, doc.Key)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
 		return ReasonDocumentMissing, nil
 	} else if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -31,9 +31,10 @@ var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 var errInjected = errors.New("injected failure: connection reset by 10.9.8.7")
 
-// faultStore is a real store whose GetAccount, Transition or IdentityOwner fail on command.
+// faultStore is the worker's real store whose GetAccount, Transition or IdentityOwner
+// fail on command.
 type faultStore struct {
-	kyc.Store
+	review.WorkerStore
 	getFails        map[string]bool
 	transitionFails bool
 	identityFails   bool
@@ -43,26 +44,26 @@ func (s *faultStore) GetAccount(ctx context.Context, id string) (kyc.Account, er
 	if s.getFails[id] {
 		return kyc.Account{}, errInjected
 	}
-	return s.Store.GetAccount(ctx, id)
+	return s.WorkerStore.GetAccount(ctx, id)
 }
 
 func (s *faultStore) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
 	if s.transitionFails {
 		return kyc.Account{}, errInjected
 	}
-	return s.Store.Transition(ctx, t)
+	return s.WorkerStore.Transition(ctx, t)
 }
 
 func (s *faultStore) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (string, error) {
 	if s.identityFails {
 		return "", errInjected
 	}
-	return s.Store.IdentityOwner(ctx, typ, idNumber)
+	return s.WorkerStore.IdentityOwner(ctx, typ, idNumber)
 }
 
 // faultDocs is the embedded S3 document store whose Head fails on command.
 type faultDocs struct {
-	kyc.Documents
+	review.WorkerDocs
 	headErr error
 }
 
@@ -70,29 +71,40 @@ func (d faultDocs) Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
 	if d.headErr != nil {
 		return kyc.ObjectInfo{}, d.headErr
 	}
-	return d.Documents.Head(ctx, key)
+	return d.WorkerDocs.Head(ctx, key)
 }
 
 // reconcileAfter is the fixture's RECONCILE_AFTER (the default of pkg/app).
 const reconcileAfter = 2 * time.Minute
 
+// fixture holds the real backends and what the worker and the reconciler are built with;
+// a test swaps in a failing store, documents or queue before it builds them.
 type fixture struct {
-	store kyc.Store // the real store, for setting up and checking
-	svc   *app.Services
-	clock *kyc.FixedClock
-	log   *testenv.SyncBuffer
+	store  kyc.Store // the real store, for setting up and checking
+	clock  *kyc.FixedClock
+	log    *testenv.SyncBuffer
+	logger *slog.Logger // JSON records into log
+
+	workerStore review.WorkerStore // the real store unless a test swaps it
+	docs        review.WorkerDocs  // the embedded gateway's bucket unless a test swaps it
+	queue       review.ReconcilerQueue
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := testenv.Store(t)
-	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}}
-	f.svc = &app.Services{Store: st, Docs: docsOf(t), Clock: f.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
-		MaxAttempts: 5, ReconcileAfter: reconcileAfter}
+	f := &fixture{store: st, clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}, workerStore: st, docs: docsOf(t)}
+	f.logger = slog.New(slog.NewJSONHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return f
 }
 
-func (f *fixture) worker() *review.Worker { return review.NewWorker(f.svc) }
+func (f *fixture) worker() *review.Worker {
+	return review.NewWorker(review.WorkerDeps{Store: f.workerStore, Docs: f.docs, Clock: f.clock, Log: f.logger})
+}
+
+func (f *fixture) reconciler() *review.Reconciler {
+	return review.NewReconciler(review.ReconcilerDeps{Store: f.store, Queue: f.queue, Clock: f.clock, Log: f.logger, After: reconcileAfter})
+}
 
 var idSeq atomic.Int64
 
@@ -822,7 +834,7 @@ func TestHandleStoreFailure(t *testing.T) {
 	ok1 := f.submitted(t, kyc.PersonalAccount, personalDocs...)
 	broken := f.submitted(t, kyc.PersonalAccount, personalDocs...)
 	ok2 := f.submitted(t, kyc.PersonalAccount, personalDocs...)
-	f.svc.Store = &faultStore{Store: f.store, getFails: map[string]bool{broken.ID: true}}
+	f.workerStore = &faultStore{WorkerStore: f.store, getFails: map[string]bool{broken.ID: true}}
 
 	failed := handle(t, f.worker(), messageFor(t, "ok1", ok1), messageFor(t, "broken", broken), messageFor(t, "ok2", ok2))
 	if !slices.Equal(failed, []string{"broken"}) {
@@ -837,7 +849,7 @@ func TestHandleStoreFailure(t *testing.T) {
 		t.Errorf("broken: %s v%d, want untouched", got.State, got.Version)
 	}
 	// Once the store recovers, the redelivered message goes through.
-	f.svc.Store = f.store
+	f.workerStore = f.store
 	if failed := handle(t, f.worker(), messageFor(t, "broken", broken)); len(failed) != 0 {
 		t.Fatalf("after recovery: failures %v", failed)
 	}
@@ -853,9 +865,9 @@ func TestHandleTransientFailures(t *testing.T) {
 		name    string
 		breakIt func(f *fixture)
 	}{
-		{"document store fails", func(f *fixture) { f.svc.Docs = faultDocs{Documents: f.svc.Docs, headErr: errInjected} }},
-		{"transition fails", func(f *fixture) { f.svc.Store = &faultStore{Store: f.store, transitionFails: true} }},
-		{"identity lookup fails", func(f *fixture) { f.svc.Store = &faultStore{Store: f.store, identityFails: true} }},
+		{"document store fails", func(f *fixture) { f.docs = faultDocs{WorkerDocs: f.docs, headErr: errInjected} }},
+		{"transition fails", func(f *fixture) { f.workerStore = &faultStore{WorkerStore: f.store, transitionFails: true} }},
+		{"identity lookup fails", func(f *fixture) { f.workerStore = &faultStore{WorkerStore: f.store, identityFails: true} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

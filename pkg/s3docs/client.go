@@ -11,21 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/realname-kyc/realname/pkg/s3presign"
 )
 
-// DefaultRegion is used when Endpoint.Region is empty. S3-compatible servers check that
-// the region in a request's credential scope matches their own, and us-east-1 is what
-// VersityGW and most emulators assume.
-const DefaultRegion = "us-east-1"
+// DefaultRegion is used when Endpoint.Region is empty (s3presign.DefaultRegion).
+const DefaultRegion = s3presign.DefaultRegion
 
 // Endpoint describes an S3-compatible server that is not AWS itself: the embedded
-// gateway of local mode, or an emulator.
-type Endpoint struct {
-	URL       string // scheme://host:port, e.g. "http://127.0.0.1:7070"
-	Region    string // DefaultRegion if empty
-	AccessKey string
-	SecretKey string
-}
+// gateway of local mode, or an emulator. It is s3presign.Endpoint, so one value
+// configures both a client (NewClient) and a signer (s3presign.ForEndpoint).
+type Endpoint = s3presign.Endpoint
 
 // NewClient builds an S3 client for a custom endpoint: path-style addressing (emulators
 // have no per-bucket DNS names), static credentials, and the endpoint as BaseEndpoint.
@@ -58,9 +54,9 @@ func NewClient(ctx context.Context, e Endpoint) (*s3.Client, error) {
 		// and other S3-compatible servers implement the trailer unevenly. Nothing here needs
 		// them: over plain http the SigV4 payload hash already covers the body. "When
 		// required" keeps requests to the plain S3 protocol every server understands.
-		// Presigned PUTs are unaffected either way: this SDK version leaves the default
-		// checksum out of presigned requests (a test checks the URL carries none), which is
-		// what lets clients upload with a bare HTTP PUT.
+		// Presigned PUTs are unaffected either way: s3presign signs them, with no checksum
+		// (a test checks the URL carries none), which is what lets clients upload with a
+		// bare HTTP PUT.
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
 	)

@@ -11,10 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -26,24 +23,57 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/s3presign"
 )
 
 // MaxPresignTTL is the longest validity SigV4 allows for a presigned URL.
-const MaxPresignTTL = 7 * 24 * time.Hour
+const MaxPresignTTL = s3presign.MaxPresignTTL
 
 // Store is kyc.Documents on one S3 bucket. It is safe for concurrent use.
 type Store struct {
-	client  *s3.Client
-	presign *s3.PresignClient
-	bucket  string
+	client *s3.Client
+	bucket string
+	// presign signs the URLs, the same signer that functions without the S3 client use,
+	// so both kinds of function hand out the same URLs. presignErr is why the client's
+	// options could not be turned into one; only the presign methods report it, since
+	// the other methods do not need it.
+	presign    *s3presign.Presigner
+	presignErr error
 }
 
 var _ kyc.Documents = (*Store)(nil)
 
 // New returns a Store for bucket. The client decides the endpoint, region and
-// credentials: s3.NewFromConfig on AWS, NewClient for an S3-compatible server.
+// credentials: s3.NewFromConfig on AWS, NewClient for an S3-compatible server. Presigned
+// URLs are signed by s3presign with the same region, credentials, BaseEndpoint and
+// UsePathStyle.
 func New(client *s3.Client, bucket string) *Store {
-	return &Store{client: client, presign: s3.NewPresignClient(client), bucket: bucket}
+	s := &Store{client: client, bucket: bucket}
+	s.presign, s.presignErr = presignerOf(client.Options(), bucket)
+	return s
+}
+
+// presignerOf is the s3presign signer equivalent to a client with options o. Endpoint
+// variants s3presign does not build are refused, so that no URL points elsewhere than
+// the client's requests.
+func presignerOf(o s3.Options, bucket string) (*s3presign.Presigner, error) {
+	dualStack := o.EndpointOptions.UseDualStackEndpoint
+	if dualStack == aws.DualStackEndpointStateUnset {
+		//lint:ignore SA1019 deprecated, yet the SDK still reads it when EndpointOptions leave dual-stack unset.
+		if o.UseDualstack {
+			dualStack = aws.DualStackEndpointStateEnabled
+		}
+	}
+	if o.UseAccelerate || dualStack == aws.DualStackEndpointStateEnabled ||
+		o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled {
+		return nil, errors.New("s3docs: presign: accelerate, dual-stack and FIPS endpoints are not supported")
+	}
+	p, err := s3presign.New(aws.Config{Region: o.Region, Credentials: o.Credentials, BaseEndpoint: o.BaseEndpoint},
+		bucket, s3presign.Options{PathStyle: o.UsePathStyle})
+	if err != nil {
+		return nil, fmt.Errorf("s3docs: presign: %w", err)
+	}
+	return p, nil
 }
 
 // Bucket returns the bucket the store writes to.
@@ -57,82 +87,28 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// PresignPut returns a PUT of exactly length bytes of contentType to key.
-//
-// Content-Length and Content-Type are part of the signature (X-Amz-SignedHeaders), so the
-// store rejects (403) a body of another length or another declared type; that is what
-// enforces the size limit checked when the URL was issued. The SDK signs Content-Length
-// only when it is positive, which is one reason length must be > 0. Headers holds the
-// headers the client must send as given (Host is left out: every client sets it, and it
-// is derived from the URL). Browsers set Content-Length from the body themselves.
+// PresignPut returns a PUT of exactly length bytes of contentType to key; see
+// s3presign.Presigner.PresignPut, which signs it.
 func (s *Store) PresignPut(ctx context.Context, key, contentType string, length int64, ttl time.Duration) (kyc.PresignedRequest, error) {
-	if err := checkKey(key); err != nil {
-		return kyc.PresignedRequest{}, err
+	if s.presignErr != nil {
+		return kyc.PresignedRequest{}, s.presignErr
 	}
-	if length <= 0 {
-		return kyc.PresignedRequest{}, kyc.FieldError(kyc.EINVALID, "length", "must be positive")
-	}
-	if err := checkContentType(contentType); err != nil {
-		return kyc.PresignedRequest{}, err
-	}
-	if err := checkTTL(ttl); err != nil {
-		return kyc.PresignedRequest{}, err
-	}
-	req, err := s.presign.PresignPutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(s.bucket),
-		Key:           aws.String(key),
-		ContentType:   aws.String(contentType),
-		ContentLength: aws.Int64(length),
-	}, s3.WithPresignExpires(ttl))
-	if err != nil {
-		return kyc.PresignedRequest{}, fmt.Errorf("s3docs: presign put %q: %w", key, err)
-	}
-	// Refuse to hand out a URL that would not enforce the limits: if a future SDK stopped
-	// signing either header, uploads of any size or type would be accepted silently.
-	signed := req.SignedHeader
-	if signed.Get("Content-Length") != strconv.FormatInt(length, 10) || signed.Get("Content-Type") != contentType {
-		return kyc.PresignedRequest{}, fmt.Errorf("s3docs: presign put %q: SDK did not sign Content-Length and Content-Type (signed %v)", key, headerNames(signed))
-	}
-	headers := make(map[string]string, len(signed))
-	for name, values := range signed {
-		if strings.EqualFold(name, "Host") {
-			continue
-		}
-		headers[http.CanonicalHeaderKey(name)] = strings.Join(values, ",")
-	}
-	return kyc.PresignedRequest{
-		URL:       req.URL,
-		Method:    req.Method,
-		Headers:   headers,
-		ExpiresAt: expiresAt(req.URL, ttl),
-	}, nil
+	return s.presign.PresignPut(ctx, key, contentType, length, ttl)
 }
 
-// PresignGet returns a GET URL for key whose response carries
-// Content-Disposition: attachment; filename="<filename, sanitized>", so a browser saves the
-// document instead of rendering it in the bucket's origin.
+// PresignGet returns a GET URL for key that makes browsers download the document as an
+// attachment; see s3presign.Presigner.PresignGet, which signs it.
 func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
-	if err := checkKey(key); err != nil {
-		return "", err
+	if s.presignErr != nil {
+		return "", s.presignErr
 	}
-	if err := checkTTL(ttl); err != nil {
-		return "", err
-	}
-	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket:                     aws.String(s.bucket),
-		Key:                        aws.String(key),
-		ResponseContentDisposition: aws.String(ContentDisposition(filename)),
-	}, s3.WithPresignExpires(ttl))
-	if err != nil {
-		return "", fmt.Errorf("s3docs: presign get %q: %w", key, err)
-	}
-	return req.URL, nil
+	return s.presign.PresignGet(ctx, key, ttl, filename)
 }
 
 // Head returns the size, type and ETag (without quotes) of key, ENOTFOUND if it does not
 // exist.
 func (s *Store) Head(ctx context.Context, key string) (kyc.ObjectInfo, error) {
-	if err := checkKey(key); err != nil {
+	if err := s3presign.CheckKey(key); err != nil {
 		return kyc.ObjectInfo{}, err
 	}
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
@@ -146,7 +122,7 @@ func (s *Store) Head(ctx context.Context, key string) (kyc.ObjectInfo, error) {
 // the object, none from an offset at or past the end. Used to sniff a document's real type
 // from its first bytes without downloading it.
 func (s *Store) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
-	if err := checkKey(key); err != nil {
+	if err := s3presign.CheckKey(key); err != nil {
 		return nil, err
 	}
 	if off < 0 || n <= 0 {
@@ -186,7 +162,7 @@ func (s *Store) GetRange(ctx context.Context, key string, off, n int64) ([]byte,
 
 // Get opens the whole of key; the caller closes the body. ENOTFOUND if it does not exist.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectInfo, error) {
-	if err := checkKey(key); err != nil {
+	if err := s3presign.CheckKey(key); err != nil {
 		return nil, kyc.ObjectInfo{}, err
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
@@ -201,10 +177,10 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectI
 // the body and rewinding it; an unseekable body fails in the SDK before any request. A
 // *bytes.Reader or *os.File will do.
 func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error {
-	if err := checkKey(key); err != nil {
+	if err := s3presign.CheckKey(key); err != nil {
 		return err
 	}
-	if err := checkContentType(contentType); err != nil {
+	if err := s3presign.CheckContentType(contentType); err != nil {
 		return err
 	}
 	if body == nil {
@@ -229,10 +205,10 @@ func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSe
 // S3 refuses to copy an object onto itself without changing its metadata, so a copy of a
 // key to itself only checks that it exists.
 func (s *Store) Copy(ctx context.Context, src, dst string) error {
-	if err := checkKey(src); err != nil {
+	if err := s3presign.CheckKey(src); err != nil {
 		return err
 	}
-	if err := checkKey(dst); err != nil {
+	if err := s3presign.CheckKey(dst); err != nil {
 		return err
 	}
 	if src == dst {
@@ -277,7 +253,7 @@ func copySource(bucket, key string) string {
 
 // Delete removes key. Deleting a missing key is not an error, so retries are safe.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
+	if err := s3presign.CheckKey(key); err != nil {
 		return err
 	}
 	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
@@ -287,95 +263,13 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// ContentDisposition returns the attachment disposition PresignGet asks S3 to send, with
-// filename reduced by SafeFilename.
-func ContentDisposition(filename string) string {
-	return `attachment; filename="` + SafeFilename(filename) + `"`
-}
+// ContentDisposition returns the attachment disposition PresignGet asks S3 to send
+// (s3presign.ContentDisposition).
+func ContentDisposition(filename string) string { return s3presign.ContentDisposition(filename) }
 
-// SafeFilename reduces a user-supplied file name to a token of ASCII letters, digits, '.',
-// '-' and '_' that is safe inside a quoted header parameter on every browser: no path,
-// no quotes or control characters (header injection), no leading dot (hidden files).
-// Other characters become '_'; an empty result becomes "document". The extension is kept
-// when it is short and alphanumeric, since it is what the OS opens the file with.
-func SafeFilename(name string) string {
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	ext := path.Ext(name)
-	base := strings.TrimSuffix(name, ext)
-	ext = strings.TrimPrefix(ext, ".")
-	if base == "" || len(ext) > 10 || strings.IndexFunc(ext, func(r rune) bool { return !isAlnum(r) }) >= 0 {
-		base, ext = name, ""
-	}
-	var b strings.Builder
-	lastUnderscore := false
-	for _, r := range base {
-		switch {
-		case isAlnum(r) || r == '.' || r == '-':
-			b.WriteRune(r)
-			lastUnderscore = false
-		case !lastUnderscore:
-			b.WriteByte('_')
-			lastUnderscore = true
-		}
-	}
-	const maxBase = 100
-	out := strings.Trim(b.String(), "._-")
-	if len(out) > maxBase {
-		out = strings.Trim(out[:maxBase], "._-")
-	}
-	if out == "" {
-		out = "document"
-	}
-	if ext != "" {
-		out += "." + ext
-	}
-	return out
-}
-
-func isAlnum(r rune) bool {
-	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-}
-
-func checkKey(key string) error {
-	if key == "" {
-		return kyc.FieldError(kyc.EMISSING, "key", "is required")
-	}
-	return nil
-}
-
-// checkContentType refuses types that are not a plain media type: the value is signed
-// and sent as a header, so anything mime cannot parse (or that carries CR/LF) would only
-// make a URL no client can use.
-func checkContentType(ct string) error {
-	if ct == "" {
-		return kyc.FieldError(kyc.EMISSING, "content_type", "is required")
-	}
-	if strings.ContainsAny(ct, "\r\n") {
-		return kyc.FieldError(kyc.EINVALID, "content_type", "is not a media type")
-	}
-	if _, _, err := mime.ParseMediaType(ct); err != nil {
-		return kyc.FieldError(kyc.EINVALID, "content_type", "is not a media type")
-	}
-	return nil
-}
-
-func checkTTL(ttl time.Duration) error {
-	if ttl < time.Second || ttl > MaxPresignTTL {
-		return fmt.Errorf("s3docs: presign ttl %v outside 1s..%v", ttl, MaxPresignTTL)
-	}
-	return nil
-}
-
-// expiresAt reads the signing time from the URL (SigV4 counts the TTL from X-Amz-Date,
-// which has second precision) so ExpiresAt is the moment the store starts refusing it.
-func expiresAt(rawURL string, ttl time.Duration) time.Time {
-	if u, err := url.Parse(rawURL); err == nil {
-		if t, err := time.Parse("20060102T150405Z", u.Query().Get("X-Amz-Date")); err == nil {
-			return t.Add(ttl)
-		}
-	}
-	return time.Now().Add(ttl)
-}
+// SafeFilename reduces a user-supplied file name to a token safe inside a quoted header
+// parameter (s3presign.SafeFilename).
+func SafeFilename(name string) string { return s3presign.SafeFilename(name) }
 
 func objectInfo(size *int64, contentType, etag *string) kyc.ObjectInfo {
 	return kyc.ObjectInfo{
@@ -422,12 +316,4 @@ func isInvalidRange(err error) bool {
 	}
 	var respErr *awshttp.ResponseError
 	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusRequestedRangeNotSatisfiable
-}
-
-func headerNames(h http.Header) []string {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	return names
 }

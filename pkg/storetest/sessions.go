@@ -133,3 +133,44 @@ func testSessionsCoexist(t *testing.T, s kyc.Store) {
 		wantSame(t, "GetSession", sess, got)
 	}
 }
+
+// testSessionUserVersion: a session opened from a user that has changed since (a role
+// change or freeze racing the login) is refused and leaves nothing behind.
+func testSessionUserVersion(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	u, a := NewUser(1), NewAccount(1, kyc.PersonalAccount)
+	created, err := s.CreateUser(ctx, u, a)
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	stale := newSession(1, 1)
+	stale.UserVersion = created.Version
+	changed := created
+	changed.Role = kyc.RoleAdmin
+	if _, err := s.UpdateUser(ctx, changed); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	wantCode(t, "PutSession from a user that changed since", s.PutSession(ctx, stale), kyc.ECONFLICT)
+	_, err = s.GetSession(ctx, stale.TokenHash, At(1))
+	wantCode(t, "GetSession of the refused session", err, kyc.ENOTFOUND)
+
+	fresh, err := s.GetUser(ctx, created.ID)
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	ok := newSession(2, 1)
+	ok.UserVersion = fresh.Version
+	if err := s.PutSession(ctx, ok); err != nil {
+		t.Fatalf("PutSession from the current user: %v", err)
+	}
+	got, err := s.GetSession(ctx, ok.TokenHash, At(1))
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	ok.UserVersion = 0 // not stored
+	wantSame(t, "GetSession", ok, got)
+
+	ghost := newSession(3, 9)
+	ghost.UserVersion = 1
+	wantCode(t, "PutSession for a user that does not exist", s.PutSession(ctx, ghost), kyc.ECONFLICT)
+}

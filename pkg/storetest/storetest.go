@@ -107,6 +107,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Coexist", testSessionsCoexist},
 			{"Delete", testSessionDelete},
 			{"DeleteUserSessions", testDeleteUserSessions},
+			{"UserVersion", testSessionUserVersion},
 		}},
 		{"Transition", []test{
 			{"Apply", testTransitionApply},
@@ -159,6 +160,15 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Window", testCounterWindow},
 			{"Concurrent", testCounterConcurrent},
 		}},
+		{"DocumentRoutes", []test{
+			{"AccountAndUploads", testAccountAndUploads},
+			{"AccountAndUploadsMissing", testAccountAndUploadsMissing},
+			{"SetUserPortrait", testSetUserPortrait},
+			{"SetUserPortraitRefused", testSetUserPortraitRefused},
+			{"SetUserPortraitConcurrent", testSetUserPortraitConcurrent},
+			{"SetUserPortraitDuringChangeUser", testSetUserPortraitDuringChangeUser},
+		}},
+		{"UserRoutes", []test{{"PhoneAndCounter", testPhoneAndCounter}, {"CountAndPutCode", testCountAndPutCode}, {"CountAndPutCodeConcurrent", testCountAndPutCodeConcurrent}, {"TryCode", testTryCode}, {"TryCodeConcurrent", testTryCodeConcurrent}, {"RegisterUser", testRegisterUser}, {"RegisterUserConcurrent", testRegisterUserConcurrent}, {"OpenSession", testOpenSession}, {"ChangeUser", testChangeUser}, {"ChangeUserRaces", testChangeUserRaces}, {"ChangeUserManySessions", testChangeUserManySessions}, {"ResetPassword", testResetPassword}, {"ResetPasswordConcurrent", testResetPasswordConcurrent}}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -22,9 +23,16 @@ var confirmationSample []byte
 // ConfirmationSample returns the sample confirmation file shipped with the code.
 func ConfirmationSample() []byte { return bytes.Clone(confirmationSample) }
 
+// SampleObjects is what EnsureConfirmationSample needs of the object store; any
+// kyc.Documents is one.
+type SampleObjects interface {
+	Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
+	Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error
+}
+
 // EnsureConfirmationSample uploads the sample confirmation file if the bucket lacks it
 // (the local runner at start; `make deploy` copies it on AWS).
-func EnsureConfirmationSample(ctx context.Context, docs kyc.Documents) error {
+func EnsureConfirmationSample(ctx context.Context, docs SampleObjects) error {
 	if _, err := docs.Head(ctx, ConfirmationKey); err == nil {
 		return nil
 	} else if !kyc.IsCode(err, kyc.ENOTFOUND) {
@@ -38,7 +46,10 @@ func EnsureConfirmationSample(ctx context.Context, docs kyc.Documents) error {
 
 // ConfirmationURL is the 302 target of downloadConfirmationFile.
 func (s *Service) ConfirmationURL(ctx context.Context) (string, error) {
-	return s.svc.Docs.PresignGet(ctx, ConfirmationKey, DownloadTTL, "confirmation-sample.pdf")
+	if s.presigner == nil {
+		return "", errNoPresigner
+	}
+	return s.presigner.PresignGet(ctx, ConfirmationKey, DownloadTTL, "confirmation-sample.pdf")
 }
 
 // Viewer is who asks for a document.
@@ -54,7 +65,10 @@ func (v Viewer) Reviewer() bool { return v.Role == kyc.RoleReviewer || v.Role ==
 // DownloadURL returns a short-lived presigned GET for one document of an account, to its
 // owner or a reviewer. A reviewer's download of someone else's document is audited.
 func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot string) (string, error) {
-	acct, err := s.svc.Store.GetAccount(ctx, accountID)
+	if s.presigner == nil {
+		return "", errNoPresigner
+	}
+	acct, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		return "", err
 	}
@@ -67,13 +81,13 @@ func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot str
 		return "", kyc.Errorf(kyc.ENOTFOUND, "no %s document on this account", slot)
 	}
 	if !owner {
-		rec := kyc.AuditRecord{AccountID: acct.ID, At: s.svc.Clock.Now(), Actor: v.UserID, ActorRole: v.Role, Action: "download", From: acct.State, To: acct.State, Reason: slot, RequestID: v.RequestID}
-		if err := s.svc.Store.AppendAudit(ctx, rec); err != nil {
+		rec := kyc.AuditRecord{AccountID: acct.ID, At: s.clock.Now(), Actor: v.UserID, ActorRole: v.Role, Action: "download", From: acct.State, To: acct.State, Reason: slot, RequestID: v.RequestID}
+		if err := s.store.AppendAudit(ctx, rec); err != nil {
 			return "", fmt.Errorf("audit download: %w", err)
 		}
-		s.svc.Log.InfoContext(ctx, "reviewer download", slog.String("account_id", acct.ID), slog.String("slot", slot))
+		s.log.InfoContext(ctx, "reviewer download", slog.String("account_id", acct.ID), slog.String("slot", slot))
 	}
-	return s.svc.Docs.PresignGet(ctx, doc.Key, DownloadTTL, slot+extension(doc.ContentType))
+	return s.presigner.PresignGet(ctx, doc.Key, DownloadTTL, slot+extension(doc.ContentType))
 }
 
 func extension(contentType string) string {
@@ -118,7 +132,7 @@ func (s *Service) Account(ctx context.Context, p kyc.Principal, status func(kyc.
 	slices.Sort(docs)
 	return AccountView{ID: a.ID, Type: string(a.Type), State: string(a.State), Status: status(u, a), Name: a.Name, Organization: a.Organization,
 		IDNumber: a.IDNumber, Documents: docs, Reasons: nonNil(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: nonNil(a.ReuploadSlots),
-		Attempts: a.Attempts, MaxAttempts: s.svc.MaxAttempts, NotAuthorized: a.NotAuthorized()}, nil
+		Attempts: a.Attempts, MaxAttempts: s.maxAttempts, NotAuthorized: a.NotAuthorized()}, nil
 }
 
 func nonNil(s []string) []string {
@@ -126,27 +140,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// SetPortrait makes an uploaded portrait the user's avatar.
-func (s *Service) SetPortrait(ctx context.Context, userID, key string) error {
-	u, acct, err := s.userAccount(ctx, userID)
-	if err != nil {
-		return err
-	}
-	slot, _ := filecheck.LookupSlot("portrait")
-	d, err := s.useUpload(ctx, acct, u.ID, "key", key, slot)
-	if err != nil {
-		return err
-	}
-	old := u.Portrait
-	u.Portrait, u.UpdatedAt = d.Key, s.svc.Clock.Now()
-	if _, err := s.svc.Store.UpdateUser(ctx, u); err != nil {
-		s.deleteAll(ctx, []kyc.Document{d})
-		return fmt.Errorf("set portrait: %w", err)
-	}
-	if old != "" {
-		s.deleteAll(ctx, []kyc.Document{{Slot: "portrait", Key: old}})
-	}
-	return nil
 }

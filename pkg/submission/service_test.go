@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,9 +15,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
@@ -36,29 +38,34 @@ var (
 )
 
 // env is the service over the DynamoDB store on a fresh dynoxide table, a fresh
-// in-process queue and the shared gateway.
+// in-process queue and the shared gateway, built from its real dependencies.
 type env struct {
-	svc   *app.Services
-	s     *submission.Service
-	store kyc.Store
-	queue *localqueue.Queue
-	clock *kyc.FixedClock
-	log   *testenv.SyncBuffer
+	deps   submission.Deps
+	s      *submission.Service
+	store  *dynamo.Store
+	client *dynamodb.Client
+	table  string
+	queue  *localqueue.Queue
+	clock  *kyc.FixedClock
+	log    *testenv.SyncBuffer
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := testenv.Store(t)
-	e := &env{store: st, queue: localqueue.New(localqueue.Options{}), clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}}
-	e.svc = &app.Services{Store: st, Docs: docsOf(t), Queue: e.queue, Clock: e.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(e.log, "debug"), MaxAttempts: 5, TokenTTL: time.Hour}
-	e.s = submission.New(e.svc)
+	e := &env{queue: localqueue.New(localqueue.Options{}), clock: kyc.NewFixedClock(testNow), log: &testenv.SyncBuffer{}}
+	e.client, e.table = testenv.Table(t, testenv.Dynoxide)
+	e.store = dynamo.New(e.client, e.table)
+	docs := docsOf(t)
+	e.deps = submission.Deps{Store: e.store, Presigner: docs, Objects: docs, Queue: e.queue, Clock: e.clock, IDs: kyc.RandomIDs{},
+		Log: slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug})), MaxAttempts: 5}
+	e.s = submission.New(e.deps)
 	return e
 }
 
 // user creates a user of role with its (personal, UNVERIFIED) account.
 func (e *env) user(t *testing.T, role kyc.Role) kyc.User {
 	t.Helper()
-	id := e.svc.IDs.NewID()
+	id := kyc.RandomIDs{}.NewID()
 	u := kyc.User{ID: "user-" + id, Phone: "phone-" + id, PasswordHash: "h", Role: role, AccountID: "acct-" + id, CreatedAt: testNow, UpdatedAt: testNow}
 	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: kyc.PersonalAccount, State: kyc.StateUnverified, CreatedAt: testNow, UpdatedAt: testNow}
 	u, err := e.store.CreateUser(t.Context(), u, a)
@@ -284,7 +291,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 }
 
 // failingQueue refuses every message.
-type failingQueue struct{ kyc.Queue }
+type failingQueue struct{}
 
 func (failingQueue) Send(context.Context, string) (string, error) {
 	return "", errors.New("queue down")
@@ -292,7 +299,7 @@ func (failingQueue) Send(context.Context, string) (string, error) {
 
 // undoFails is a store whose transitions out of SUBMITTED fail: the undo of a submission
 // whose message could not be queued.
-type undoFails struct{ kyc.Store }
+type undoFails struct{ submission.Store }
 
 func (s undoFails) Transition(ctx context.Context, tr kyc.Transition) (kyc.Account, error) {
 	if tr.FromState == kyc.StateSubmitted {
@@ -308,8 +315,9 @@ func TestQueueAndUndoFail(t *testing.T) {
 	e := newEnv(t)
 	u := e.user(t, kyc.RoleUser)
 	in := e.personal(t, u)
-	e.svc.Queue, e.svc.Store = failingQueue{e.queue}, undoFails{e.store}
-	err := e.s.SubmitPersonal(t.Context(), u.Principal(), in)
+	d := e.deps
+	d.Queue, d.Store = failingQueue{}, undoFails{e.store}
+	err := submission.New(d).SubmitPersonal(t.Context(), u.Principal(), in)
 	if err == nil || kyc.ErrorCode(err) != kyc.EINTERNAL {
 		t.Fatalf("err = %v, want an internal error", err)
 	}
@@ -406,5 +414,83 @@ func TestAccountView(t *testing.T) {
 	}
 	if _, err := e.s.Account(t.Context(), kyc.Principal{UserID: "user-none", AccountID: "acct-none", Role: kyc.RoleUser}, users.Status); !kyc.IsCode(err, kyc.ENOTFOUND) {
 		t.Errorf("unknown user: %v", err)
+	}
+}
+
+// A submission's refusals of its upload keys: each names the field, and nothing is left
+// behind (the account as it was, no object under it, nothing queued), including the copy
+// of a document accepted before the refused one.
+func TestSubmitKeyRefusals(t *testing.T) {
+	e := newEnv(t)
+	u, other := e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser)
+	granted, err := e.s.CreateUpload(t.Context(), u.Principal(), submission.UploadRequest{Slot: "backOfID", ContentType: "image/png", ContentLength: "100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		front, back string
+		code, field string
+	}{
+		{"another user's key", e.upload(t, u, "frontOfID", "image/png", frontPNG), e.upload(t, other, "backOfID", "image/png", backPNG), kyc.EFORBIDDEN, "backOfID"},
+		{"one key for both", "", "", kyc.EINVALID, "backOfID"},
+		{"a portrait key", e.upload(t, u, "frontOfID", "image/png", frontPNG), e.upload(t, u, "portrait", "image/png", backPNG), kyc.EINVALID, "backOfID"},
+		{"never uploaded", e.upload(t, u, "frontOfID", "image/png", frontPNG), granted.Key, kyc.EINVALID, "backOfID"},
+		{"content not as declared", e.upload(t, u, "frontOfID", "image/png", frontPNG), e.upload(t, u, "backOfID", "image/png", filechecktest.JPEG(20, 20)), kyc.EUNSUPPORTED, "backOfID"},
+		{"not an upload key", "accounts/" + u.AccountID + "/frontOfID/x", "", kyc.EINVALID, "frontOfID"},
+		{"too long", "uploads/" + strings.Repeat("x", 5000), "", kyc.EINVALID, "frontOfID"},
+		{"not UTF-8", "uploads/\xff\xfe", "", kyc.EINVALID, "frontOfID"},
+		{"missing", e.upload(t, u, "frontOfID", "image/png", frontPNG), "", kyc.EMISSING, "backOfID"},
+	}
+	tests[1].front = e.upload(t, u, "frontOfID", "image/png", frontPNG)
+	tests[1].back = tests[1].front
+	for _, tt := range tests {
+		docs := map[string]submission.Source{"frontOfID": {Key: tt.front}}
+		if tt.back != "" {
+			docs["backOfID"] = submission.Source{Key: tt.back}
+		} else if tt.code != kyc.EMISSING {
+			docs["backOfID"] = submission.Source{Key: e.upload(t, u, "backOfID", "image/png", backPNG)}
+		}
+		err := e.s.SubmitPersonal(t.Context(), u.Principal(), submission.PersonalInput{IDNumber: goodID, Docs: docs})
+		wantErr(t, err, tt.code, tt.field)
+		if a := e.account(t, u.AccountID); a.State != kyc.StateUnverified || a.Attempts != 0 || a.Version != 1 {
+			t.Errorf("%s: account %s, %d attempts, version %d", tt.name, a.State, a.Attempts, a.Version)
+		}
+		if got := objects(t, "accounts/"+u.AccountID+"/"); len(got) != 0 {
+			t.Errorf("%s: objects left: %q", tt.name, got)
+		}
+	}
+	if q := e.queued(t); len(q) != 0 {
+		t.Errorf("queued %d", len(q))
+	}
+	// The keys of a refused submission still work.
+	in := e.personal(t, u)
+	if err := e.s.SubmitPersonal(t.Context(), u.Principal(), in); err != nil {
+		t.Fatalf("a good submission after the refusals: %v", err)
+	}
+}
+
+// A company submission from upload keys stores both documents and queues the account.
+func TestSubmitCompanyKeys(t *testing.T) {
+	e := newEnv(t)
+	u := e.user(t, kyc.RoleUser)
+	in := submission.CompanyInput{Organization: "测试科技有限公司", Docs: map[string]submission.Source{
+		"licence":      {Key: e.upload(t, u, "licence", "image/png", frontPNG)},
+		"confirmation": {Key: e.upload(t, u, "confirmation", "image/png", backPNG)},
+	}}
+	if err := e.s.SubmitCompany(t.Context(), u.Principal(), in); err != nil {
+		t.Fatal(err)
+	}
+	a := e.account(t, u.AccountID)
+	if a.State != kyc.StateSubmitted || a.Type != kyc.CompanyAccount || a.Organization != "测试科技有限公司" || len(a.Documents) != 2 {
+		t.Errorf("account %+v", a)
+	}
+	want := []string{a.Documents["confirmation"].Key, a.Documents["licence"].Key}
+	slices.Sort(want)
+	if got := objects(t, "accounts/"+u.AccountID+"/"); !slices.Equal(got, want) {
+		t.Errorf("objects %q, want %q", got, want)
+	}
+	if q := e.queued(t); len(q) != 1 {
+		t.Errorf("queued %d, want 1", len(q))
 	}
 }

@@ -38,7 +38,7 @@ type CompanyInput struct {
 
 // SubmitPersonal validates and submits a personal verification.
 func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in PersonalInput) error {
-	id, err := idcheck.ResidentIDAt(in.IDNumber, s.svc.Clock.Now())
+	id, err := idcheck.ResidentIDAt(in.IDNumber, s.clock.Now())
 	if err != nil {
 		return kyc.FieldError(kyc.EINVALID, "ID_number", err.Error())
 	}
@@ -72,29 +72,52 @@ func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in Company
 // the client gets an error, so no account is left SUBMITTED with nothing queued while the
 // client was told it succeeded (if the undo fails too, the reconciler re-queues the
 // account). Documents written by a failed request are deleted.
+//
+// Two store calls on success: the account and the upload records of the keys in one
+// read, then the transition. An upload key stays usable until its record expires (a
+// submission that failed, or was undone, may be sent again with the same keys).
 func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submission, srcs map[string]Source) error {
-	acct, err := s.callerAccount(ctx, p)
+	if s.objects == nil {
+		return errNoObjects
+	}
+	if s.queue == nil {
+		return errNoQueue
+	}
+	slots := kyc.RequiredSlots(sub.Type)
+	var keys []string
+	for _, name := range slots {
+		if src := srcs[name]; !src.Inline && issuedKey(src.Key) {
+			keys = append(keys, src.Key)
+		}
+	}
+	acct, uploads, err := s.store.GetAccountAndUploads(ctx, p.AccountID, keys, s.clock.Now())
 	if err != nil {
 		return err
 	}
+	if acct.OwnerID != p.UserID {
+		return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	}
 	// Refused before any document is stored, so a refusal costs nothing.
-	if err := kyc.MaySubmit(acct, sub.Type, s.svc.MaxAttempts); err != nil {
+	if err := kyc.MaySubmit(acct, sub.Type, s.maxAttempts); err != nil {
 		return err
 	}
-	for _, slot := range kyc.RequiredSlots(sub.Type) {
-		if src, ok := srcs[slot]; !ok || (!src.Inline && src.Key == "") {
-			return kyc.FieldError(kyc.EMISSING, slot, "required")
+	for _, name := range slots {
+		if src, ok := srcs[name]; !ok || (!src.Inline && src.Key == "") {
+			return kyc.FieldError(kyc.EMISSING, name, "required")
 		}
 	}
 	var written []kyc.Document
 	docs := map[string]kyc.Document{}
-	for _, name := range kyc.RequiredSlots(sub.Type) {
+	for _, name := range slots {
 		slot, _ := filecheck.LookupSlot(name)
 		var d kyc.Document
 		if src := srcs[name]; src.Inline {
 			d, err = s.putInline(ctx, acct.ID, name, src.Data, slot)
 		} else {
-			d, err = s.useUpload(ctx, acct, p.UserID, name, src.Key, slot)
+			rec, found := uploads[src.Key]
+			if err = checkRecord(p, name, rec, found, slot); err == nil {
+				d, err = s.adopt(ctx, acct.ID, name, rec, slot)
+			}
 		}
 		if err != nil {
 			s.deleteAll(ctx, written)
@@ -105,12 +128,12 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 	}
 
 	sub.Documents = docs
-	t, err := kyc.Submit(acct, sub, kyc.Actor{ID: p.UserID, Role: p.Role}, s.svc.Clock.Now(), s.svc.MaxAttempts)
+	t, err := kyc.Submit(acct, sub, kyc.Actor{ID: p.UserID, Role: p.Role}, s.clock.Now(), s.maxAttempts)
 	if err != nil {
 		s.deleteAll(ctx, written)
 		return err
 	}
-	saved, err := s.svc.Store.Transition(ctx, t)
+	saved, err := s.store.Transition(ctx, t)
 	if err != nil {
 		s.deleteAll(ctx, written)
 		if kyc.IsCode(err, kyc.ECONFLICT) {
@@ -119,11 +142,11 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 		return fmt.Errorf("submit: %w", err)
 	}
 	body, _ := json.Marshal(kyc.ReviewMessage{AccountID: saved.ID, Version: saved.Version})
-	if _, err := s.svc.Queue.Send(ctx, string(body)); err != nil {
+	if _, err := s.queue.Send(ctx, string(body)); err != nil {
 		s.undo(ctx, saved, acct, written)
 		return fmt.Errorf("queue submission: %w", err)
 	}
-	s.svc.Log.InfoContext(ctx, "submitted", slog.String("account_id", saved.ID), slog.String("type", string(sub.Type)), slog.Int("attempt", saved.Attempts))
+	s.log.InfoContext(ctx, "submitted", slog.String("account_id", saved.ID), slog.String("type", string(sub.Type)), slog.Int("attempt", saved.Attempts))
 	return nil
 }
 
@@ -131,13 +154,13 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 // be sent. The attempt is not counted: the client was told it failed.
 func (s *Service) undo(ctx context.Context, saved, before kyc.Account, written []kyc.Document) {
 	ctx = context.WithoutCancel(ctx)
-	t, err := kyc.UndoSubmit(saved, before, s.svc.Clock.Now())
+	t, err := kyc.UndoSubmit(saved, before, s.clock.Now())
 	if err == nil {
-		_, err = s.svc.Store.Transition(ctx, t)
+		_, err = s.store.Transition(ctx, t)
 	}
 	if err != nil {
 		// Left SUBMITTED: the reconciler finds it and queues it, so it is not stranded.
-		s.svc.Log.ErrorContext(ctx, "could not undo a submission whose message was not queued", slog.String("account_id", saved.ID), slog.String("error", err.Error()))
+		s.log.ErrorContext(ctx, "could not undo a submission whose message was not queued", slog.String("account_id", saved.ID), slog.String("error", err.Error()))
 		return
 	}
 	s.deleteAll(ctx, written)
@@ -150,8 +173,8 @@ func (s *Service) putInline(ctx context.Context, accountID, field string, data [
 		return kyc.Document{}, fileProblem(field, res)
 	}
 	ct := filecheck.ContentType(res.Format)
-	d := kyc.Document{Slot: slot.Name, Key: s.documentKey(accountID, slot.Name), ContentType: ct, Size: int64(len(data)), UploadedAt: s.svc.Clock.Now()}
-	if err := s.svc.Docs.Put(ctx, d.Key, ct, bytes.NewReader(data)); err != nil {
+	d := kyc.Document{Slot: slot.Name, Key: s.documentKey(accountID, slot.Name), ContentType: ct, Size: int64(len(data)), UploadedAt: s.clock.Now()}
+	if err := s.objects.Put(ctx, d.Key, ct, bytes.NewReader(data)); err != nil {
 		return kyc.Document{}, fmt.Errorf("store document: %w", err)
 	}
 	return d, nil

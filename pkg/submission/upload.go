@@ -4,27 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
-
-// Lifetimes of what this package hands out.
-const (
-	UploadURLTTL    = 10 * time.Minute
-	UploadRecordTTL = 24 * time.Hour // matches the bucket's lifecycle rule for uploads/
-	DownloadTTL     = 5 * time.Minute
-)
-
-// Service implements the document routes.
-type Service struct {
-	svc *app.Services
-}
-
-// New returns the service over svc.
-func New(svc *app.Services) *Service { return &Service{svc: svc} }
 
 // UploadRequest is POST /v1/uploads's body.
 type UploadRequest struct {
@@ -45,6 +31,9 @@ type UploadGrant struct {
 // CreateUpload checks the slot, type and length against the slot's rules and the caller's
 // account, records the pending upload and returns a PUT pinned to that type and length.
 func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadRequest) (UploadGrant, error) {
+	if s.presigner == nil {
+		return UploadGrant{}, errNoPresigner
+	}
 	acct, err := s.callerAccount(ctx, p)
 	if err != nil {
 		return UploadGrant{}, err
@@ -66,15 +55,15 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 		return UploadGrant{}, &kyc.Error{Code: kyc.ETOOLARGE, Field: "content_length", Reason: "too large",
 			Message: fmt.Sprintf("content_length: %s accepts at most %d bytes", slot.Name, slot.MaxBytes)}
 	}
-	now := s.svc.Clock.Now()
-	key := fmt.Sprintf("uploads/%s/%s/%s", acct.ID, slot.Name, s.svc.IDs.NewID())
+	now := s.clock.Now()
+	key := fmt.Sprintf("%s%s/%s/%s", uploadPrefix, acct.ID, slot.Name, s.ids.NewID())
 	ct := filecheck.ContentType(f)
-	pre, err := s.svc.Docs.PresignPut(ctx, key, ct, n, UploadURLTTL)
+	pre, err := s.presigner.PresignPut(ctx, key, ct, n, UploadURLTTL)
 	if err != nil {
 		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
 	}
 	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
-	if err := s.svc.Store.PutUpload(ctx, rec); err != nil {
+	if err := s.store.PutUpload(ctx, rec); err != nil {
 		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
 	}
 	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
@@ -107,7 +96,7 @@ func contentTypes(slot filecheck.Slot) string {
 
 // callerAccount is the caller's account, read by the id the session carries: one GetItem.
 func (s *Service) callerAccount(ctx context.Context, p kyc.Principal) (kyc.Account, error) {
-	acct, err := s.svc.Store.GetAccount(ctx, p.AccountID)
+	acct, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return kyc.Account{}, err
 	}
@@ -117,35 +106,38 @@ func (s *Service) callerAccount(ctx context.Context, p kyc.Principal) (kyc.Accou
 	return acct, nil
 }
 
-func (s *Service) userAccount(ctx context.Context, userID string) (kyc.User, kyc.Account, error) {
-	u, err := s.svc.Store.GetUser(ctx, userID)
-	if err != nil {
-		return kyc.User{}, kyc.Account{}, err
-	}
-	acct, err := s.svc.Store.GetAccount(ctx, u.AccountID)
-	if err != nil {
-		return kyc.User{}, kyc.Account{}, fmt.Errorf("load account: %w", err)
-	}
-	return u, acct, nil
+// Upload keys: CreateUpload's are uploadPrefix<account>/<slot>/<random>, far shorter
+// than maxKeyLen.
+const (
+	uploadPrefix = "uploads/"
+	maxKeyLen    = 512
+)
+
+// issuedKey reports whether key could be one CreateUpload issued. No other key has a
+// record, so the store is not asked about it (and never sees a key it cannot hold).
+func issuedKey(key string) bool {
+	return strings.HasPrefix(key, uploadPrefix) && len(key) <= maxKeyLen && utf8.ValidString(key)
 }
 
-// useUpload checks that key was handed to this account for this slot and that the object
-// is there as announced, then copies it to its final place and returns the document.
-func (s *Service) useUpload(ctx context.Context, acct kyc.Account, owner string, field, key string, slot filecheck.Slot) (kyc.Document, error) {
-	now := s.svc.Clock.Now()
-	rec, err := s.svc.Store.GetUpload(ctx, key, now)
-	if kyc.IsCode(err, kyc.ENOTFOUND) {
-		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "no such upload (ask POST /v1/uploads for a key)")
-	} else if err != nil {
-		return kyc.Document{}, fmt.Errorf("load upload: %w", err)
+// checkRecord checks that the upload named by field was recorded (found), was handed to
+// the caller p (its user and account) and is for slot.
+func checkRecord(p kyc.Principal, field string, rec kyc.Upload, found bool, slot filecheck.Slot) error {
+	if !found {
+		return kyc.FieldError(kyc.EINVALID, field, "no such upload (ask POST /v1/uploads for a key)")
 	}
-	if rec.AccountID != acct.ID || (owner != "" && rec.UserID != owner) {
-		return kyc.Document{}, &kyc.Error{Code: kyc.EFORBIDDEN, Field: field, Reason: "not your upload", Message: field + ": not your upload"}
+	if rec.AccountID != p.AccountID || rec.UserID != p.UserID {
+		return &kyc.Error{Code: kyc.EFORBIDDEN, Field: field, Reason: "not your upload", Message: field + ": not your upload"}
 	}
 	if rec.Slot != slot.Name {
-		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "key was issued for slot "+rec.Slot)
+		return kyc.FieldError(kyc.EINVALID, field, "key was issued for slot "+rec.Slot)
 	}
-	info, err := s.svc.Docs.Head(ctx, key)
+	return nil
+}
+
+// adopt checks that the object of rec (a checked record) is there as announced, then
+// copies it to its final place under the account and returns the document.
+func (s *Service) adopt(ctx context.Context, accountID, field string, rec kyc.Upload, slot filecheck.Slot) (kyc.Document, error) {
+	info, err := s.objects.Head(ctx, rec.Key)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
 		return kyc.Document{}, kyc.FieldError(kyc.EINVALID, field, "the file was not uploaded to the URL")
 	} else if err != nil {
@@ -156,7 +148,7 @@ func (s *Service) useUpload(ctx context.Context, acct kyc.Account, owner string,
 	}
 	// The store only pinned the declared type; the first bytes show what was really sent
 	// (the review worker then decodes the whole file).
-	head, err := s.svc.Docs.GetRange(ctx, key, 0, filecheck.SniffLen)
+	head, err := s.objects.GetRange(ctx, rec.Key, 0, filecheck.SniffLen)
 	if err != nil {
 		return kyc.Document{}, fmt.Errorf("read upload: %w", err)
 	}
@@ -164,23 +156,24 @@ func (s *Service) useUpload(ctx context.Context, acct kyc.Account, owner string,
 		return kyc.Document{}, &kyc.Error{Code: kyc.EUNSUPPORTED, Field: field, Reason: "bad_format",
 			Message: field + ": the file's content is not " + rec.ContentType}
 	}
-	dst := s.documentKey(acct.ID, slot.Name)
-	if err := s.svc.Docs.Copy(ctx, key, dst); err != nil {
+	dst := s.documentKey(accountID, slot.Name)
+	if err := s.objects.Copy(ctx, rec.Key, dst); err != nil {
 		return kyc.Document{}, fmt.Errorf("copy upload: %w", err)
 	}
-	return kyc.Document{Slot: slot.Name, Key: dst, ContentType: rec.ContentType, Size: info.Size, UploadedAt: now}, nil
+	return kyc.Document{Slot: slot.Name, Key: dst, ContentType: rec.ContentType, Size: info.Size, UploadedAt: s.clock.Now()}, nil
 }
 
 func (s *Service) documentKey(accountID, slot string) string {
-	return fmt.Sprintf("accounts/%s/%s/%s", accountID, slot, s.svc.IDs.NewID())
+	return fmt.Sprintf("accounts/%s/%s/%s", accountID, slot, s.ids.NewID())
 }
 
-// deleteAll removes objects this request wrote, when the request fails after writing them.
+// deleteAll removes objects a request wrote and then did not use (it failed), or that it
+// replaced (the old portrait).
 func (s *Service) deleteAll(ctx context.Context, docs []kyc.Document) {
 	ctx = context.WithoutCancel(ctx)
 	for _, d := range docs {
-		if err := s.svc.Docs.Delete(ctx, d.Key); err != nil {
-			s.svc.Log.WarnContext(ctx, "could not delete a document of a failed submission", "slot", d.Slot, "error", err.Error())
+		if err := s.objects.Delete(ctx, d.Key); err != nil {
+			s.log.WarnContext(ctx, "could not delete an object the request no longer needs", "slot", d.Slot, "error", err.Error())
 		}
 	}
 }

@@ -1,6 +1,14 @@
-// Package users is the user side of the product: SMS codes, registration, login with
-// lockout, logout, password reset, the profile, and role grants. It speaks only the
-// domain ports, so the same rules hold whatever DynamoDB endpoint serves the store.
+// Package users holds the user side of the product: SMS codes with their rate limits,
+// registration, login with lockout, logout, password reset, the profile, role grants and
+// freezing. A Service is built from explicit dependencies (Deps): the store methods it
+// calls (Store, which any kyc.Store satisfies), the SMS sender, the URL signer, the
+// clock, the id maker, the logger and its settings. It speaks only the domain ports, so
+// the same rules hold whatever DynamoDB endpoint serves the store.
+//
+// Each route is a handful of store calls: the store's combined methods (kyc.Store's
+// "user routes" block) read or write what a route needs together, so that no route's
+// success costs more than three DynamoDB calls, counting the session lookup of an
+// authenticated request (pkg/dynamo's documentation counts them).
 package users
 
 import (
@@ -15,7 +23,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/password"
@@ -30,15 +37,63 @@ const (
 	LoginFailWindow  = 15 * time.Minute
 	LoginFailLimit   = 5
 	LoginLockFor     = 15 * time.Minute
-	CodeChecksPerTTL = 60 // code checks per phone per CodeTTL (see checkCode)
 	TokenPrefix      = "rn_"
 	tokenRandomBytes = 32
+	// loginRetries is how often a login whose user changed while its session was being
+	// opened reads the user again before it gives up.
+	loginRetries = 2
 )
+
+// Store is what the service reads and writes; any kyc.Store is one.
+type Store interface {
+	PhoneAndCounter(ctx context.Context, phone, key string, now time.Time) (userID, accountID string, n int64, err error)
+	CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []string, ends []time.Time, now time.Time,
+		decide func(counts []int64, userID string) (count int, put bool, err error)) error
+	TryCode(ctx context.Context, phone, purpose, codeHash string, now time.Time) (userID string, err error)
+	RegisterUser(ctx context.Context, u kyc.User, a kyc.Account, codeHash string, now time.Time, s kyc.Session) (kyc.User, error)
+	OpenSession(ctx context.Context, s kyc.Session) error
+	ChangeUser(ctx context.Context, userID string, change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error)
+	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (kyc.User, error)
+
+	GetUser(ctx context.Context, id string) (kyc.User, error)
+	GetUserByPhone(ctx context.Context, phone string) (kyc.User, error)
+	GetAccount(ctx context.Context, id string) (kyc.Account, error)
+	GetUserAndAccount(ctx context.Context, userID, accountID string) (kyc.User, kyc.Account, error)
+	UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error)
+}
+
+// Deps are what the service is built from. Store, Clock and Log are required by every
+// method; the other fields only by the methods named, and may be left zero where those
+// are not used.
+type Deps struct {
+	Store Store
+	// SMS texts the codes of SendCode.
+	SMS kyc.SMSSender
+	// Presigner links the portrait in Me.
+	Presigner kyc.Presigner
+	Clock     kyc.Clock
+	// IDs names the user and the account that Register creates.
+	IDs kyc.IDs
+	Log *slog.Logger
+	// TokenTTL is the lifetime of the sessions that Register and Login open.
+	TokenTTL time.Duration
+	// Password are the hashing parameters of Register, Login and ResetPassword; the zero
+	// value means password.OWASP().
+	Password password.Params
+}
 
 // Service implements the user routes.
 type Service struct {
-	svc    *app.Services
-	params password.Params
+	store     Store
+	sms       kyc.SMSSender
+	presigner kyc.Presigner
+	clock     kyc.Clock
+	ids       kyc.IDs
+	log       *slog.Logger
+	tokenTTL  time.Duration
+	params    password.Params
 	// dummyHash is verified when a phone is unknown, so a login for an unknown phone
 	// costs the same time as one with a wrong password and does not reveal which it was.
 	// It is made on first use, not at init: hashing costs ~25 ms, which every function's
@@ -46,102 +101,30 @@ type Service struct {
 	dummyHash func() string
 }
 
-// New returns the service over svc, hashing with svc.PasswordParams (OWASP's when unset).
-func New(svc *app.Services) *Service {
-	p := svc.PasswordParams
+// New returns the service over d.
+func New(d Deps) *Service {
+	p := d.Password
 	if p == (password.Params{}) {
 		p = password.OWASP()
 	}
-	return NewWithParams(svc, p)
+	return &Service{store: d.Store, sms: d.SMS, presigner: d.Presigner, clock: d.Clock, ids: d.IDs, log: d.Log,
+		tokenTTL: d.TokenTTL, params: p, dummyHash: sync.OnceValue(func() string {
+			h, err := password.Hash("not a password of anyone", p)
+			if err != nil {
+				panic(fmt.Sprintf("users: hash the dummy password: %v", err)) // crypto/rand failed
+			}
+			return h
+		})}
 }
 
-// NewWithParams is New with other hashing parameters (tests and benchmarks).
-func NewWithParams(svc *app.Services, p password.Params) *Service {
-	return &Service{svc: svc, params: p, dummyHash: sync.OnceValue(func() string {
-		h, err := password.Hash("not a password of anyone", p)
-		if err != nil {
-			panic(fmt.Sprintf("users: hash the dummy password: %v", err)) // crypto/rand failed
-		}
-		return h
-	})}
-}
-
-// Phone validates a phone field.
-func Phone(field, raw string) (string, error) {
+// phoneField validates a phone field. A malformed phone is 1006, which reveals nothing
+// about accounts (the seed's login answers "账号密码格式不正确" alike).
+func phoneField(field, raw string) (string, error) {
 	p, err := idcheck.Mobile(raw)
 	if err != nil {
 		return "", kyc.FieldError(kyc.EINVALID, field, err.Error())
 	}
 	return p, nil
-}
-
-// SendCode creates a code for phone and purpose and sends it, within the rate limits.
-// For reset_password an unknown phone is answered like a known one (nothing is sent),
-// so the route does not tell who has an account; for register a taken phone is 1007,
-// as register itself would answer.
-func (s *Service) SendCode(ctx context.Context, rawPhone, purpose, sourceIP string) error {
-	phone, err := Phone("phone", rawPhone)
-	if err != nil {
-		return err
-	}
-	if purpose != kyc.PurposeRegister && purpose != kyc.PurposeResetPassword {
-		return kyc.FieldError(kyc.EINVALID, "purpose", "must be register or reset_password")
-	}
-	now := s.svc.Clock.Now()
-	if err := s.limit(ctx, "sms-ip:"+sourceIP, now, time.Hour, CodesPerIPHour); err != nil {
-		return err
-	}
-	if err := s.limit(ctx, "sms-min:"+phone, now, CodeEvery, 1); err != nil {
-		return err
-	}
-	if err := s.limit(ctx, "sms-day:"+phone, now, 24*time.Hour, CodesPerDay); err != nil {
-		return err
-	}
-	_, err = s.svc.Store.GetUserByPhone(ctx, phone)
-	switch {
-	case err == nil && purpose == kyc.PurposeRegister:
-		return kyc.Errorf(kyc.EEXISTS, "account already exists")
-	case kyc.IsCode(err, kyc.ENOTFOUND) && purpose == kyc.PurposeResetPassword:
-		return nil
-	case err != nil && !kyc.IsCode(err, kyc.ENOTFOUND):
-		return fmt.Errorf("look up phone: %w", err)
-	}
-	code, err := newCode()
-	if err != nil {
-		return err
-	}
-	c := kyc.SMSCode{Phone: phone, Purpose: purpose, CodeHash: CodeHash(phone, purpose, code), CreatedAt: now, ExpiresAt: now.Add(CodeTTL)}
-	if err := s.svc.Store.PutCode(ctx, c); err != nil {
-		return fmt.Errorf("store code: %w", err)
-	}
-	if err := s.svc.SMS.Send(ctx, phone, purpose, code); err != nil {
-		return fmt.Errorf("send code: %w", err)
-	}
-	s.svc.Log.InfoContext(ctx, "sms code sent", slog.String("purpose", purpose))
-	return nil
-}
-
-// limit counts one event of key in a window and refuses it past max.
-func (s *Service) limit(ctx context.Context, key string, now time.Time, window time.Duration, max int64) error {
-	n, err := s.svc.Store.Incr(ctx, key, now, now.Add(window))
-	if err != nil {
-		return fmt.Errorf("rate limit: %w", err)
-	}
-	if n > max {
-		return kyc.Errorf(kyc.ETOOMANY, "too many requests, try again later")
-	}
-	return nil
-}
-
-// checkCode checks a code within a per-phone budget. On DynamoDB comparing a code and
-// counting a wrong try are two calls, so a burst of simultaneous guesses could test more
-// codes than MaxCodeAttempts before the code dies; the atomic counter bounds that burst
-// (60 guesses in 10^6 codes), while leaving room for many concurrent honest requests.
-func (s *Service) checkCode(ctx context.Context, phone, purpose, code string, now time.Time, consume bool) error {
-	if err := s.limit(ctx, "code-check:"+purpose+":"+phone, now, CodeTTL, CodeChecksPerTTL); err != nil {
-		return err
-	}
-	return s.svc.Store.CheckCode(ctx, phone, purpose, CodeHash(phone, purpose, code), now, consume)
 }
 
 // CodeHash is what the store keeps of a code: bound to phone and purpose, so equal codes
@@ -165,18 +148,17 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// newSession stores a session for u and returns its token. The session keeps u's account
-// and role, so requests know their caller from it alone; SetRole ends a user's sessions
-// for that reason.
-func (s *Service) newSession(ctx context.Context, u kyc.User) (string, error) {
+// newSession makes a token and the session to store for u, opened at now. The session
+// keeps u's account and role, so requests know their caller from it alone, and u's
+// version, so the store refuses it if u has changed since it was read: whatever changes a
+// user (role, freeze, password) ends the user's sessions, and a login racing the change
+// must not open one with what it read before.
+func (s *Service) newSession(u kyc.User, now time.Time) (string, kyc.Session, error) {
 	b := make([]byte, tokenRandomBytes)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("generate token: %w", err)
+		return "", kyc.Session{}, fmt.Errorf("generate token: %w", err)
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	now := s.svc.Clock.Now()
-	if err := s.svc.Store.PutSession(ctx, kyc.Session{TokenHash: HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: now, ExpiresAt: now.Add(s.svc.TokenTTL)}); err != nil {
-		return "", fmt.Errorf("store session: %w", err)
-	}
-	return token, nil
+	return token, kyc.Session{TokenHash: HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role,
+		CreatedAt: now, ExpiresAt: now.Add(s.tokenTTL), UserVersion: u.Version}, nil
 }

@@ -2,9 +2,7 @@ package users_test
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,15 +10,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
-	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/password"
 	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
+
+// Any kyc.Store is a users.Store.
+var _ users.Store = kyc.Store(nil)
 
 // cheap argon2id parameters: tests that are not about the cost hash in microseconds.
 var cheap = password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1, SaltLen: 16, KeyLen: 32}
@@ -30,8 +29,8 @@ var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 // env is the user service over the DynamoDB store on a fresh dynoxide table and an SMS
 // outbox in t.TempDir().
 type env struct {
-	svc     *app.Services
-	store   kyc.Store
+	deps    users.Deps
+	store   *dynamo.Store
 	client  *dynamodb.Client
 	table   string
 	clock   *kyc.FixedClock
@@ -41,19 +40,24 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, testenv.Dynoxide)
+}
+
+// newEnvOn is newEnv on the given engine.
+func newEnvOn(t *testing.T, engine testenv.Engine) *env {
+	t.Helper()
 	dir := t.TempDir()
 	e := &env{outbox: filepath.Join(dir, "outbox", "sms.jsonl"), clock: kyc.NewFixedClock(testNow)}
-	e.client, e.table = testenv.Table(t, testenv.Dynoxide)
-	st := dynamo.New(e.client, e.table)
+	e.client, e.table = testenv.Table(t, engine)
+	e.store = dynamo.New(e.client, e.table)
 	sms, err := localsms.New(e.outbox, e.clock)
 	if err != nil {
 		t.Fatalf("localsms.New: %v", err)
 	}
 	t.Cleanup(func() { _ = sms.Close() })
-	e.store = st
-	e.svc = &app.Services{Store: st, SMS: sms, Clock: e.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(io.Discard, "error"),
-		TokenTTL: 24 * time.Hour, MaxAttempts: 5}
-	e.service = users.NewWithParams(e.svc, cheap)
+	e.deps = users.Deps{Store: e.store, SMS: sms, Clock: e.clock, IDs: kyc.RandomIDs{}, Log: slog.New(slog.DiscardHandler),
+		TokenTTL: 24 * time.Hour, Password: cheap}
+	e.service = users.New(e.deps)
 	return e
 }
 
@@ -73,6 +77,16 @@ func (e *env) register(t *testing.T, phone, pw string) string {
 		t.Fatalf("Register: %v", err)
 	}
 	return token
+}
+
+// lastCode is the last code texted to phone for purpose.
+func (e *env) lastCode(t *testing.T, phone, purpose string) string {
+	t.Helper()
+	code, err := localsms.LastCode(e.outbox, phone, purpose)
+	if err != nil {
+		t.Fatalf("LastCode: %v", err)
+	}
+	return code
 }
 
 func (e *env) user(t *testing.T, phone string) kyc.User {
@@ -117,8 +131,8 @@ func TestSessionToken(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GetSession(HashToken(token)): %v", err)
 		}
-		if s.TokenHash != users.HashToken(tok) || s.UserID != u.ID || !s.ExpiresAt.Equal(testNow.Add(e.svc.TokenTTL)) {
-			t.Errorf("session = %+v, want hash %s, user %s, expiry %v", s, users.HashToken(tok), u.ID, testNow.Add(e.svc.TokenTTL))
+		if s.TokenHash != users.HashToken(tok) || s.UserID != u.ID || !s.ExpiresAt.Equal(testNow.Add(e.deps.TokenTTL)) {
+			t.Errorf("session = %+v, want hash %s, user %s, expiry %v", s, users.HashToken(tok), u.ID, testNow.Add(e.deps.TokenTTL))
 		}
 		if _, err := e.store.GetSession(t.Context(), tok, e.clock.Now()); !kyc.IsCode(err, kyc.ENOTFOUND) {
 			t.Errorf("GetSession(raw token) = %v, want ENOTFOUND", err)
@@ -140,7 +154,9 @@ func TestSessionToken(t *testing.T) {
 // parameters (m=19456 KiB, t=2, p=1).
 func TestRegisterHashesWithOWASPParams(t *testing.T) {
 	e := newEnv(t)
-	e.service = users.New(e.svc)
+	d := e.deps
+	d.Password = password.Params{} // the default
+	e.service = users.New(d)
 	e.register(t, "13800138000", "a fine passphrase")
 	h := e.user(t, "13800138000").PasswordHash
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
@@ -166,7 +182,9 @@ func TestLoginRehashesWhenParamsDiffer(t *testing.T) {
 		t.Fatalf("registered hash %q was not made with the cheap parameters", before.PasswordHash)
 	}
 
-	owasp := users.New(e.svc)
+	d := e.deps
+	d.Password = password.OWASP()
+	owasp := users.New(d)
 	if _, err := owasp.Login(t.Context(), phone, "a wrong passphrase"); !kyc.IsCode(err, kyc.ELOGIN) {
 		t.Fatalf("Login(wrong password) = %v, want ELOGIN", err)
 	}
@@ -199,50 +217,34 @@ func TestLoginRehashesWhenParamsDiffer(t *testing.T) {
 	}
 }
 
-// GrantRole, the function that makes the first reviewer or admin, sets the role of the
-// user with that phone; bad events are function errors and change nothing.
-func TestGrantRoleFunction(t *testing.T) {
+// SetRoleByPhone (what the GrantRole function calls to make the first reviewer or admin)
+// sets the role of the user with that phone; bad input is refused and changes nothing.
+func TestSetRoleByPhone(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "13800138000", "a fine passphrase")
-	h, ok := lambdafn.Handlers(e.svc)["GrantRoleFunction"]
-	if !ok {
-		t.Fatal("no GrantRoleFunction handler")
-	}
-	out, err := h.Invoke(t.Context(), []byte(`{"phone":"+8613800138000","role":"reviewer"}`))
+	got, err := e.service.SetRoleByPhone(t.Context(), "+8613800138000", "reviewer")
 	if err != nil {
-		t.Fatalf("Invoke: %v", err)
+		t.Fatalf("SetRoleByPhone: %v", err)
 	}
 	u := e.user(t, "13800138000")
-	var got lambdafn.GrantRoleOutput
-	if err := json.Unmarshal(out, &got); err != nil || got != (lambdafn.GrantRoleOutput{UserID: u.ID, Role: "reviewer"}) {
-		t.Errorf("output %s (%v), want user_id %s and role reviewer", out, err, u.ID)
-	}
-	if u.Role != kyc.RoleReviewer {
-		t.Errorf("stored role %q, want reviewer", u.Role)
-	}
-	if strings.Contains(string(out), "13800138000") {
-		t.Errorf("output %s names the phone", out)
+	if u.Role != kyc.RoleReviewer || got.ID != u.ID || got.Role != kyc.RoleReviewer || got.Version != u.Version {
+		t.Errorf("returned %+v, stored %+v; want both reviewer at the same version", got, u)
 	}
 
 	tests := []struct {
-		name, payload, wantMsg string
+		name, phone, role, wantCode string
 	}{
-		{"unknown phone", `{"phone":"13900139000","role":"admin"}`, "not found"},
-		{"bad phone", `{"phone":"1390013900","role":"admin"}`, "phone"},
-		{"missing phone", `{"role":"admin"}`, "phone"},
-		{"missing role", `{"phone":"13800138000"}`, "role"},
-		{"invalid role", `{"phone":"13800138000","role":"root"}`, "role"},
-		{"not JSON", `phone=13800138000`, "decode"},
+		{"unknown phone", "13900139000", "admin", kyc.ENOTFOUND},
+		{"bad phone", "1390013900", "admin", kyc.EINVALID},
+		{"missing phone", "", "admin", kyc.EINVALID},
+		{"missing role", "13800138000", "", kyc.EMISSING},
+		{"invalid role", "13800138000", "root", kyc.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := h.Invoke(t.Context(), []byte(tt.payload))
-			var ie *lambdafn.InvokeError
-			if !errors.As(err, &ie) {
-				t.Fatalf("Invoke = %s, %v; want a function error", out, err)
-			}
-			if !strings.Contains(strings.ToLower(ie.Message), tt.wantMsg) {
-				t.Errorf("error %q, want it to mention %q", ie.Message, tt.wantMsg)
+			_, err := e.service.SetRoleByPhone(t.Context(), tt.phone, tt.role)
+			if !kyc.IsCode(err, tt.wantCode) {
+				t.Fatalf("SetRoleByPhone = %v, want %s", err, tt.wantCode)
 			}
 			if u := e.user(t, "13800138000"); u.Role != kyc.RoleReviewer {
 				t.Errorf("role changed to %q", u.Role)
@@ -294,5 +296,26 @@ func TestCodeHash(t *testing.T) {
 		if other == base {
 			t.Errorf("CodeHash does not bind phone, purpose and code")
 		}
+	}
+}
+
+func TestSetFrozenByPhone(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "13800138000", "a fine passphrase")
+	got, err := e.service.SetFrozenByPhone(t.Context(), "+8613800138000", true)
+	if err != nil {
+		t.Fatalf("SetFrozenByPhone: %v", err)
+	}
+	if u := e.user(t, "13800138000"); !u.Frozen || !got.Frozen || got.ID != u.ID {
+		t.Errorf("returned %+v, stored %+v; want both frozen", got, u)
+	}
+	if _, err := e.service.SetFrozenByPhone(t.Context(), "13900139000", false); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("SetFrozenByPhone of an unknown phone = %v, want ENOTFOUND", err)
+	}
+	if _, err := e.service.SetFrozenByPhone(t.Context(), "1390013900", false); !kyc.IsCode(err, kyc.EINVALID) {
+		t.Errorf("SetFrozenByPhone of a malformed phone = %v, want EINVALID", err)
+	}
+	if u := e.user(t, "13800138000"); !u.Frozen {
+		t.Error("a refused call unfroze the user")
 	}
 }

@@ -38,6 +38,37 @@ func grantRole(u *users.Service) func(context.Context, GrantRoleInput) (GrantRol
 	})
 }
 
+// FreezeUserInput is the FreezeUser function's event. Frozen is required, so an event
+// that forgot it does not unfreeze anyone by default.
+type FreezeUserInput struct {
+	Phone  string `json:"phone"`
+	Frozen *bool  `json:"frozen"`
+}
+
+// FreezeUserOutput is its result; it names the user by id only.
+type FreezeUserOutput struct {
+	UserID string `json:"user_id"`
+	Frozen bool   `json:"frozen"`
+}
+
+// freezeUser is the FreezeUser handler: an operator's way to stop a user at once (their
+// sessions end) and to let them back in.
+func freezeUser(u *users.Service) func(context.Context, FreezeUserInput) (FreezeUserOutput, error) {
+	return withRequestID(func(ctx context.Context, in FreezeUserInput) (FreezeUserOutput, error) {
+		switch {
+		case in.Phone == "":
+			return FreezeUserOutput{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
+		case in.Frozen == nil:
+			return FreezeUserOutput{}, kyc.FieldError(kyc.EMISSING, "frozen", "required (true or false)")
+		}
+		user, err := u.SetFrozenByPhone(ctx, in.Phone, *in.Frozen)
+		if err != nil {
+			return FreezeUserOutput{}, err
+		}
+		return FreezeUserOutput{UserID: user.ID, Frozen: user.Frozen}, nil
+	})
+}
+
 // withRequestID puts the Lambda request id where the logger finds it, for functions
 // invoked without API Gateway (whose handlers get it from the proxy context).
 func withRequestID[In, Out any](f func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {

@@ -1,0 +1,144 @@
+package submission_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
+	"github.com/realname-kyc/realname/pkg/users"
+)
+
+// callLog records the DynamoDB operations a client makes, in order.
+type callLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+// take returns the operations since the last take.
+func (l *callLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ops := l.ops
+	l.ops = nil
+	return ops
+}
+
+// counting returns a client like c whose every call is recorded in l, by operation name,
+// with an Initialize-step middleware (as cmd/bench's calls part counts).
+func counting(c *dynamodb.Client, l *callLog) *dynamodb.Client {
+	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					l.mu.Lock()
+					l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
+					l.mu.Unlock()
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	})
+}
+
+// maxServiceCalls is what a route's service may spend: the route's budget of three
+// DynamoDB calls less the auth middleware's GetSession.
+const maxServiceCalls = 2
+
+// TestOperationCalls counts the DynamoDB calls of each document operation's success,
+// through a store whose client records them. A route's request costs one more, the auth
+// middleware's GetSession. before is what the operation cost before the combined store
+// methods (cmd/bench's count less the session): for SetPortrait, GetUser, GetAccount,
+// GetUpload and UpdateUser, and the handler's users.Me after it, which the URL that
+// SetPortrait now returns makes unnecessary; for a submission from keys, GetAccount, a
+// GetUpload per document and the transition.
+func TestOperationCalls(t *testing.T) {
+	e := newEnv(t)
+	calls := &callLog{}
+	d := e.deps
+	d.Store = dynamo.New(counting(e.client, calls), e.table)
+	svc := submission.New(d)
+	ctx := t.Context()
+	u, c, m := e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser)
+	reviewer := e.user(t, kyc.RoleReviewer)
+	// Made uncounted: the uploads the steps use.
+	personal := e.personal(t, u)
+	company := submission.CompanyInput{Organization: "测试科技有限公司", Docs: map[string]submission.Source{
+		"licence":      {Key: e.upload(t, c, "licence", "image/png", frontPNG)},
+		"confirmation": {Key: e.upload(t, c, "confirmation", "image/png", backPNG)},
+	}}
+	portraits := []string{e.upload(t, u, "portrait", "image/png", filechecktest.PNG(40, 40)), e.upload(t, u, "portrait", "image/png", filechecktest.PNG(41, 41))}
+	steps := []struct {
+		op     string
+		before int
+		do     func() error
+		want   []string
+	}{
+		{"CreateUpload (POST /v1/uploads)", 2, func() error {
+			_, err := svc.CreateUpload(ctx, u.Principal(), submission.UploadRequest{Slot: "frontOfID", ContentType: "image/png", ContentLength: "100"})
+			return err
+		}, []string{"GetItem", "PutItem"}},
+		{"SetPortrait (POST /v1/user/portrait)", 5, func() error {
+			_, err := svc.SetPortrait(ctx, u.Principal(), portraits[0])
+			return err
+		}, []string{"GetItem", "UpdateItem"}},
+		{"SetPortrait replacing one", 5, func() error {
+			_, err := svc.SetPortrait(ctx, u.Principal(), portraits[1])
+			return err
+		}, []string{"GetItem", "UpdateItem"}},
+		{"SubmitPersonal with keys (uploadPersonalLicence)", 4, func() error {
+			return svc.SubmitPersonal(ctx, u.Principal(), personal)
+		}, []string{"BatchGetItem", "TransactWriteItems"}},
+		{"SubmitCompany with keys (uploadCompanyLicense)", 4, func() error {
+			return svc.SubmitCompany(ctx, c.Principal(), company)
+		}, []string{"BatchGetItem", "TransactWriteItems"}},
+		{"SubmitPersonal multipart", 2, func() error {
+			return svc.SubmitPersonal(ctx, m.Principal(), submission.PersonalInput{IDNumber: goodID, Docs: map[string]submission.Source{
+				"frontOfID": {Data: frontPNG, Inline: true}, "backOfID": {Data: backPNG, Inline: true}}})
+		}, []string{"BatchGetItem", "TransactWriteItems"}},
+		{"Account (GET /v1/account)", 1, func() error {
+			_, err := svc.Account(ctx, u.Principal(), users.Status)
+			return err
+		}, []string{"GetItem"}},
+		{"DownloadURL by the owner", 1, func() error {
+			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: u.ID, Role: u.Role}, u.AccountID, "frontOfID")
+			return err
+		}, []string{"GetItem"}},
+		{"DownloadURL by a reviewer (audited)", 2, func() error {
+			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role}, u.AccountID, "frontOfID")
+			return err
+		}, []string{"GetItem", "PutItem"}},
+		{"ConfirmationURL", 0, func() error {
+			_, err := svc.ConfirmationURL(ctx)
+			return err
+		}, nil},
+	}
+	calls.take()
+	var table strings.Builder
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.op, err)
+		}
+		got := calls.take()
+		if !slices.Equal(got, st.want) {
+			t.Errorf("%s: calls %v, want %v", st.op, got, st.want)
+		}
+		if len(got) > maxServiceCalls {
+			t.Errorf("%s: %d calls, more than %d (with the session, more than 3 a request)", st.op, len(got), maxServiceCalls)
+		}
+		if len(got) > st.before {
+			t.Errorf("%s: %d calls, more than the %d before", st.op, len(got), st.before)
+		}
+		table.WriteString("\n  " + st.op + ": " + strconv.Itoa(st.before) + " -> " + strconv.Itoa(len(got)) + " " + strings.Join(got, ", "))
+	}
+	t.Logf("DynamoDB calls per operation (the request adds the session's GetItem), before -> now:%s", table.String())
+}
