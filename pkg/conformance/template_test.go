@@ -875,16 +875,16 @@ func parseSamconfig(t *testing.T, path string) map[string]map[string]string {
 // the template change together, and so does a grant nobody needs.
 var wantGrants = map[string][]string{
 	"HealthFunction":        {"dynamodb:GetItem Table"},
-	"SendSMSCodeFunction":   {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sns:Publish *"},
+	"SendSMSCodeFunction":   {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sns:Publish *"},
 	"RegisterFunction":      {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
-	"LoginFunction":         {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"LoginFunction":         {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 	"LogoutFunction":        {"dynamodb:GetItem Table", "dynamodb:DeleteItem Table"},
-	"ResetPasswordFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:BatchWriteItem Table"},
+	"ResetPasswordFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"},
 	// The profile presigns a GET of the avatar.
-	"MeFunction":          {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
-	"SetUserRoleFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
-	"GrantRoleFunction":   {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table"},
-	"FreezeUserFunction":  {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:BatchWriteItem Table"},
+	"MeFunction":          {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
+	"SetUserRoleFunction": userChangeGrants,
+	"GrantRoleFunction":   userChangeGrants,
+	"FreezeUserFunction":  userChangeGrants,
 	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
 	// Update of the pending counter); HEAD and GET of the submitted documents, which
 	// decrypts them.
@@ -925,8 +925,14 @@ var wantGrants = map[string][]string{
 	"DownloadAuthBackOfIDFunction":  downloadGrants("backOfID"),
 }
 
+// userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its
+// sessions by a Query of its partition, then one transaction that updates the user and
+// deletes the sessions, with BatchWriteItem for sessions beyond one transaction.
+var userChangeGrants = []string{"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+	"dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"}
+
 func submissionGrants(slots ...string) []string {
-	g := []string{"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:ListBucket DocsBucket",
+	g := []string{"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey", "sqs:SendMessage ReviewQueue"}
 	for _, s := range slots {
 		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
