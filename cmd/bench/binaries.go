@@ -20,8 +20,8 @@ import (
 
 // Targets of the binaries part.
 const (
-	maxBinaryBytes = 11 << 20 // 11 MiB per arm64 bootstrap
-	maxStartMillis = 15.0     // process start to the first poll of the Runtime API
+	maxBinaryBytes = 10_700_000 // per arm64 bootstrap: a minimal function linking DynamoDB, S3 and SQS the old way (issue 10)
+	maxStartMillis = 15.0       // process start to the first poll of the Runtime API
 )
 
 type binaryFunc struct {
@@ -295,10 +295,10 @@ func (b *binariesResult) markdown(p func(string, ...any)) {
 	p("")
 	p("Every function of the Makefile's FUNCTIONS list built as `make build-<LogicalId>` does (`%s`), in one `go build -o dir/` of all folders (%.0f s). "+
 		"Start: the same code built for the host (%s, same tags and flags, %.0f s), started %d times each with a Lambda-like environment (every endpoint at a closed 127.0.0.1 port) against a Runtime API stand-in on 127.0.0.1; "+
-		"time from just before the exec to the first `GET /2018-06-01/runtime/invocation/next`, median. Targets: <= 11 MiB (%d B), <= %.0f ms.",
+		"time from just before the exec to the first `GET /2018-06-01/runtime/invocation/next`, median. Targets: <= 10.7 MB (%d B), <= %.0f ms.",
 		b.Flags, b.BuildSeconds, b.HostPlatform, b.HostBuildSec, b.Starts, maxBinaryBytes, maxStartMillis)
 	p("")
-	p("| Function | linux/arm64 bytes | MiB | <= 11 MiB | Start -> first poll, median ms | min / max ms | <= %.0f ms |", maxStartMillis)
+	p("| Function | linux/arm64 bytes | MiB | <= 10.7 MB | Start -> first poll, median ms | min / max ms | <= %.0f ms |", maxStartMillis)
 	p("|---|---:|---:|---|---:|---|---|")
 	var over, slow []string
 	for _, f := range b.Functions {
@@ -324,9 +324,9 @@ func (b *binariesResult) markdown(p func(string, ...any)) {
 	}
 	p("")
 	if len(over) == 0 {
-		p("All %d binaries are within 11 MiB.", len(b.Functions))
+		p("All %d binaries are within 10.7 MB.", len(b.Functions))
 	} else {
-		p("**Over 11 MiB: %s.**", strings.Join(over, ", "))
+		p("**Over 10.7 MB: %s.**", strings.Join(over, ", "))
 	}
 	if len(slow) == 0 {
 		p("All start medians are within %.0f ms.", maxStartMillis)

@@ -4,8 +4,8 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/realname-kyc/realname/pkg/awsconf"
 )
 
 // AWSConfig is the SDK configuration of c: its region and static credentials, c's own
@@ -13,10 +13,9 @@ import (
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), which are also the first
 // source the SDK's default chain would read there.
 //
-// It is built by hand, not by config.LoadDefaultConfig, on purpose: that function links
-// the shared-config parser and the SSO, SSO-OIDC, STS, sign-in and IMDS clients into every
-// function (about 2 MB of an arm64 binary, and their package inits at every cold start)
-// for credential sources a Lambda never uses.
+// It is built by hand (awsconf.Static), not by config.LoadDefaultConfig, on purpose: that
+// function links the SSO, STS and IMDS clients into every function for credential sources
+// a Lambda never uses.
 func AWSConfig(c Config, getenv func(string) string) (aws.Config, error) {
 	key, secret, token := c.StaticAccessKey, c.StaticSecretKey, ""
 	if key == "" {
@@ -25,11 +24,5 @@ func AWSConfig(c Config, getenv func(string) string) (aws.Config, error) {
 	if key == "" || secret == "" {
 		return aws.Config{}, errors.New("config: no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them from the function's role)")
 	}
-	return aws.Config{
-		Region:      c.Region,
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, token)),
-		// The buildable client keeps the SDK's transport options (timeouts, keep-alive
-		// pools) that a plain *http.Client lacks.
-		HTTPClient: awshttp.NewBuildableClient(),
-	}, nil
+	return awsconf.Static(c.Region, key, secret, token), nil
 }

@@ -7,10 +7,9 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/realname-kyc/realname/pkg/awsconf"
 )
 
 // NewLocalClient returns a DynamoDB client for an emulator at endpoint (DynamoDB Local,
@@ -25,16 +24,7 @@ func NewLocalClient(ctx context.Context, endpoint string) (*dynamodb.Client, err
 	if !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("dynamo: local endpoint %q is not on the loopback interface", endpoint)
 	}
-	// The buildable client, not a plain *http.Client: with AWS_CA_BUNDLE set the SDK
-	// needs to adjust the transport, which panics on a plain client.
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
-		config.WithHTTPClient(awshttp.NewBuildableClient()),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: load AWS config: %w", err)
-	}
+	cfg := awsconf.Static("us-east-1", "local", "local", "")
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
 		// dynamodb v1.73.1 checks the x-amz-crc32 header only after its deserializer has

@@ -11,8 +11,13 @@ import (
 // emulator or the local gateway).
 func Client(awsCfg aws.Config, endpoint string) *s3.Client {
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		// Presigned PUTs are sent by apps without the SDK: they must not carry the SDK's
-		// default CRC32 checksum parameters, which the app could not compute.
+		// Since early 2025 the SDK adds a CRC32 checksum to every PutObject (a header over
+		// plain http, an aws-chunked trailer over TLS) and validates response checksums
+		// when present. Against VersityGW v1.8.0 with SDK s3 v1.114.8 the defaults work,
+		// but GetObject then logs "Response has no supported checksum" on every read, and
+		// other S3-compatible servers implement the trailer unevenly. Nothing here needs
+		// them: the SigV4 payload hash already covers the body. Presigned PUTs are signed
+		// by s3presign, with no checksum, so clients upload with a bare HTTP PUT.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		if endpoint != "" {
