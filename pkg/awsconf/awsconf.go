@@ -1,5 +1,8 @@
-// Package awsconf builds AWS SDK configurations for servers that are not AWS itself
-// (emulators in tests and `make run-emulated`), so each adapter does not repeat it.
+// Package awsconf builds AWS SDK configurations by hand: region, static credentials and
+// the SDK's HTTP client (Static), for the Lambda functions (whose credentials are in their
+// environment) and for servers that are not AWS itself (emulators in tests and
+// `make run-emulated`, Endpoint). It never calls config.LoadDefaultConfig, whose credential
+// chain would link the SSO, STS and IMDS clients into every function.
 package awsconf
 
 import (

@@ -1,6 +1,9 @@
 // Package lambdafn is the table of Lambda functions (one per route plus the ones without
-// an HTTP event) and how each is started, so that functions/*/main.go stays a few lines
-// and the local runner invokes exactly the handlers Lambda would.
+// an HTTP event: the review worker, the reconciler, and the invoke-only GrantRole and
+// FreezeUser), the adapters each uses, and how each is started: from the environment and
+// the providers its main names, checked against the table before the first poll. So
+// functions/*/main.go stays a few lines, and the local runner invokes exactly the
+// handlers Lambda would.
 package lambdafn
 
 import (

@@ -1,4 +1,7 @@
-// Package s3docs keeps uploaded documents in an S3 bucket (kyc.Documents).
+// Package s3docs keeps uploaded documents in an S3 bucket (kyc.Documents): head, ranged
+// and whole reads, server-side copy, put and delete through the S3 client, and the
+// presigned URLs through pkg/s3presign. Functions that only sign URLs use s3presign alone
+// and do not link this package.
 //
 // Clients upload and download through short-lived presigned URLs, so document bytes do not
 // pass through a Lambda. The same code runs against AWS S3 and against any S3-compatible
