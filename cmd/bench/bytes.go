@@ -25,6 +25,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/routeflow"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -127,7 +128,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 	srv := httptest.NewServer(localrun.APIGateway(handlers, log))
 	defer srv.Close()
 	// Users are made in the store: this part is about bytes, not passwords.
-	newUser := func(n string) (*apiClient, error) {
+	newUser := func(n string) (*routeflow.Client, error) {
 		u := kyc.User{ID: "user-" + n, Phone: "phone-" + n, PasswordHash: "h", Role: kyc.RoleUser, AccountID: "acct-" + n, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 		a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: kyc.PersonalAccount, State: kyc.StateUnverified, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 		if _, err := svc.Store.CreateUser(ctx, u, a); err != nil {
@@ -137,8 +138,8 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			return nil, err
 		}
-		c := newAPIClient(ctx, srv.URL, "")
-		c.token = token
+		c := routeflow.NewClient(ctx, srv.URL, "")
+		c.Token = token
 		return c, nil
 	}
 	// Photos of an ID card's two sides, of a realistic size for a phone upload.
@@ -149,15 +150,15 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 	if err != nil {
 		return res, err
 	}
-	fk, err := c.upload("frontOfID", "image/jpeg", front)
+	fk, err := c.Upload("frontOfID", "image/jpeg", front)
 	if err != nil {
 		return res, err
 	}
-	bk, err := c.upload("backOfID", "image/jpeg", back)
+	bk, err := c.Upload("backOfID", "image/jpeg", back)
 	if err != nil {
 		return res, err
 	}
-	if _, err := c.json(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", map[string]string{"ID_number": sampleResidentID(), "frontOfID": fk, "backOfID": bk}, 200); err != nil {
+	if _, err := c.JSON(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", map[string]string{"ID_number": routeflow.SampleResidentID(), "frontOfID": fk, "backOfID": bk}, 200); err != nil {
 		return res, err
 	}
 	res.Paths = append(res.Paths, counter.take("presigned (2 x POST /v1/uploads, 2 PUTs straight to S3, 1 JSON submission)", 2))
@@ -168,7 +169,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 	}
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	_ = mw.WriteField("ID_number", sampleResidentID())
+	_ = mw.WriteField("ID_number", routeflow.SampleResidentID())
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -180,7 +181,7 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 		_, _ = pw.Write(f.data)
 	}
 	_ = mw.Close()
-	status, out, _, err := c.do(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", mw.FormDataContentType(), form.Bytes())
+	status, out, _, err := c.Do(http.MethodPost, "/v1/cms/account/uploadPersonalLicence", mw.FormDataContentType(), form.Bytes())
 	if err != nil {
 		return res, err
 	}

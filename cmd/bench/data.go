@@ -22,10 +22,6 @@ func residentID(i int) string {
 	return idchecktest.ResidentID("110101" + birth.Format("20060102") + fmt.Sprintf("%03d", i%1000))
 }
 
-// sampleResidentID is a synthetic resident ID number for the flows the bench drives
-// through the API.
-func sampleResidentID() string { return idchecktest.ResidentID("11010519491231002") }
-
 // benchAccount is account i in state, submitted at `at`, all synthetic: a real-looking
 // item of the size the store writes (documents, reasons), not a minimal one. Its
 // documents' keys and sizes are placeholders; the review part points them at real objects.

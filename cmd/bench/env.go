@@ -14,6 +14,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localgw"
+	"github.com/realname-kyc/realname/pkg/routeflow"
 	"github.com/realname-kyc/realname/pkg/s3docs"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
 )
@@ -89,7 +90,7 @@ type engine struct {
 	ID   string // engineDynoxide or engineDynamoDBLocal
 	Name string // as the report prints it
 	proc *emulators.Process
-	ddb  *dynamodb.Client // meters the calls made with a context from withMeter
+	ddb  *dynamodb.Client // meters the calls made with a context from routeflow.WithMeter
 }
 
 // startEngine starts the engine in memory on a free loopback port (pkg/emulators).
@@ -113,7 +114,7 @@ func startEngine(ctx context.Context, id string) (*engine, error) {
 		g.stop()
 		return nil, err
 	}
-	g.ddb = dynamodb.New(base.Options(), meterOption)
+	g.ddb = dynamodb.New(base.Options(), routeflow.MeterOption)
 	return g, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/routeflow"
 )
 
 // Latency targets (p99).
@@ -106,16 +107,16 @@ func runLatency(ctx context.Context, rate int, dur time.Duration, memoryStore bo
 	var phones, tokens []string
 	for i := 0; i < latencyUsers; i++ {
 		phone := fmt.Sprintf("1370000%04d", i)
-		c := newAPIClient(ctx, r.APIURL, outbox)
-		if err := c.register(phone, pw); err != nil {
+		c := routeflow.NewClient(ctx, r.APIURL, outbox)
+		if err := c.Register(phone, pw); err != nil {
 			return res, err
 		}
-		phones, tokens = append(phones, phone), append(tokens, c.token)
+		phones, tokens = append(phones, phone), append(tokens, c.Token)
 	}
 	// A reviewer through the GrantRole function on the Invoke API.
 	rphone := "13799999999"
-	rc := newAPIClient(ctx, r.APIURL, outbox)
-	if err := rc.register(rphone, pw); err != nil {
+	rc := routeflow.NewClient(ctx, r.APIURL, outbox)
+	if err := rc.Register(rphone, pw); err != nil {
 		return res, err
 	}
 	body, _ := json.Marshal(map[string]string{"phone": rphone, "role": string(kyc.RoleReviewer)})
@@ -128,7 +129,7 @@ func runLatency(ctx context.Context, rate int, dur time.Duration, memoryStore bo
 	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" {
 		return res, fmt.Errorf("GrantRole = %d %s", resp.StatusCode, out)
 	}
-	if err := rc.login(rphone, pw); err != nil {
+	if err := rc.Login(rphone, pw); err != nil {
 		return res, err
 	}
 
@@ -137,7 +138,7 @@ func runLatency(ctx context.Context, rate int, dur time.Duration, memoryStore bo
 	var single []float64
 	for i := 0; i < 5; i++ {
 		t0 := time.Now()
-		if err := newAPIClient(ctx, r.APIURL, outbox).login(phones[i%len(phones)], pw); err != nil {
+		if err := routeflow.NewClient(ctx, r.APIURL, outbox).Login(phones[i%len(phones)], pw); err != nil {
 			return res, err
 		}
 		single = append(single, ms(time.Since(t0)))
@@ -157,7 +158,7 @@ func runLatency(ctx context.Context, rate int, dur time.Duration, memoryStore bo
 		reads = append(reads,
 			vegeta.Target{Method: "GET", URL: r.APIURL + "/v1/user/me", Header: auth(tok)},
 			vegeta.Target{Method: "GET", URL: r.APIURL + "/v1/account", Header: auth(tok)},
-			vegeta.Target{Method: "GET", URL: r.APIURL + "/v1/cms/account/getUnAuthoredPersonalAccount", Header: auth(rc.token)})
+			vegeta.Target{Method: "GET", URL: r.APIURL + "/v1/cms/account/getUnAuthoredPersonalAccount", Header: auth(rc.Token)})
 		up, _ := json.Marshal(map[string]any{"slot": "frontOfID", "content_type": "image/jpeg", "content_length": 200000})
 		writes = append(writes, vegeta.Target{Method: "POST", URL: r.APIURL + "/v1/uploads", Header: auth(tok), Body: up})
 		lb, _ := json.Marshal(map[string]string{"phone": phones[i], "password": pw})

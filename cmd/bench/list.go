@@ -15,6 +15,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/routeflow"
 )
 
 // pageSize is the reviewer list's page, as the admin UI asks for it.
@@ -158,12 +159,12 @@ func measureList(ctx context.Context, g *engine, store *dynamo.Store, typ kyc.Ac
 	want := min(pageSize, pending)
 	// The store's list: warm up, then time cfg.queryReps pages; each page is metered.
 	var page kyc.PendingPage
-	var m *meter
+	var m *routeflow.Meter
 	var times []time.Duration
 	for i := range cfg.queryReps + 3 {
-		m = newMeter()
+		m = routeflow.NewMeter()
 		t0 := time.Now()
-		p, err := store.ListPending(withMeter(ctx, m), typ, pageSize, "")
+		p, err := store.ListPending(routeflow.WithMeter(ctx, m), typ, pageSize, "")
 		d := time.Since(t0)
 		if err != nil {
 			return nil, fmt.Errorf("ListPending: %w", err)
@@ -181,7 +182,7 @@ func measureList(ctx context.Context, g *engine, store *dynamo.Store, typ kyc.Ac
 			return nil, fmt.Errorf("ListPending returned %s in %s of type %s", a.ID, a.State, a.Type)
 		}
 	}
-	q := m.snapshot()
+	q := m.Snapshot()
 	out := []listMethod{{Method: methodQuery, Type: string(typ), Pending: pending, Returned: len(page.Accounts),
 		ItemsRead: q.Scanned, Capacity: q.Capacity, Calls: q.Calls, Latency: summarize(times)}}
 	if q.NoCap > 0 {
@@ -193,9 +194,9 @@ func measureList(ctx context.Context, g *engine, store *dynamo.Store, typ kyc.Ac
 		times = times[:0]
 		var spent time.Duration
 		for rep := 0; rep < cfg.scanReps && (rep == 0 || spent < 4*time.Second); rep++ { // slow scans are timed fewer times
-			m = newMeter()
+			m = routeflow.NewMeter()
 			t0 := time.Now()
-			items, err := scanPending(withMeter(ctx, m), g.ddb, typ, whole)
+			items, err := scanPending(routeflow.WithMeter(ctx, m), g.ddb, typ, whole)
 			d := time.Since(t0)
 			if err != nil {
 				return nil, err
@@ -206,7 +207,7 @@ func measureList(ctx context.Context, g *engine, store *dynamo.Store, typ kyc.Ac
 		if len(got) != want {
 			return nil, fmt.Errorf("scan found %d accounts, want %d", len(got), want)
 		}
-		s := m.snapshot()
+		s := m.Snapshot()
 		*maxPerScan = max(*maxPerScan, s.MaxScan)
 		lm := listMethod{Method: methodScanFirst, Type: string(typ), Pending: pending, Returned: len(got),
 			ItemsRead: s.Scanned, Capacity: s.Capacity, Calls: s.Calls, Latency: summarize(times)}

@@ -278,6 +278,8 @@ var components = []component{
 		prefixes: []string{"github.com/realname-kyc/realname/pkg/filecheck", "image", "golang.org/x/image", "compress/zlib", "compress/flate", "hash/adler32"}},
 	{label: "Lambda event JSON (aws-lambda-go types) and the event source poller (localrun)",
 		prefixes: []string{"github.com/aws/aws-lambda-go", "github.com/realname-kyc/realname/pkg/localrun"}},
+	{label: "benchmark harness (call meter, counting the handled messages, pollers' loop)",
+		prefixes: []string{"github.com/realname-kyc/realname/pkg/routeflow."}},
 	{label: "product code: worker, store codec (pkg/dynamo), s3docs, sqsqueue, kyc, idcheck",
 		prefixes: []string{"github.com/realname-kyc/realname/"}},
 	{label: "benchmark harness (call meter, counting the handled messages, pollers' loop)",

@@ -23,6 +23,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/routeflow"
 )
 
 const reviewTable = "bench-review"
@@ -288,8 +289,8 @@ func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	m := newMeter()
-	pollCtx := withMeter(runCtx, m)
+	m := routeflow.NewMeter()
+	pollCtx := routeflow.WithMeter(runCtx, m)
 	es := localrun.EventSource{Queue: q, Handler: h, BatchSize: cfg.batch, Wait: time.Second, QueueARN: arn, Log: log}
 	var deleted atomic.Int64
 	var done atomic.Bool
@@ -337,7 +338,7 @@ func reviewOnce(ctx context.Context, store *dynamo.Store, q kyc.Queue, h lambda.
 	}
 	rr.DrainSeconds = time.Since(start).Seconds()
 	stop()
-	snap := m.snapshot()
+	snap := m.Snapshot()
 	rr.Seconds, rr.PerSecond = elapsed.Seconds(), float64(len(msgs))/elapsed.Seconds()
 	rr.Calls, rr.Conflicts, rr.CPU = snap.Calls, snap.Conflicts, cpuBetween(cpu0, cpu1)
 	if got := deleted.Load(); got < int64(len(msgs)) {

@@ -182,6 +182,7 @@ func TestFunctionsLinkNoLocalOnlyCode(t *testing.T) {
 		"github.com/realname-kyc/realname/pkg/storetest",
 		"github.com/versity/versitygw",
 		"github.com/realname-kyc/realname/pkg/localsms",
+		"github.com/realname-kyc/realname/pkg/routeflow",
 		"testing",
 	}
 	// One go list for every function (each line: the package, then its dependencies)

@@ -883,8 +883,8 @@ var wantGrants = map[string][]string{
 	// The profile presigns a GET of the avatar.
 	"MeFunction":          {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "s3:GetObject DocsBucket/accounts/*/portrait/*", "kms:Decrypt DocsKey"},
 	"SetUserRoleFunction": userChangeGrants,
-	"GrantRoleFunction":   userChangeGrants,
-	"FreezeUserFunction":  userChangeGrants,
+	"GrantRoleFunction":   operatorGrants,
+	"FreezeUserFunction":  operatorGrants,
 	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
 	// Update of the pending counter); HEAD and GET of the submitted documents, which
 	// decrypts them.
@@ -929,6 +929,11 @@ var wantGrants = map[string][]string{
 // sessions by a Query of its partition, then one transaction that updates the user and
 // deletes the sessions, with BatchWriteItem for sessions beyond one transaction.
 var userChangeGrants = []string{"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+	"dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"}
+
+// operatorGrants are the invoke-only functions': the user's id from the phone item (a
+// BatchGetItem of one key), then ChangeUser.
+var operatorGrants = []string{"dynamodb:BatchGetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
 	"dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"}
 
 func submissionGrants(slots ...string) []string {

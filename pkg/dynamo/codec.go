@@ -108,7 +108,7 @@ func identityKey(t kyc.AccountType, idNumber string) item {
 }
 
 // codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
-// (PutCode refuses one), so the last '#' of the partition key always splits it right.
+// (validCode refuses one), so the last '#' of the partition key always splits it right.
 func codeKey(phone, purpose string) item { return key(prefixCode+phone+"#"+purpose, skCode) }
 
 // queueSK is the sort key of an account in both work-list indexes.
@@ -437,7 +437,8 @@ func decodeSession(it item) (kyc.Session, error) {
 }
 
 // encodeCode writes the whole code item. Attempts and Used are always present, since the
-// conditions of CheckCode compare them and a comparison with an absent attribute fails.
+// conditions of TryCode and of a code's use compare them and a comparison with an absent
+// attribute fails.
 func encodeCode(c kyc.SMSCode) item {
 	it := codeKey(c.Phone, c.Purpose)
 	it[attrKind] = sv(kindCode)

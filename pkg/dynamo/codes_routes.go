@@ -23,21 +23,6 @@ const codeRequestRounds = 8
 // maxTransactItems is TransactWriteItems' limit of items per call.
 const maxTransactItems = 100
 
-// validCode refuses a code that PutCode would refuse.
-func validCode(c kyc.SMSCode) error {
-	switch {
-	case c.Phone == "":
-		return kyc.FieldError(kyc.EMISSING, "phone", "required")
-	case c.Purpose == "":
-		return kyc.FieldError(kyc.EMISSING, "purpose", "required")
-	case strings.Contains(c.Purpose, "#"):
-		return kyc.FieldError(kyc.EINVALID, "purpose", "must not contain '#'")
-	case c.CodeHash == "":
-		return kyc.FieldError(kyc.EMISSING, "code hash", "required")
-	}
-	return nil
-}
-
 // CountAndPutCode is one BatchGetItem (the counters and the phone item, strongly
 // consistent) and one TransactWriteItems (the counters decide asked for and the code):
 // two calls; one when decide asks for nothing. Each counter is written on condition that

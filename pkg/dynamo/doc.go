@@ -22,10 +22,10 @@
 //	identity      IDENTITY#<type>#<number> IDENTITY                    AccountID: the APPROVED holder of an ID number
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
-// request, and a sessionRef in the user's partition, so that DeleteUserSessions finds them
-// with one strongly consistent Query (a GSI would be eventually consistent, and a
-// session created just before "log out everywhere" could survive it). Both are written
-// in one transaction.
+// request, and a sessionRef in the user's partition, so that ChangeUser and ResetPassword,
+// which end all of a user's sessions, find them with one strongly consistent Query (a GSI
+// would be eventually consistent, and a session created just before a role change or a
+// password reset could survive it). Both are written in one transaction.
 //
 // The phone item carries the account id as well as the user id (items written before
 // lack it; readers then read the user first), so a login reads the user and the account
@@ -44,42 +44,27 @@
 //
 // # SMS codes
 //
-// A phone has at most one code per purpose, in one item that PutCode overwrites whole (a
-// new code starts unused, with no wrong tries). The item keeps only the code's hash. A
-// code is live while it exists, is not Used, has Attempts < kyc.MaxCodeAttempts and
-// ExpiresAt > now (the caller's clock: TTL deletion is late and emulators never delete).
+// A phone has at most one code per purpose, in one item that CountAndPutCode overwrites
+// whole (a new code starts unused, with no wrong tries). The item keeps only the code's
+// hash. A code is live while it exists, is not Used, has Attempts < kyc.MaxCodeAttempts
+// and ExpiresAt > now (the caller's clock: TTL deletion is late and emulators never
+// delete).
 //
-// CheckCode with consume is one conditional UpdateItem: SET Used = true on condition
-// "live AND CodeHash = :h", so of concurrent consumers exactly one succeeds. A failed
-// condition returns the stored item with the error (ReturnValuesOnConditionCheckFailure
-// ALL_OLD), which tells the cases apart without another read: absent, expired, used or
-// dead is EBADCODE at once; a live code with another hash is a wrong try. CheckCode
-// without consume changes nothing on success, so it is one strongly consistent GetItem
-// (half a read unit, against a full write unit for a no-op conditional update) decided
-// with the same rules, comparing hashes in constant time.
-//
-// A wrong try is counted by a second conditional UpdateItem, SET Attempts = Attempts + 1
-// on condition "live AND CodeHash = <the hash just compared>": it never counts past
-// kyc.MaxCodeAttempts (20 concurrent wrong tries leave exactly 5) and never against a code
-// that replaced the one compared. If that condition fails the code was replaced, used,
-// expired or died meanwhile, and the answer is EBADCODE all the same. The compare and the
-// count are two calls, not one atomic step: tries already in flight when the fifth wrong
-// one is counted have been compared, so a burst of C concurrent guesses tests up to C
-// codes before the code dies. Callers bound such a burst with a per-phone rate limit
-// (Incr, which is atomic) before CheckCode.
-//
-// TryCode, which the user service uses, has no such gap: it is one conditional UpdateItem,
-// SET Attempts = Attempts + 1 on condition "live AND CodeHash <> :h", so a wrong hash is
-// compared and counted in one atomic step, and once Attempts reaches kyc.MaxCodeAttempts
-// no guess is compared any more: however many run at once, at most MaxCodeAttempts wrong
-// guesses are tested against a code. A match fails the condition and the stored item
-// comes back (ALL_OLD); it is confirmed in constant time, counts no attempt (so any number
-// of concurrent requests holding the right code get through to the final write) and uses
-// nothing. The use is part of the route's final transaction (RegisterUser, ResetPassword):
-// SET Used = true on condition "live AND CodeHash = :h", so of concurrent users of a code
-// exactly one commits. CountAndPutCode stores the code with the id of the phone's user,
-// which TryCode returns, so a reset needs no lookup of the phone. A code stored by PutCode
-// names no user; the caller then looks the phone up.
+// TryCode is one conditional UpdateItem, SET Attempts = Attempts + 1 on condition "live
+// AND CodeHash <> :h", so a wrong hash is compared and counted in one atomic step, and
+// once Attempts reaches kyc.MaxCodeAttempts no guess is compared any more: however many
+// run at once, at most MaxCodeAttempts wrong guesses are tested against a code (20
+// concurrent wrong tries leave Attempts at exactly 5). A failed condition returns the
+// stored item with the error (ReturnValuesOnConditionCheckFailure ALL_OLD), which tells
+// the cases apart without another read: absent, expired, used or dead is EBADCODE; a live
+// code is a match, confirmed in constant time, that counts no attempt (so any number of
+// concurrent requests holding the right code get through to the final write) and uses
+// nothing. The use is part of the route's final transaction (RegisterUser,
+// ResetPassword): SET Used = true on condition "live AND CodeHash = :h", so of concurrent
+// users of a code exactly one commits. CountAndPutCode stores the code with the id of the
+// phone's user, which TryCode returns, so a reset needs no lookup of the phone. A code
+// item written before the store recorded the user id names no user; the caller then
+// looks the phone up.
 //
 // CountAndPutCode reads the rate-limit counters and the phone item in one BatchGetItem and
 // writes the counters it is asked to count with the code in one TransactWriteItems, each
@@ -87,7 +72,7 @@
 // requests that read the same value cannot both count from it; the loser reads again (a
 // round is lost only to a request that counted on the same counter; 8 rounds at most).
 //
-// The consuming comparison CodeHash = :h runs inside DynamoDB and is not constant-time.
+// The use's comparison CodeHash = :h runs inside DynamoDB and is not constant-time.
 // That is harmless: it compares the SHA-256 (hex) of a random code, and the time a
 // comparison of hashes takes says nothing about the code that would match.
 //
@@ -139,19 +124,17 @@
 // # Calls per operation
 //
 // CreateUser, UpdateUser, GetUser, GetAccount, PutSession, GetSession, AppendAudit,
-// Counter, PutCode, PutUpload, GetUpload, IdentityOwner, Ping: one call. Transition: one,
+// Counter, PutUpload, GetUpload, IdentityOwner, Ping: one call. Transition: one,
 // claim and release included (two if a pending account's type, or an APPROVED account's
 // type or number, changes in the same transition; see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
 // strongly consistent). GetUserAndAccount: one BatchGetItem. GetAccountAndAudit: one
 // Query per 1 MB. ListPending: one Query for the first page (the total comes with it),
 // plus one GetItem for the total, run in parallel, on later pages. DeleteSession: two
 // (delete with ALL_OLD, then its sessionRef). Incr: one, two (a failed add, a reset) when
-// the window has ended but TTL has not removed its item. CheckCode: one (UpdateItem when consuming, GetItem when not) for a
-// match, an absent, expired, used or dead code; two for a wrong hash against a live code
-// (plus the UpdateItem that counts the try). DeleteUserSessions: one Query plus one
-// BatchWriteItem per 12 sessions. ListAudit and ListSubmittedBefore: one Query per 1 MB page. Transactions
-// cancelled only by a TransactionConflict (another transaction touching the same item,
-// e.g. the shared pending counter) are retried a few times with jitter.
+// the window has ended but TTL has not removed its item. ListAudit and
+// ListSubmittedBefore: one Query per 1 MB page. Transactions cancelled only by a
+// TransactionConflict (another transaction touching the same item, e.g. the shared
+// pending counter) are retried a few times with jitter.
 //
 // The user routes' combined methods: PhoneAndCounter, one BatchGetItem. TryCode, one
 // UpdateItem whatever the outcome. RegisterUser and OpenSession, one TransactWriteItems.

@@ -340,7 +340,8 @@ func TestTTLAttribute(t *testing.T) {
 		if _, err := s.Incr(t.Context(), "k", exp.Add(-time.Minute), exp); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.PutCode(t.Context(), kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeRegister, CodeHash: "c", ExpiresAt: exp}); err != nil {
+		if err := s.CountAndPutCode(t.Context(), kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeRegister, CodeHash: "c", ExpiresAt: exp}, nil, nil, exp.Add(-time.Minute),
+			func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.PutUpload(t.Context(), kyc.Upload{Key: "uploads/a1/frontOfID/x", AccountID: "a1", ExpiresAt: exp}); err != nil {
@@ -397,24 +398,26 @@ func (cs *countingStore) take() []string {
 	return c
 }
 
-// TestCheckCodeCalls pins the DynamoDB calls of every CheckCode outcome that the package
-// documentation promises, and that a wrong try is counted on the stored item.
-func TestCheckCodeCalls(t *testing.T) {
+// TestTryCodeCalls pins TryCode to one UpdateItem whatever the outcome, as the package
+// documentation promises, and checks on the stored item that only a wrong hash against a
+// live code counts a try: a match, and any try of an absent, expired, used or dead code,
+// leave Attempts as they were.
+func TestTryCodeCalls(t *testing.T) {
 	onEngines(t, func(t *testing.T, d db) {
 		table := d.table(t)
 		s := d.countingStore(table)
 		ctx := t.Context()
 		now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-		put := func(phone string) kyc.SMSCode {
+		put := func(c kyc.SMSCode) kyc.SMSCode {
 			t.Helper()
-			c := kyc.SMSCode{Phone: phone, Purpose: kyc.PurposeRegister, CodeHash: "right-" + phone, CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
-			if err := s.PutCode(ctx, c); err != nil {
+			if err := s.CountAndPutCode(ctx, c, nil, nil, now, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 				t.Fatal(err)
 			}
-			if got := s.take(); !slices.Equal(got, []string{"PutItem"}) {
-				t.Errorf("PutCode: calls %v, want [PutItem]", got)
-			}
+			s.take()
 			return c
+		}
+		code := func(phone string) kyc.SMSCode {
+			return kyc.SMSCode{Phone: phone, Purpose: kyc.PurposeRegister, CodeHash: "right-" + phone, CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
 		}
 		attempts := func(c kyc.SMSCode) string {
 			t.Helper()
@@ -424,60 +427,53 @@ func TestCheckCodeCalls(t *testing.T) {
 			}
 			return v.Value
 		}
-		for _, consume := range []bool{true, false} {
-			first := "UpdateItem"
-			if !consume {
-				first = "GetItem"
+		right := func(c kyc.SMSCode) string { return c.CodeHash }
+		wrong := func(kyc.SMSCode) string { return "wrong" }
+		cases := []struct {
+			name    string
+			setup   func() kyc.SMSCode
+			hash    func(c kyc.SMSCode) string
+			at      time.Duration
+			wantErr bool
+		}{
+			{"right", func() kyc.SMSCode { return put(code("right")) }, right, 0, false},
+			{"wrong", func() kyc.SMSCode { return put(code("wrong")) }, wrong, 0, true},
+			{"absent", func() kyc.SMSCode { return code("absent") }, wrong, 0, true},
+			{"expired", func() kyc.SMSCode { return put(code("expired")) }, right, 5 * time.Minute, true},
+			{"expired-wrong", func() kyc.SMSCode { return put(code("expired-wrong")) }, wrong, 5 * time.Minute, true},
+			{"used", func() kyc.SMSCode {
+				u, a := mkUser(1, kyc.PersonalAccount)
+				c := put(code(u.Phone))
+				sess := kyc.Session{TokenHash: "t1", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				if _, err := s.RegisterUser(ctx, u, a, c.CodeHash, now, sess); err != nil {
+					t.Fatal(err)
+				}
+				s.take()
+				return c
+			}, wrong, 0, true},
+			{"used-right", func() kyc.SMSCode { return code("p1") }, right, 0, true},
+			{"dead", func() kyc.SMSCode {
+				c := code("dead")
+				c.Attempts = kyc.MaxCodeAttempts
+				return put(c)
+			}, wrong, 0, true},
+		}
+		for _, tc := range cases {
+			c := tc.setup()
+			before := attempts(c)
+			_, err := s.TryCode(ctx, c.Phone, c.Purpose, tc.hash(c), now.Add(tc.at))
+			if (err != nil) != tc.wantErr || (err != nil && !kyc.IsCode(err, kyc.EBADCODE)) {
+				t.Errorf("%s: %v", tc.name, err)
 			}
-			p := fmt.Sprintf("consume-%v-", consume)
-			cases := []struct {
-				name     string
-				setup    func() kyc.SMSCode
-				hash     func(c kyc.SMSCode) string
-				at       time.Duration
-				wantErr  bool
-				wantCall []string
-			}{
-				{"right", func() kyc.SMSCode { return put(p + "right") }, func(c kyc.SMSCode) string { return c.CodeHash }, 0, false, []string{first}},
-				{"wrong", func() kyc.SMSCode { return put(p + "wrong") }, func(kyc.SMSCode) string { return "wrong" }, 0, true, []string{first, "UpdateItem"}},
-				{"absent", func() kyc.SMSCode { return kyc.SMSCode{Phone: p + "absent", Purpose: kyc.PurposeRegister} }, func(kyc.SMSCode) string { return "x" }, 0, true, []string{first}},
-				{"expired", func() kyc.SMSCode { return put(p + "expired") }, func(c kyc.SMSCode) string { return c.CodeHash }, 5 * time.Minute, true, []string{first}},
-				{"expired-wrong", func() kyc.SMSCode { return put(p + "expired-wrong") }, func(kyc.SMSCode) string { return "wrong" }, 5 * time.Minute, true, []string{first}},
-				{"used", func() kyc.SMSCode {
-					c := put(p + "used")
-					if err := s.CheckCode(ctx, c.Phone, c.Purpose, c.CodeHash, now, true); err != nil {
-						t.Fatal(err)
-					}
-					s.take()
-					return c
-				}, func(c kyc.SMSCode) string { return c.CodeHash }, 0, true, []string{first}},
-				{"dead", func() kyc.SMSCode {
-					c := put(p + "dead")
-					c.Attempts = kyc.MaxCodeAttempts
-					if err := s.PutCode(ctx, c); err != nil {
-						t.Fatal(err)
-					}
-					s.take()
-					return c
-				}, func(kyc.SMSCode) string { return "wrong" }, 0, true, []string{first}},
+			if got := s.take(); !slices.Equal(got, []string{"UpdateItem"}) {
+				t.Errorf("%s: calls %v, want [UpdateItem]", tc.name, got)
 			}
-			for _, tc := range cases {
-				c := tc.setup()
-				before := attempts(c)
-				err := s.CheckCode(ctx, c.Phone, c.Purpose, tc.hash(c), now.Add(tc.at), consume)
-				if (err != nil) != tc.wantErr || (err != nil && !kyc.IsCode(err, kyc.EBADCODE)) {
-					t.Errorf("%s: %v", p+tc.name, err)
-				}
-				if got := s.take(); !slices.Equal(got, tc.wantCall) {
-					t.Errorf("%s: calls %v, want %v", p+tc.name, got, tc.wantCall)
-				}
-				after := attempts(c)
-				switch {
-				case tc.name == "wrong" && (before != "0" || after != "1"):
-					t.Errorf("%s: Attempts %s -> %s, want 0 -> 1", p+tc.name, before, after)
-				case tc.name != "wrong" && before != after:
-					t.Errorf("%s: Attempts %s -> %s, want unchanged", p+tc.name, before, after)
-				}
+			after := attempts(c)
+			switch {
+			case tc.name == "wrong" && (before != "0" || after != "1"):
+				t.Errorf("%s: Attempts %s -> %s, want 0 -> 1", tc.name, before, after)
+			case tc.name != "wrong" && before != after:
+				t.Errorf("%s: Attempts %s -> %s, want unchanged", tc.name, before, after)
 			}
 		}
 	})
@@ -600,36 +596,6 @@ func TestIncrCalls(t *testing.T) {
 			if got := s.take(); len(got) != st.calls || got[0] != "UpdateItem" {
 				t.Errorf("%s: calls %v, want %d UpdateItem", st.name, got, st.calls)
 			}
-		}
-	})
-}
-
-// TestCheckCodeConcurrentWrongCountsExactly: 20 wrong tries at once leave Attempts at
-// exactly kyc.MaxCodeAttempts, since a try is counted only while the code is alive.
-func TestCheckCodeConcurrentWrongCountsExactly(t *testing.T) {
-	onEngines(t, func(t *testing.T, d db) {
-		table := d.table(t)
-		s := dynamo.New(d.client, table)
-		now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-		c := kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeResetPassword, CodeHash: "right", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
-		if err := s.PutCode(t.Context(), c); err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range 20 {
-			wg.Go(func() {
-				<-start
-				if err := s.CheckCode(t.Context(), c.Phone, c.Purpose, fmt.Sprint("wrong-", i), now, i%2 == 0); !kyc.IsCode(err, kyc.EBADCODE) {
-					t.Errorf("wrong try %d: %v", i, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		v, _ := d.rawItem(t, table, "CODE#p1#reset_password", "CODE")["Attempts"].(*types.AttributeValueMemberN)
-		if v == nil || v.Value != fmt.Sprint(kyc.MaxCodeAttempts) {
-			t.Errorf("Attempts after 20 concurrent wrong tries: %v, want %d", v, kyc.MaxCodeAttempts)
 		}
 	})
 }

@@ -270,6 +270,14 @@ func TestEmptyKeysNeverSent(t *testing.T) {
 		noCodePhone, noPurpose := code, code
 		noCodePhone.Phone, noPurpose.Purpose = "", ""
 		second := func(_ any, err error) error { return err }
+		change := func(u kyc.User) (kyc.User, bool, error) {
+			t.Errorf("ChangeUser called change for an empty user id")
+			return u, true, nil
+		}
+		decide := func([]int64, string) (int, bool, error) {
+			t.Errorf("CountAndPutCode called decide for a code without a key")
+			return 0, true, nil
+		}
 		cases := []struct {
 			name string
 			err  error
@@ -288,15 +296,17 @@ func TestEmptyKeysNeverSent(t *testing.T) {
 			{"PutSession without a user", s.PutSession(ctx, kyc.Session{TokenHash: "h", ExpiresAt: now}), kyc.EMISSING},
 			{"GetSession", second(s.GetSession(ctx, "", now)), kyc.ENOTFOUND},
 			{"DeleteSession", s.DeleteSession(ctx, ""), ""},
-			{"DeleteUserSessions", s.DeleteUserSessions(ctx, ""), ""},
+			{"ChangeUser", second(s.ChangeUser(ctx, "", change)), kyc.ENOTFOUND},
+			{"ResetPassword without a phone", second(s.ResetPassword(ctx, "", code.CodeHash, "u1", "hash", now)), kyc.EBADCODE},
+			{"ResetPassword without a user", second(s.ResetPassword(ctx, code.Phone, code.CodeHash, "", "hash", now)), kyc.ENOTFOUND},
 			{"AppendAudit", s.AppendAudit(ctx, kyc.AuditRecord{At: now, Action: "read"}), kyc.EMISSING},
 			{"ListAudit", second(s.ListAudit(ctx, "")), ""},
 			{"Counter", second(s.Counter(ctx, "", now)), ""},
 			{"Incr", second(s.Incr(ctx, "", now, now.Add(time.Minute))), kyc.EINTERNAL},
-			{"PutCode without a phone", s.PutCode(ctx, noCodePhone), kyc.EMISSING},
-			{"PutCode without a purpose", s.PutCode(ctx, noPurpose), kyc.EMISSING},
-			{"CheckCode without a phone", s.CheckCode(ctx, "", code.Purpose, code.CodeHash, now, true), kyc.EBADCODE},
-			{"CheckCode without a purpose", s.CheckCode(ctx, code.Phone, "", code.CodeHash, now, false), kyc.EBADCODE},
+			{"CountAndPutCode without a phone", s.CountAndPutCode(ctx, noCodePhone, nil, nil, now, decide), kyc.EMISSING},
+			{"CountAndPutCode without a purpose", s.CountAndPutCode(ctx, noPurpose, nil, nil, now, decide), kyc.EMISSING},
+			{"TryCode without a phone", second(s.TryCode(ctx, "", code.Purpose, code.CodeHash, now)), kyc.EBADCODE},
+			{"TryCode without a purpose", second(s.TryCode(ctx, code.Phone, "", code.CodeHash, now)), kyc.EBADCODE},
 			{"PutUpload", s.PutUpload(ctx, kyc.Upload{AccountID: "a1", ExpiresAt: now}), kyc.EMISSING},
 			{"GetUpload", second(s.GetUpload(ctx, "", now)), kyc.ENOTFOUND},
 		}

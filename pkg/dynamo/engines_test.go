@@ -158,7 +158,7 @@ func (r raw) get(k item) item {
 // TestEngineConditionFailureItem: a failed condition of PutItem, UpdateItem and DeleteItem
 // is a typed ConditionalCheckFailedException that carries the stored item when
 // ReturnValuesOnConditionCheckFailure is ALL_OLD, and no item when it is not asked for or
-// the item is absent. UpdateUser and CheckCode tell their cases apart by it.
+// the item is absent. UpdateUser and TryCode tell their cases apart by it.
 func TestEngineConditionFailureItem(t *testing.T) {
 	onEngines(t, func(t *testing.T, d db) {
 		r := d.raw(t)
@@ -719,7 +719,7 @@ func TestEngineEmptyStrings(t *testing.T) {
 
 // TestEngineAddOnMissing: ADD on an absent item creates it with the delta (the pending
 // counter's first move, in a transaction, may be -1 after a manual fix); "SET a = a + 1"
-// on an absent attribute is refused, but a failed condition comes first (CheckCode counts
+// on an absent attribute is refused, but a failed condition comes first (TryCode counts
 // a try only under a condition that compares Attempts).
 func TestEngineAddOnMissing(t *testing.T) {
 	onEngines(t, func(t *testing.T, d db) {
@@ -800,7 +800,7 @@ func TestEngineExpressionChecks(t *testing.T) {
 		} else if err != nil {
 			t.Errorf("reserved word Size unaliased: %v; DynamoDB Local 3.3.1 accepted it (dynoxide and DynamoDB refuse): update this test", err)
 		}
-		// UpdateUser's SET and ListAudit's and DeleteUserSessions' key conditions.
+		// UpdateUser's SET, and key conditions like ListAudit's and ChangeUser's.
 		for _, word := range []string{"PasswordHash", "AccountID", "Portrait", "RegistrationID", "Frozen", "UpdatedAt"} {
 			if err := update("SET "+word+" = :x", nil, item{":x": str("1")}); err != nil {
 				t.Errorf("%s unaliased: %v", word, err)

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,47 +91,6 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	}
 	if _, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.table, Key: sessionRefKey(uid, tokenHash)}); err != nil {
 		return fmt.Errorf("dynamo: delete session reference: %w", err)
-	}
-	return nil
-}
-
-// DeleteUserSessions finds the user's sessions with a strongly consistent Query on the
-// references in the user's partition and deletes both items of each with BatchWriteItem:
-// one Query (per 1 MB of references) plus one call per 12 sessions.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	if userID == "" {
-		return nil
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: item{":pk": sv(prefixUser + userID), ":prefix": sv(prefixSession)},
-		ProjectionExpression:      aws.String("SK"),
-		ConsistentRead:            aws.Bool(true),
-	}
-	var deletes []types.WriteRequest
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return fmt.Errorf("dynamo: list user sessions: %w", err)
-		}
-		for _, it := range out.Items {
-			d := decoder{it: it}
-			hash := strings.TrimPrefix(d.str(AttrSK), prefixSession)
-			if d.err != nil || hash == "" {
-				continue
-			}
-			deletes = append(deletes,
-				types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: sessionKey(hash)}},
-				types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: sessionRefKey(userID, hash)}})
-		}
-		if out.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	if err := s.batchWrite(ctx, deletes); err != nil {
-		return fmt.Errorf("dynamo: delete user sessions: %w", err)
 	}
 	return nil
 }

@@ -146,14 +146,9 @@ func TestUserRoutesItems(t *testing.T) {
 			t.Errorf("PhoneAndCounter of an old phone item: %q %q %v; want u-old and no account id", uid, aid, err)
 		}
 
-		// A code stored by PutCode (as before) names no user; one of CountAndPutCode does.
+		// A code of CountAndPutCode names the phone's user; one written before (without
+		// UserID) names none.
 		c := kyc.SMSCode{Phone: "p1", Purpose: kyc.PurposeResetPassword, CodeHash: "h", CreatedAt: routesNow, ExpiresAt: routesNow.Add(time.Minute)}
-		if err := s.PutCode(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		if uid, err := s.TryCode(ctx, "p1", c.Purpose, "h", routesNow); err != nil || uid != "" {
-			t.Errorf("TryCode of a PutCode code: %q, %v; want no user id", uid, err)
-		}
 		if err := s.CountAndPutCode(ctx, c, nil, nil, routesNow, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 			t.Fatal(err)
 		}
@@ -162,6 +157,13 @@ func TestUserRoutesItems(t *testing.T) {
 		}
 		if uid, err := s.TryCode(ctx, "p1", c.Purpose, "h", routesNow); err != nil || uid != "u1" {
 			t.Errorf("TryCode: %q, %v; want u1", uid, err)
+		}
+		if _, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: keyOf("CODE#p1#reset_password", "CODE"),
+			UpdateExpression: aws.String("REMOVE UserID")}); err != nil {
+			t.Fatal(err)
+		}
+		if uid, err := s.TryCode(ctx, "p1", c.Purpose, "h", routesNow); err != nil || uid != "" {
+			t.Errorf("TryCode of a code item without UserID: %q, %v; want no user id", uid, err)
 		}
 
 		// TryCode counts a wrong try on the item and nothing else.
@@ -209,7 +211,7 @@ func TestResetPasswordSessionOpenedMeanwhile(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := kyc.SMSCode{Phone: u.Phone, Purpose: kyc.PurposeResetPassword, CodeHash: "h", CreatedAt: routesNow, ExpiresAt: routesNow.Add(time.Minute)}
-		if err := plain.PutCode(ctx, c); err != nil {
+		if err := plain.CountAndPutCode(ctx, c, nil, nil, routesNow, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 			t.Fatal(err)
 		}
 		late := routesSession(7, u)

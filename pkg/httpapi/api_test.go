@@ -139,7 +139,9 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 	f := newFixture(t)
 	token := f.session(t, f.user(t, kyc.RoleUser), time.Hour)
 	r := httptest.NewRequest(http.MethodGet, "/test/echo/13800138000?auth_token="+token, nil)
-	w := serve(f.api.handle(echoRoute(http.MethodGet, kyc.RoleUser), echo), r)
+	rt := echoRoute(http.MethodGet, kyc.RoleUser)
+	rt.QueryToken = true // as the download routes
+	w := serve(f.api.handle(rt, echo), r)
 	if w.Code != 200 {
 		t.Fatalf("status = %d: %s", w.Code, w.Body)
 	}

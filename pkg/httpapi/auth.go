@@ -42,7 +42,8 @@ func allows(has, need kyc.Role) bool {
 
 // authorize checks the route's role: anyone passes; every other route needs a live
 // session (401 / 999 without one) of a user whose role is enough (403 / 1020 otherwise).
-// GET requests may carry the token as ?auth_token= so that a browser download link works.
+// The download routes (Route.QueryToken) may take the token as ?auth_token= on GET, so
+// that a browser download link works; no other route reads it.
 func (a *API) authorize(rt Route, r *http.Request) (*http.Request, error) {
 	if rt.Role == kyc.RoleAnyone {
 		return r, nil
@@ -53,7 +54,7 @@ func (a *API) authorize(rt Route, r *http.Request) (*http.Request, error) {
 		if scheme, t, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") { // case-insensitive per RFC 7235
 			token = t
 		}
-	} else if r.Method == http.MethodGet {
+	} else if r.Method == http.MethodGet && rt.QueryToken {
 		token = r.URL.Query().Get("auth_token")
 	}
 	token = strings.TrimSpace(token)

@@ -216,14 +216,20 @@ func TestSubmitFieldsRefused(t *testing.T) {
 		{"ID blank", personalPath, personal("  "), 400, 997, "ID_number"},
 		{"frontOfID missing", personalPath, without(personal(goodID), "frontOfID"), 400, 997, "frontOfID"},
 		{"backOfID missing", personalPath, without(personal(goodID), "backOfID"), 400, 997, "backOfID"},
-		{"company name only digits", companyPath, company("1234567", ""), 400, 1006, "organization"},
-		{"company name only punctuation", companyPath, company("（）-.", ""), 400, 1006, "organization"},
+		{"company name only digits", companyPath, company("1234567", goodUSCC), 400, 1006, "organization"},
+		{"company name only punctuation", companyPath, company("（）-.", goodUSCC), 400, 1006, "organization"},
 		{"bad USCC", companyPath, company("某某科技有限公司", idchecktest.WrongCheck(goodUSCC, idchecktest.USCCChars)), 400, 1006, "organizationRegNo"},
 		{"USCC with a letter it never uses", companyPath, company("某某科技有限公司", "91350100M000100YI"+goodUSCC[17:]), 400, 1006, "organizationRegNo"},
-		{"organization missing", companyPath, without(company("x", ""), "organization"), 400, 997, "organization"},
-		{"licence missing", companyPath, without(company("某某科技有限公司", ""), "licence"), 400, 997, "licence"},
-		{"confirmation missing", companyPath, without(company("某某科技有限公司", ""), "confirmation"), 400, 997, "confirmation"},
-		{"ID card keys on the company route", companyPath, with(with(company("某某科技有限公司", ""), "licence", front), "confirmation", back), 400, 1006, "licence"},
+		{"organizationRegNo missing", companyPath, without(company("某某科技有限公司", goodUSCC), "organizationRegNo"), 400, 997, "organizationRegNo"},
+		{"organizationRegNo blank", companyPath, company("某某科技有限公司", "  "), 400, 997, "organizationRegNo"},
+		{"USCC with letters in the division code", companyPath, company("某某科技有限公司", "9135A100M000100Y4Y"), 400, 1006, "organizationRegNo"},
+		{"USCC of an unknown registration authority", companyPath, company("某某科技有限公司", idchecktest.USCCAnyStructure("B1350100M000100Y4")), 400, 1006, "organizationRegNo"},
+		{"USCC type the authority does not assign", companyPath, company("某某科技有限公司", idchecktest.USCCAnyStructure("94350100M000100Y4")), 400, 1006, "organizationRegNo"},
+		{"15-digit registration number", companyPath, company("某某科技有限公司", "110108000000016"), 400, 1006, "organizationRegNo"},
+		{"organization missing", companyPath, without(company("x", goodUSCC), "organization"), 400, 997, "organization"},
+		{"licence missing", companyPath, without(company("某某科技有限公司", goodUSCC), "licence"), 400, 997, "licence"},
+		{"confirmation missing", companyPath, without(company("某某科技有限公司", goodUSCC), "confirmation"), 400, 997, "confirmation"},
+		{"ID card keys on the company route", companyPath, with(with(company("某某科技有限公司", goodUSCC), "licence", front), "confirmation", back), 400, 1006, "licence"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,7 +271,7 @@ func TestSubmitStates(t *testing.T) {
 	})
 	t.Run("as a company while PENDING_REVIEW", func(t *testing.T) {
 		before := d.snapshot(t, u.AccountID)
-		body := map[string]string{"organization": "某某科技有限公司", "licence": "uploads/x", "confirmation": "uploads/y"}
+		body := map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC, "licence": "uploads/x", "confirmation": "uploads/y"}
 		wantEnvelope(t, d.call(t, http.MethodPost, companyPath, u.Token, body), 409, 1021, "")
 		d.wantUnchanged(t, u.AccountID, before)
 	})
@@ -283,7 +289,7 @@ func TestSubmitStates(t *testing.T) {
 		before := d.snapshot(t, u.AccountID)
 		// The company slots are not even handed out any more, and the route refuses.
 		wantEnvelope(t, d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "licence", "content_type": "image/png", "content_length": 10}), 400, 1006, "slot")
-		body := map[string]string{"organization": "某某科技有限公司", "licence": "uploads/x", "confirmation": "uploads/y"}
+		body := map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC, "licence": "uploads/x", "confirmation": "uploads/y"}
 		wantEnvelope(t, d.call(t, http.MethodPost, companyPath, u.Token, body), 409, 1021, "")
 		d.wantUnchanged(t, u.AccountID, before)
 	})
@@ -360,7 +366,7 @@ func TestSubmitMultipart(t *testing.T) {
 	})
 	t.Run("company, PNG licence and PDF confirmation", func(t *testing.T) {
 		u := d.newUser(t, kyc.RoleUser)
-		w := send(t, companyPath, u, map[string]string{"organization": "某某科技有限公司"},
+		w := send(t, companyPath, u, map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC},
 			formFile{"licence", "licence.png", "image/png", licPNG}, formFile{"confirmation", "confirmation.pdf", "application/pdf", confPDF})
 		wantEnvelope(t, w, 200, CodeCompanyAccepted, "")
 		a := d.wantSubmitted(t, u.AccountID, 1)
@@ -401,9 +407,9 @@ func TestSubmitMultipart(t *testing.T) {
 			[]formFile{{"frontOfID", "front.png", "image/png", frontPNG}}, 400, 997, "backOfID"},
 		{"bad ID number", personalPath, map[string]string{"ID_number": idchecktest.WrongCheck(goodID, "0123456789X")},
 			[]formFile{{"frontOfID", "front.png", "image/png", frontPNG}, {"backOfID", "back.png", "image/png", backPNG}}, 400, 1006, "ID_number"},
-		{"PDF with JavaScript", companyPath, map[string]string{"organization": "某某科技有限公司"},
+		{"PDF with JavaScript", companyPath, map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC},
 			[]formFile{{"licence", "l.png", "image/png", licPNG}, {"confirmation", "c.pdf", "application/pdf", filechecktest.PDF("/OpenAction 3 0 R", "<< /S /JavaScript /JS (app.alert(1)) >>")}}, 400, 1006, "confirmation"},
-		{"body over 10 MB", companyPath, map[string]string{"organization": "某某科技有限公司"},
+		{"body over 10 MB", companyPath, map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC},
 			[]formFile{{"licence", "l.png", "image/png", huge}, {"confirmation", "c.png", "image/png", huge}}, 413, 1023, "body"},
 	}
 	for _, tt := range refusals {

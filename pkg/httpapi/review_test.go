@@ -686,6 +686,41 @@ func TestReviewAuthorizeDuplicateIdentity(t *testing.T) {
 	wantEnvelope(t, d.call(t, http.MethodPost, rejectPath(b.AccountID), rev.Token, map[string]any{"reason": "身份证号已被其他账户认证", "reject_type": "FINAL"}), http.StatusOK, CodeOK, "")
 }
 
+// Issue 11: a company's organizationRegNo is required, and it is the identity approval
+// claims. A company cannot leave it out (which would let it be approved claiming nothing);
+// two companies apply with one USCC (the second typed in lower case between spaces, which
+// normalises to the same code) and both pass the automated checks, neither being approved
+// yet; the first approval claims the code, the second is 409 / 1021 and changes nothing.
+func TestReviewAuthorizeDuplicateCompanyIdentity(t *testing.T) {
+	d := newDocFixture(t)
+	rev := d.rvUser(t, kyc.RoleReviewer, nil)
+	a, b := d.newApplicant(t, kyc.CompanyAccount, 1), d.newApplicant(t, kyc.CompanyAccount, 2)
+
+	before := d.snapshot(t, b.AccountID)
+	body := map[string]string{"organization": b.organization,
+		"licence": d.upload(t, b.Token, "licence", licPNG), "confirmation": d.upload(t, b.Token, "confirmation", confPDF)}
+	wantEnvelope(t, d.call(t, http.MethodPost, companyPath, b.Token, body), http.StatusBadRequest, 997, "organizationRegNo")
+	d.wantUnchanged(t, b.AccountID, before)
+
+	b.idNumber = " " + strings.ToLower(a.idNumber) + " "
+	d.pending(t, a)
+	pb := d.pending(t, b)
+	if pb.IDNumber != a.idNumber {
+		t.Fatalf("second company stored %q, want the normalised %q", pb.IDNumber, a.idNumber)
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, authorizePath(a.AccountID), rev.Token, nil), http.StatusOK, CodePersonalAccepted, "")
+	if owner, err := d.store.IdentityOwner(t.Context(), kyc.CompanyAccount, a.idNumber); err != nil || owner != a.AccountID {
+		t.Errorf("IdentityOwner = %q, %v; want the first company", owner, err)
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, authorizePath(b.AccountID), rev.Token, nil), http.StatusConflict, 1021, "")
+	if got := d.account(t, b.AccountID); !reflect.DeepEqual(got, pb) {
+		t.Errorf("the refused approval changed the account: %s v%d", got.State, got.Version)
+	}
+	if m := d.me(t, b.Token); m.AuthenticationState != 0 {
+		t.Errorf("second holder certified: %+v", m)
+	}
+}
+
 // Only PENDING_REVIEW accounts can be decided: in every other state both decisions are
 // 409 / 1021 and change nothing; an unknown account is 404 / 1015.
 func TestReviewDecisionNeedsPendingReview(t *testing.T) {
@@ -862,7 +897,7 @@ func TestReviewRejectFinal(t *testing.T) {
 	})
 	t.Run("company multipart", func(t *testing.T) {
 		before := d.snapshot(t, a.AccountID)
-		b, ct := multipartBody(t, map[string]string{"organization": "深圳市示例科技有限公司"},
+		b, ct := multipartBody(t, map[string]string{"organization": "深圳市示例科技有限公司", "organizationRegNo": rvUSCC()},
 			formFile{"licence", "licence.png", "image/png", licPNG}, formFile{"confirmation", "confirmation.pdf", "application/pdf", confPDF})
 		wantEnvelope(t, d.callRaw(t, http.MethodPost, companyPath, a.Token, ct, b), http.StatusConflict, 1021, "")
 		d.wantUnchanged(t, a.AccountID, before)

@@ -84,8 +84,8 @@ func TestConcurrentRegistrationOfOnePhone(t *testing.T) {
 				t.Errorf("me id = %q (%v), stored user %q", p.ID, err, stored.ID)
 			}
 			// The code is spent.
-			if err := u.store.CheckCode(t.Context(), phoneA, kyc.PurposeRegister, users.CodeHash(phoneA, kyc.PurposeRegister, code), u.clock.Now(), false); !kyc.IsCode(err, kyc.EBADCODE) {
-				t.Errorf("CheckCode(the code) = %v, want EBADCODE: it was not consumed", err)
+			if _, err := u.store.TryCode(t.Context(), phoneA, kyc.PurposeRegister, users.CodeHash(phoneA, kyc.PurposeRegister, code), u.clock.Now()); !kyc.IsCode(err, kyc.EBADCODE) {
+				t.Errorf("TryCode(the code) = %v, want EBADCODE: it was not consumed", err)
 			}
 		})
 	}

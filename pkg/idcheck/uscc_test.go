@@ -3,6 +3,8 @@ package idcheck
 import (
 	"strings"
 	"testing"
+
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 )
 
 // makeUSCC completes 17 characters with their check character, computed from the
@@ -52,7 +54,19 @@ func TestUSCC(t *testing.T) {
 		{name: "lower case", in: "91350100m000100y43", want: valid},
 		{name: "surrounding whitespace", in: "\t " + valid + " \u3000\n", want: valid},
 		{name: "check 0 (31 becomes 0)", in: "91110000MA000000F0", want: "91110000MA000000F0"},
-		{name: "letters in every position", in: makeUSCC(t, "Y1ABCDEFGHJKLMNPQ"), want: makeUSCC(t, "Y1ABCDEFGHJKLMNPQ")},
+		{name: "letters in every subject code position", in: makeUSCC(t, "Y1100000ABCDEFGHJ"), want: makeUSCC(t, "Y1100000ABCDEFGHJ")},
+		{name: "individual business (92)", in: makeUSCC(t, "92440300MA5DXY123"), want: makeUSCC(t, "92440300MA5DXY123")},
+		{name: "farmers' cooperative (93)", in: makeUSCC(t, "93510100MA6CJ5T2X"), want: makeUSCC(t, "93510100MA6CJ5T2X")},
+		{name: "public institution (12)", in: makeUSCC(t, "12100000400000624"), want: makeUSCC(t, "12100000400000624")},
+		{name: "social organisation (51)", in: makeUSCC(t, "51110000500020356"), want: makeUSCC(t, "51110000500020356")},
+		{name: "law firm (31)", in: makeUSCC(t, "31310000425005013"), want: makeUSCC(t, "31310000425005013")},
+		{name: "arbitration commission (35)", in: makeUSCC(t, "35440300MB2C6541X"), want: makeUSCC(t, "35440300MB2C6541X")},
+		{name: "religious college (72)", in: makeUSCC(t, "72110000MC0088765"), want: makeUSCC(t, "72110000MC0088765")},
+		{name: "military public institution (A1)", in: makeUSCC(t, "A1100000MD0000013"), want: makeUSCC(t, "A1100000MD0000013")},
+		{name: "village collective (N2)", in: makeUSCC(t, "N2330102ME0000018"), want: makeUSCC(t, "N2330102ME0000018")},
+		{name: "other authority (Y1)", in: makeUSCC(t, "Y1110000MF0000012"), want: makeUSCC(t, "Y1110000MF0000012")},
+		{name: "lower-case authority letter", in: strings.ToLower(makeUSCC(t, "N1330102ME0000018")), want: makeUSCC(t, "N1330102ME0000018")},
+		{name: "division 000000 (no rule refuses it)", in: makeUSCC(t, "91000000M00000001"), want: makeUSCC(t, "91000000M00000001")},
 
 		{name: "empty", in: "", reason: "must be 18 characters"},
 		{name: "17 characters", in: valid[:17], reason: "must be 18 characters"},
@@ -70,6 +84,26 @@ func TestUSCC(t *testing.T) {
 		{name: "inner space", in: "913501 00M000100Y43", reason: "must not contain spaces"},
 		{name: "full-width", in: "９１350100M000100Y43", reason: "must not contain full-width characters"},
 		{name: "invalid UTF-8", in: "91350100M000100Y4\x80", reason: "must contain only digits and the letters A-Z except I, O, S, V and Z"},
+
+		// The structure, each with a right check character: issue 11's example first.
+		{name: "letters in the division code", in: "9135A100M000100Y4Y", reason: "characters 3 to 8 (administrative division code) must be digits"},
+		{name: "division code all letters", in: makeUSCC(t, "91ABCDEFM00000001"), reason: "characters 3 to 8 (administrative division code) must be digits"},
+		{name: "letter last in the division code", in: makeUSCC(t, "9135010AM00000001"), reason: "characters 3 to 8 (administrative division code) must be digits"},
+		{name: "authority 0", in: makeUSCC(t, "01350100M00000001"), reason: "the 1st character (registration authority code) must be one of 1-9, A, N or Y"},
+		{name: "authority B", in: makeUSCC(t, "B1350100M00000001"), reason: "the 1st character (registration authority code) must be one of 1-9, A, N or Y"},
+		{name: "authority X", in: makeUSCC(t, "X1350100M00000001"), reason: "the 1st character (registration authority code) must be one of 1-9, A, N or Y"},
+		{name: "market regulation type 4", in: makeUSCC(t, "94350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2 or 3 for registration authority 9"},
+		{name: "market regulation type 9", in: makeUSCC(t, "99350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2 or 3 for registration authority 9"},
+		{name: "market regulation type 0", in: makeUSCC(t, "90350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2 or 3 for registration authority 9"},
+		{name: "market regulation type letter", in: makeUSCC(t, "9A350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2 or 3 for registration authority 9"},
+		{name: "staffing type 4", in: makeUSCC(t, "14350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2, 3 or 9 for registration authority 1"},
+		{name: "civil affairs type 5", in: makeUSCC(t, "55350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2, 3 or 9 for registration authority 5"},
+		{name: "foreign affairs type 2", in: makeUSCC(t, "22350100M00000001"), reason: "the 2nd character (organization type code) must be 1 or 9 for registration authority 2"},
+		{name: "justice type 6", in: makeUSCC(t, "36350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2, 3, 4, 5 or 9 for registration authority 3"},
+		{name: "other authority type 9", in: makeUSCC(t, "Y9350100M00000001"), reason: "the 2nd character (organization type code) must be 1 for registration authority Y"},
+		{name: "agriculture type 4", in: makeUSCC(t, "N4350100M00000001"), reason: "the 2nd character (organization type code) must be 1, 2, 3 or 9 for registration authority N"},
+		// A code wrong in its structure and its check character is refused for the structure.
+		{name: "bad division and check", in: "9135A100M000100Y43", reason: "characters 3 to 8 (administrative division code) must be digits"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,6 +118,56 @@ func TestUSCC(t *testing.T) {
 				t.Fatalf("USCC(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 			}
 		})
+	}
+}
+
+// Every pair of the code table is accepted and every other authority and type character
+// is refused, with a right check character each time.
+func TestUSCCAuthorityTypePairs(t *testing.T) {
+	for _, a := range []byte(usccAlphabet) {
+		for _, ty := range []byte(usccAlphabet) {
+			code := makeUSCC(t, string([]byte{a, ty})+"440300MA5DXY123")
+			got, err := USCC(code)
+			types, known := idchecktest.USCCTypes[a]
+			want := known && strings.IndexByte(types, ty) >= 0
+			switch {
+			case want && (err != nil || got != code):
+				t.Errorf("USCC(%q) = %q, %v; want it accepted (authority %c, type %c)", code, got, err, a, ty)
+			case !want && err == nil:
+				t.Errorf("USCC(%q) accepted; authority %c with type %c is not in the table", code, a, ty)
+			case !want && !known && err.Error() != errUSCCAuthority.Error():
+				t.Errorf("USCC(%q): %v; want the authority reason", code, err)
+			case !want && known && !strings.Contains(err.Error(), "2nd character (organization type code)"):
+				t.Errorf("USCC(%q): %v; want the type reason", code, err)
+			}
+		}
+	}
+	if len(usccTypes) != len(idchecktest.USCCTypes) {
+		t.Errorf("usccTypes has %d authorities, idchecktest.USCCTypes %d", len(usccTypes), len(idchecktest.USCCTypes))
+	}
+}
+
+// The generators of idchecktest make codes USCC accepts, and refuse to make one it would
+// refuse for its structure.
+func TestUSCCGenerator(t *testing.T) {
+	for _, first17 := range []string{"91350100M000100Y4", "92440300MA5DXY123", "Y1110000MF0000012", "N9110000MF0000012"} {
+		code := idchecktest.USCC(first17)
+		if got, err := USCC(code); err != nil || got != code {
+			t.Errorf("USCC(idchecktest.USCC(%q)) = %q, %v", first17, got, err)
+		}
+	}
+	for _, first17 := range []string{"9135A100M000100Y4", "94350100M000100Y4", "Z1350100M000100Y4", "91"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("idchecktest.USCC(%q) did not panic", first17)
+				}
+			}()
+			idchecktest.USCC(first17)
+		}()
+	}
+	if got := idchecktest.USCCAnyStructure("9135A100M000100Y4"); got != "9135A100M000100Y4Y" {
+		t.Errorf("USCCAnyStructure = %q, want issue 11's example", got)
 	}
 }
 
@@ -105,13 +189,15 @@ func TestUSCCSingleCharacterErrors(t *testing.T) {
 }
 
 // FuzzUSCC: never panics; an accepted value is 18 characters of the GB 32100 set with
-// the right check character, equals the trimmed input up to ASCII case, and is
-// accepted again unchanged.
+// an authority and type pair of the code table (idchecktest's copy), 6 digits at
+// positions 3-8 and the right check character, equals the trimmed input up to ASCII
+// case, and is accepted again unchanged.
 func FuzzUSCC(f *testing.F) {
 	for _, s := range []string{
 		"91350100M000100Y43", "91350100m000100y43", "91110000600037341L", " 91350100M000100Y43 ",
 		"91350100I000100Y43", "913501 00M000100Y43", "９１350100M000100Y43", "", "110108000000016",
-		"91350100\u0131000100Y43", "91350100M000100Y4\x80",
+		"91350100\u0131000100Y43", "91350100M000100Y4\x80", "9135A100M000100Y4Y", "94350100M000100Y4R",
+		"Y1110000MF0000012D", "n2330102me0000018t", "01350100M00000001C", "92440300MA5DXY1239",
 	} {
 		f.Add(s)
 	}
@@ -130,6 +216,17 @@ func FuzzUSCC(f *testing.F) {
 			if strings.IndexByte(usccAlphabet, got[i]) < 0 {
 				t.Fatalf("USCC(%q) = %q, character %d outside the set", s, got, i+1)
 			}
+		}
+		if types, ok := idchecktest.USCCTypes[got[0]]; !ok || strings.IndexByte(types, got[1]) < 0 {
+			t.Fatalf("USCC(%q) = %q: authority %c with type %c is not in the table", s, got, got[0], got[1])
+		}
+		for i := 2; i < 8; i++ {
+			if got[i] < '0' || got[i] > '9' {
+				t.Fatalf("USCC(%q) = %q: character %d of the division code is not a digit", s, got, i+1)
+			}
+		}
+		if !idchecktest.USCCStructureOK(got) {
+			t.Fatalf("USCC(%q) = %q: idchecktest says the structure is wrong", s, got)
 		}
 		if want := makeUSCC(t, got[:17]); got != want {
 			t.Fatalf("USCC(%q) = %q, generator says %q", s, got, want)

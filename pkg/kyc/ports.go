@@ -29,12 +29,11 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User) (User, error)
 
 	// PutSession stores a session; GetSession returns ENOTFOUND for a missing or expired
-	// one (now is the caller's clock). DeleteSession is idempotent. DeleteUserSessions ends
-	// every session of a user.
+	// one (now is the caller's clock). DeleteSession is idempotent. ChangeUser and
+	// ResetPassword (below) end every session of a user.
 	PutSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, tokenHash string, now time.Time) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
-	DeleteUserSessions(ctx context.Context, userID string) error
 
 	// GetAccount returns ENOTFOUND when there is no such account.
 	GetAccount(ctx context.Context, id string) (Account, error)
@@ -62,15 +61,6 @@ type Store interface {
 	// GetAccountAndAudit is GetAccount and ListAudit in one read (the reviewer's detail
 	// view); ENOTFOUND when there is no such account, whatever records there are.
 	GetAccountAndAudit(ctx context.Context, accountID string) (Account, []AuditRecord, error)
-
-	// PutCode stores a new code for (Phone, Purpose), replacing any earlier one.
-	PutCode(ctx context.Context, c SMSCode) error
-	// CheckCode checks codeHash against the live code for (phone, purpose) at now.
-	// A match of an unexpired, unused code with fewer than MaxCodeAttempts wrong tries is
-	// nil, and with consume the code is marked used in the same conditional write, so of
-	// concurrent consumers exactly one succeeds. Everything else is EBADCODE: no code,
-	// expired, used, dead, or wrong (a wrong try is counted, atomically).
-	CheckCode(ctx context.Context, phone, purpose, codeHash string, now time.Time, consume bool) error
 
 	// PutUpload records a presigned upload; EEXISTS if the key is recorded already.
 	PutUpload(ctx context.Context, u Upload) error
@@ -127,18 +117,24 @@ type Store interface {
 	// CountAndPutCode returns once that is written. One atomic write then adds one to each
 	// of those counters (a counter whose window has passed starts again at 1, its window
 	// ending at the same index of ends) and, if asked, stores c, replacing any code of its
-	// phone and purpose and recording the user id read. Each counter is written only if
-	// it still holds what was read: if another request counted meanwhile, nothing is
-	// written and it reads and asks decide again (a few times, then fails). Nothing is
-	// written when decide asks for nothing.
+	// phone and purpose outright (the new code starts with c's Used and Attempts: unused
+	// and none, from the service) and recording the user id read. Each counter is written
+	// only if it still holds what was read: if another request counted meanwhile, nothing
+	// is written and it reads and asks decide again (a few times, then fails). Nothing is
+	// written when decide asks for nothing. A code without a phone, purpose or hash, or
+	// whose purpose contains '#', is refused (EMISSING, EINVALID) before anything is read.
 	CountAndPutCode(ctx context.Context, c SMSCode, keys []string, ends []time.Time, now time.Time,
 		decide func(counts []int64, userID string) (count int, put bool, err error)) error
-	// TryCode compares codeHash with the live code of (phone, purpose) at now (live as for
-	// CheckCode) in one atomic write, which counts the try if the hash is wrong, so no more
-	// than MaxCodeAttempts wrong hashes are ever compared with one code, however many
-	// tries run at once. A match returns the user id that CountAndPutCode recorded with
-	// the code ("" if none was, or the code was stored by PutCode); it does not use the
-	// code: RegisterUser and ResetPassword do. Everything else is EBADCODE.
+	// TryCode compares codeHash with the live code of (phone, purpose) at now in one
+	// atomic write, which counts the try if the hash is wrong, so no more than
+	// MaxCodeAttempts wrong hashes are ever compared with one code, however many tries run
+	// at once. A code is live while it exists, is unused, has fewer than MaxCodeAttempts
+	// wrong tries and now is before its ExpiresAt. A match returns the user id that
+	// CountAndPutCode recorded with the code ("" if none was, or the code was stored
+	// before the store recorded it); it counts no try and does not use the code:
+	// RegisterUser and ResetPassword do, in their own atomic write, so of concurrent uses
+	// of a code exactly one succeeds. Everything else is EBADCODE: no code, expired, used,
+	// dead, or wrong (the empty phone or purpose included).
 	TryCode(ctx context.Context, phone, purpose, codeHash string, now time.Time) (userID string, err error)
 	// RegisterUser is CreateUser, the use of the register code of u.Phone (which must be
 	// live at now with hash codeHash and is marked used) and PutSession of s (a session of

@@ -35,6 +35,7 @@ const undoReason = "review queue unavailable"
 type Actor struct {
 	ID        string // user or reviewer id
 	Role      Role
+	AccountID string // the actor's own account ("" for the system)
 	RequestID string // "" outside a request
 }
 
@@ -192,9 +193,10 @@ func (r Rejection) check() error {
 }
 
 // Approve is a reviewer's approval of a PENDING_REVIEW account. Any other state is
-// ECONFLICT: the account was decided already, or is not ready for a decision.
+// ECONFLICT: the account was decided already, or is not ready for a decision; deciding
+// one's own account is EFORBIDDEN (see decidable).
 func Approve(a Account, by Actor, at time.Time) (Transition, error) {
-	if err := decidable(a); err != nil {
+	if err := decidable(a, by); err != nil {
 		return Transition{}, err
 	}
 	next := a
@@ -207,7 +209,7 @@ func Approve(a Account, by Actor, at time.Time) (Transition, error) {
 // Any other state is ECONFLICT, and a rejection ParseRejection would refuse is refused
 // with its error.
 func Reject(a Account, by Actor, at time.Time, r Rejection) (Transition, error) {
-	if err := decidable(a); err != nil {
+	if err := decidable(a, by); err != nil {
 		return Transition{}, err
 	}
 	if err := r.check(); err != nil {
@@ -220,8 +222,14 @@ func Reject(a Account, by Actor, at time.Time, r Rejection) (Transition, error) 
 	return transition(a, next, audit), nil
 }
 
-// decidable refuses a reviewer's decision on an account that is not waiting for one.
-func decidable(a Account) error {
+// decidable refuses a reviewer's decision on an account that is not waiting for one, and
+// on the reviewer's own account (maker-checker: a user later made a reviewer must not
+// approve what they submitted). Ownership is checked first, so the answer does not tell
+// the owner what state their account is in.
+func decidable(a Account, by Actor) error {
+	if by.ID != "" && (a.OwnerID == by.ID || (by.AccountID != "" && a.ID == by.AccountID)) {
+		return Errorf(EFORBIDDEN, "nobody decides their own account")
+	}
 	if a.State != StatePendingReview {
 		return Errorf(ECONFLICT, "the account is %s, not PENDING_REVIEW", a.State)
 	}

@@ -696,3 +696,36 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("%d attempts at version %d, want %d at %d", a.Attempts, a.Version, limit, 7+10)
 	}
 }
+
+// Maker-checker: a reviewer never decides their own account, whichever way it is theirs,
+// and the refusal comes before the state check, so it tells the owner nothing.
+func TestDecisionsOfOwnAccount(t *testing.T) {
+	own := &refusal{kyc.EFORBIDDEN, "nobody decides their own account"}
+	promotedOwner := kyc.Actor{ID: "user-1", Role: kyc.RoleReviewer, AccountID: "acct-1", RequestID: "req-1"}
+	sameAccount := kyc.Actor{ID: "reviewer-9", Role: kyc.RoleAdmin, AccountID: "acct-1"}
+	rej := kyc.Rejection{Reason: "blurred", Type: kyc.RejectRetry}
+	for _, tc := range []struct {
+		name string
+		by   kyc.Actor
+		a    kyc.Account
+	}{
+		{"owner made reviewer", promotedOwner, account(kyc.StatePendingReview)},
+		{"reviewer whose session names the account", sameAccount, account(kyc.StatePendingReview)},
+		{"owner, account not pending", promotedOwner, account(kyc.StateApproved)},
+	} {
+		t.Run(tc.name+"/approve", func(t *testing.T) {
+			before := clone(tc.a)
+			got, err := kyc.Approve(tc.a, tc.by, now)
+			check(t, tc.a, before, got, err, kyc.Transition{}, own)
+		})
+		t.Run(tc.name+"/reject", func(t *testing.T) {
+			before := clone(tc.a)
+			got, err := kyc.Reject(tc.a, tc.by, now, rej)
+			check(t, tc.a, before, got, err, kyc.Transition{}, own)
+		})
+	}
+	// Another reviewer still may.
+	if _, err := kyc.Approve(account(kyc.StatePendingReview), kyc.Actor{ID: "reviewer-2", Role: kyc.RoleReviewer, AccountID: "acct-2"}, now); err != nil {
+		t.Errorf("another reviewer's approval: %v", err)
+	}
+}

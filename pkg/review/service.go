@@ -50,6 +50,7 @@ func NewService(d ServiceDeps) *Service {
 type Reviewer struct {
 	UserID    string
 	Role      kyc.Role
+	AccountID string // the reviewer's own account, which they may not decide
 	RequestID string
 }
 
@@ -209,7 +210,7 @@ func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step
 	if err != nil {
 		return err
 	}
-	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, RequestID: r.RequestID}, s.clock.Now())
+	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}, s.clock.Now())
 	if err != nil {
 		return err
 	}

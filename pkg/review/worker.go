@@ -172,10 +172,10 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, erro
 		if _, err := idcheck.CompanyName(acct.Organization); err != nil {
 			fail(ReasonBadFormat, "organization")
 		}
-		if acct.IDNumber != "" {
-			if _, err := idcheck.USCC(acct.IDNumber); err != nil {
-				fail(ReasonBadChecksum, "organizationRegNo")
-			}
+		// Required, as the ID number is: it is the identity approval claims. An empty one
+		// (an account stored before it was required) fails like a bad one.
+		if _, err := idcheck.USCC(acct.IDNumber); err != nil {
+			fail(ReasonBadChecksum, "organizationRegNo")
 		}
 	}
 	if acct.IDNumber != "" {

@@ -509,6 +509,20 @@ func TestHandleIdentityChecks(t *testing.T) {
 			wantReasons: []string{"bad_checksum:organizationRegNo"},
 		},
 		{
+			name: "registration number of the wrong structure (issue 11)", typ: kyc.CompanyAccount,
+			setup: func(*testing.T, *fixture) func(*kyc.Account) {
+				return func(a *kyc.Account) { a.IDNumber = "9135A100M000100Y4Y" }
+			},
+			wantReasons: []string{"bad_checksum:organizationRegNo"},
+		},
+		{
+			name: "company without a registration number (stored before it was required)", typ: kyc.CompanyAccount,
+			setup: func(*testing.T, *fixture) func(*kyc.Account) {
+				return func(a *kyc.Account) { a.IDNumber = "" }
+			},
+			wantReasons: []string{"bad_checksum:organizationRegNo"},
+		},
+		{
 			name: "ID number approved on another account", typ: kyc.PersonalAccount,
 			setup: func(t *testing.T, f *fixture) func(*kyc.Account) {
 				id := nextResidentID()

@@ -1,5 +1,13 @@
 package storetest
 
+// The rules of SMS codes that hold whichever method touches a code: expiry, wrong tries,
+// replacement, and isolation per phone and purpose. Codes are stored with CountAndPutCode,
+// tried with TryCode and used by RegisterUser (register) and ResetPassword
+// (reset_password). What the user routes' tests (users_combined.go) check of the same
+// rules is not repeated here: TryCode's match, refusals and count of wrong tries
+// (testTryCode, testTryCodeConcurrent), single use (testRegisterUser, testResetPassword)
+// and concurrent uses of one code (testResetPasswordConcurrent).
+
 import (
 	"fmt"
 	"testing"
@@ -22,17 +30,30 @@ func newCode(user, n int) kyc.SMSCode {
 	}
 }
 
+// putCode stores c as the service does, with CountAndPutCode, counting nothing.
 func putCode(t *testing.T, s kyc.Store, c kyc.SMSCode) {
 	t.Helper()
-	if err := s.PutCode(t.Context(), c); err != nil {
-		t.Fatalf("PutCode: %v", err)
+	err := s.CountAndPutCode(t.Context(), c, nil, nil, c.CreatedAt, func([]int64, string) (int, bool, error) {
+		return 0, true, nil
+	})
+	if err != nil {
+		t.Fatalf("CountAndPutCode: %v", err)
 	}
 }
 
-// check runs CheckCode of hash against c's phone and purpose at minute 1.
-func check(t *testing.T, s kyc.Store, c kyc.SMSCode, hash string, consume bool) error {
+// tryCode runs TryCode of hash against c's phone and purpose at minute 1.
+func tryCode(t *testing.T, s kyc.Store, c kyc.SMSCode, hash string) error {
 	t.Helper()
-	return s.CheckCode(t.Context(), c.Phone, c.Purpose, hash, At(1), consume)
+	_, err := s.TryCode(t.Context(), c.Phone, c.Purpose, hash, At(1))
+	return err
+}
+
+// resetWith is ResetPassword of user fixture n with hash against the reset code of c's
+// phone at minute 2.
+func resetWith(t *testing.T, s kyc.Store, n int, c kyc.SMSCode, hash string) error {
+	t.Helper()
+	_, err := s.ResetPassword(t.Context(), c.Phone, hash, UserID(n), "hash-new", At(2))
+	return err
 }
 
 func wantCodeOK(t *testing.T, what string, err error) {
@@ -47,155 +68,139 @@ func wantBadCode(t *testing.T, what string, err error) {
 	wantCode(t, what, err, kyc.EBADCODE)
 }
 
-// wrongTries makes n wrong tries, each refused.
-func wrongTries(t *testing.T, s kyc.Store, c kyc.SMSCode, n int, consume bool) {
+// wrongTries makes n wrong tries at minute 1, each refused.
+func wrongTries(t *testing.T, s kyc.Store, c kyc.SMSCode, n int) {
 	t.Helper()
 	for i := range n {
-		wantBadCode(t, fmt.Sprintf("wrong try %d", i+1), check(t, s, c, codeHash(900+i), consume))
+		wantBadCode(t, fmt.Sprintf("wrong try %d", i+1), tryCode(t, s, c, codeHash(900+i)))
 	}
 }
 
-func testCodeMatch(t *testing.T, s kyc.Store) {
-	c := newCode(1, 1)
-	putCode(t, s, c)
-	// Checking without consuming leaves the code usable, however often.
-	wantCodeOK(t, "CheckCode without consume", check(t, s, c, c.CodeHash, false))
-	wantCodeOK(t, "CheckCode without consume again", check(t, s, c, c.CodeHash, false))
-	wantCodeOK(t, "CheckCode with consume", check(t, s, c, c.CodeHash, true))
-	// Used: refused whether or not the caller would consume it.
-	wantBadCode(t, "CheckCode with consume of a used code", check(t, s, c, c.CodeHash, true))
-	wantBadCode(t, "CheckCode without consume of a used code", check(t, s, c, c.CodeHash, false))
-}
-
-func testCodeUnknown(t *testing.T, s kyc.Store) {
-	c := newCode(1, 1)
-	wantBadCode(t, "CheckCode with no code stored", check(t, s, c, c.CodeHash, true))
-	putCode(t, s, c)
-	other := newCode(2, 1)
-	wantBadCode(t, "CheckCode of another phone", check(t, s, other, c.CodeHash, true))
-	prefix := c
-	prefix.Phone = c.Phone[:len(c.Phone)-1]
-	wantBadCode(t, "CheckCode of a phone that is a prefix of the code's", check(t, s, prefix, c.CodeHash, false))
-	longer := c
-	longer.Phone = c.Phone + "0"
-	wantBadCode(t, "CheckCode of a phone that starts with the code's", check(t, s, longer, c.CodeHash, false))
-	wantBadCode(t, "CheckCode of an empty phone", s.CheckCode(t.Context(), "", c.Purpose, c.CodeHash, At(1), false))
-	wantBadCode(t, "CheckCode of an empty purpose", s.CheckCode(t.Context(), c.Phone, "", c.CodeHash, At(1), false))
-	// None of that touched the stored code.
-	wantCodeOK(t, "CheckCode of the right phone", check(t, s, c, c.CodeHash, true))
-}
-
-func testCodeWrong(t *testing.T, s kyc.Store) {
-	// MaxCodeAttempts-1 wrong tries leave the code alive, with or without consume.
-	alive := newCode(1, 1)
-	putCode(t, s, alive)
-	wrongTries(t, s, alive, kyc.MaxCodeAttempts-2, true)
-	wrongTries(t, s, alive, 1, false)
-	wantCodeOK(t, fmt.Sprintf("right code after %d wrong tries", kyc.MaxCodeAttempts-1), check(t, s, alive, alive.CodeHash, true))
-
-	// The MaxCodeAttempts-th wrong try kills it: the right code is refused from then on.
-	// Tries without consume count too, or they would be an unlimited oracle.
-	dead := newCode(2, 2)
-	putCode(t, s, dead)
-	wrongTries(t, s, dead, kyc.MaxCodeAttempts-1, false)
-	wrongTries(t, s, dead, 1, true)
-	wantBadCode(t, fmt.Sprintf("right code after %d wrong tries, without consume", kyc.MaxCodeAttempts), check(t, s, dead, dead.CodeHash, false))
-	wantBadCode(t, fmt.Sprintf("right code after %d wrong tries", kyc.MaxCodeAttempts), check(t, s, dead, dead.CodeHash, true))
-	// Further wrong tries on a dead code are refused the same way.
-	wrongTries(t, s, dead, 2, true)
-}
-
+// testCodeExpiry: a code is live until now reaches its ExpiresAt, by the caller's clock
+// alone. From then on TryCode and its use refuse it, and neither a refused try nor a
+// refused use counts or uses anything: the code works again at a time it is live.
 func testCodeExpiry(t *testing.T, s kyc.Store) {
 	ctx := t.Context()
 	c := newCode(1, 1)
 	putCode(t, s, c)
-	if err := s.CheckCode(ctx, c.Phone, c.Purpose, c.CodeHash, c.ExpiresAt.Add(-time.Millisecond), false); err != nil {
-		t.Errorf("CheckCode a millisecond before expiry: %v, want nil", err)
+	live := c.ExpiresAt.Add(-time.Millisecond)
+	if _, err := s.TryCode(ctx, c.Phone, c.Purpose, c.CodeHash, live); err != nil {
+		t.Errorf("TryCode a millisecond before expiry: %v, want nil", err)
 	}
 	for _, now := range []time.Time{c.ExpiresAt, c.ExpiresAt.Add(time.Millisecond), c.ExpiresAt.Add(24 * time.Hour)} {
-		for _, consume := range []bool{false, true} {
-			err := s.CheckCode(ctx, c.Phone, c.Purpose, c.CodeHash, now, consume)
-			wantBadCode(t, fmt.Sprintf("CheckCode %s after expiry (consume %v)", now.Sub(c.ExpiresAt), consume), err)
+		after := now.Sub(c.ExpiresAt)
+		_, err := s.TryCode(ctx, c.Phone, c.Purpose, c.CodeHash, now)
+		wantBadCode(t, fmt.Sprintf("TryCode %s after expiry", after), err)
+		for i := range kyc.MaxCodeAttempts {
+			_, err := s.TryCode(ctx, c.Phone, c.Purpose, codeHash(900+i), now)
+			wantBadCode(t, fmt.Sprintf("wrong try %d, %s after expiry", i+1, after), err)
 		}
+		_, sess, err := register(t, s, 1, c, now)
+		wantBadCode(t, fmt.Sprintf("RegisterUser %s after expiry", after), err)
+		checkNotWritten(t, s, 1)
+		wantSessions(t, fmt.Sprintf("session of RegisterUser %s after expiry", after), s, false, sess)
 	}
-	// Refusing an expired code did not use it: it still works at a time it is live (the
-	// store judges expiry by the caller's clock alone).
-	if err := s.CheckCode(ctx, c.Phone, c.Purpose, c.CodeHash, c.ExpiresAt.Add(-time.Millisecond), true); err != nil {
-		t.Errorf("CheckCode before expiry after refusals after it: %v, want nil", err)
+	if _, _, err := register(t, s, 1, c, live); err != nil {
+		t.Errorf("RegisterUser before expiry, after refusals and %d wrong tries after it: %v, want nil", 3*kyc.MaxCodeAttempts, err)
 	}
 }
 
-func testCodeReplace(t *testing.T, s kyc.Store) {
-	old := newCode(1, 1)
-	putCode(t, s, old)
-	wrongTries(t, s, old, kyc.MaxCodeAttempts-1, true)
+// testCodeWrong: MaxCodeAttempts-1 wrong tries leave a code usable, by RegisterUser and by
+// ResetPassword; after the MaxCodeAttempts-th ResetPassword refuses it and changes nothing.
+// (TryCode's side is testTryCode's; RegisterUser with a dead code, testRegisterUser's.)
+func testCodeWrong(t *testing.T, s kyc.Store) {
+	reg := newCode(1, 1)
+	putCode(t, s, reg)
+	wrongTries(t, s, reg, kyc.MaxCodeAttempts-1)
+	if _, _, err := register(t, s, 1, reg, At(1)); err != nil {
+		t.Errorf("RegisterUser after %d wrong tries: %v, want nil", kyc.MaxCodeAttempts-1, err)
+	}
 
-	// A new code replaces the old one, and starts with no wrong tries.
-	fresh := newCode(1, 2)
+	alive := resetCode(1, 2)
+	putCode(t, s, alive)
+	wrongTries(t, s, alive, kyc.MaxCodeAttempts-1)
+	wantCodeOK(t, fmt.Sprintf("ResetPassword after %d wrong tries", kyc.MaxCodeAttempts-1), resetWith(t, s, 1, alive, alive.CodeHash))
+
+	dead := resetCode(1, 3)
+	putCode(t, s, dead)
+	wrongTries(t, s, dead, kyc.MaxCodeAttempts)
+	before := getUser(t, s, 1)
+	_, err := s.ResetPassword(t.Context(), dead.Phone, dead.CodeHash, UserID(1), "hash-dead", At(2))
+	wantBadCode(t, fmt.Sprintf("ResetPassword after %d wrong tries", kyc.MaxCodeAttempts), err)
+	wantSame(t, "user after the refused reset", before, getUser(t, s, 1))
+}
+
+// testCodeReplace: a new code of a phone and purpose replaces the old one outright. The
+// old hash no longer works, and the new code starts unused and with no wrong tries,
+// whether the old one had tries, was used or was dead, even with the same hash. A refused
+// use counts no try.
+func testCodeReplace(t *testing.T, s kyc.Store) {
+	create(t, s, 1, kyc.PersonalAccount)
+	old := resetCode(1, 1)
+	putCode(t, s, old)
+	wrongTries(t, s, old, kyc.MaxCodeAttempts-1)
+
+	fresh := resetCode(1, 2)
 	fresh.CreatedAt, fresh.ExpiresAt = At(1), At(6)
 	putCode(t, s, fresh)
-	wantBadCode(t, "CheckCode of the replaced code", check(t, s, fresh, old.CodeHash, false))
-	wrongTries(t, s, fresh, kyc.MaxCodeAttempts-2, true) // with the try above: MaxCodeAttempts-1
-	wantCodeOK(t, "CheckCode of the new code after the old one's wrong tries", check(t, s, fresh, fresh.CodeHash, true))
+	wantBadCode(t, "ResetPassword with the replaced code", resetWith(t, s, 1, fresh, old.CodeHash))
+	wrongTries(t, s, fresh, kyc.MaxCodeAttempts-1)
+	wantCodeOK(t, "ResetPassword with the new code after the old one's wrong tries", resetWith(t, s, 1, fresh, fresh.CodeHash))
 
 	// A used code, too, is replaced by a usable one, even with the same hash.
 	again := fresh
 	again.CreatedAt = At(2)
 	putCode(t, s, again)
-	wantCodeOK(t, "CheckCode of a new code after a used one", check(t, s, again, again.CodeHash, true))
+	wantCodeOK(t, "ResetPassword with a new code after a used one", resetWith(t, s, 1, again, again.CodeHash))
 
 	// So is a dead one.
-	wrongTries(t, s, again, kyc.MaxCodeAttempts, true)
-	last := newCode(1, 3)
+	dead := resetCode(1, 3)
+	putCode(t, s, dead)
+	wrongTries(t, s, dead, kyc.MaxCodeAttempts)
+	wantBadCode(t, "TryCode of the dead code", tryCode(t, s, dead, dead.CodeHash))
+	last := dead
+	last.CreatedAt = At(1)
 	putCode(t, s, last)
-	wantCodeOK(t, "CheckCode of a new code after a dead one", check(t, s, last, last.CodeHash, true))
+	wantCodeOK(t, "TryCode of a new code after a dead one", tryCode(t, s, last, last.CodeHash))
+	wantCodeOK(t, "ResetPassword with a new code after a dead one", resetWith(t, s, 1, last, last.CodeHash))
 }
 
+// testCodeScope: each phone has its own code per purpose. A code does not match for
+// another phone or purpose while that one has a code of its own, wrong tries count against
+// one code only, and using one leaves the others as they were.
 func testCodeScope(t *testing.T, s kyc.Store) {
-	reg := newCode(1, 1)
-	reset := newCode(1, 2)
-	reset.Purpose = kyc.PurposeResetPassword
-	other := newCode(2, 3)
-	for _, c := range []kyc.SMSCode{reg, reset, other} {
+	reg := newCode(1, 1)          // phone 1, register
+	reset := resetCode(1, 2)      // phone 1, reset_password
+	other := newCode(2, 3)        // phone 2, register
+	otherReset := resetCode(2, 4) // phone 2, reset_password
+	for _, c := range []kyc.SMSCode{reg, reset, other, otherReset} {
 		putCode(t, s, c)
 	}
-	asReset := reg
-	asReset.Purpose = kyc.PurposeResetPassword
-	wantBadCode(t, "register code used to reset the password", check(t, s, asReset, reg.CodeHash, false))
-	wantBadCode(t, "another phone's code", check(t, s, reg, other.CodeHash, false))
+	wantBadCode(t, "register code tried as the reset_password code", tryCode(t, s, reset, reg.CodeHash))
+	wantBadCode(t, "another phone's code", tryCode(t, s, reg, other.CodeHash))
 
-	// Wrong tries on one purpose do not count against the other.
-	wrongTries(t, s, reset, kyc.MaxCodeAttempts, true)
-	wantBadCode(t, "dead reset_password code", check(t, s, reset, reset.CodeHash, true))
-	wantCodeOK(t, "register code after the reset_password code died", check(t, s, reg, reg.CodeHash, false))
-	// Using one leaves the other and other phones' codes alone.
-	wantCodeOK(t, "register code", check(t, s, reg, reg.CodeHash, true))
-	wantCodeOK(t, "another phone's code after this phone's was used", check(t, s, other, other.CodeHash, true))
-}
+	// Wrong tries on one code do not count against the phone's other purpose nor against
+	// another phone's code of the same purpose.
+	wrongTries(t, s, reset, kyc.MaxCodeAttempts)
+	wantBadCode(t, "dead reset_password code", tryCode(t, s, reset, reset.CodeHash))
+	wantCodeOK(t, "register code of the phone whose reset_password code died", tryCode(t, s, reg, reg.CodeHash))
+	wantCodeOK(t, "another phone's reset_password code", tryCode(t, s, otherReset, otherReset.CodeHash))
 
-func testCodeConcurrentConsume(t *testing.T, s kyc.Store) {
-	c := newCode(1, 1)
-	putCode(t, s, c)
-	const n = 50
-	errs := concurrently(n, func(int) error {
-		return s.CheckCode(t.Context(), c.Phone, c.Purpose, c.CodeHash, At(1), true)
-	})
-	if got := codes(errs); got[""] != 1 || got[kyc.EBADCODE] != n-1 {
-		t.Fatalf("%d concurrent consuming checks of the right code: results by code %v, want exactly one success and %d %s",
-			n, got, n-1, kyc.EBADCODE)
+	// Using the register code leaves another phone's register code alone.
+	if _, _, err := register(t, s, 1, reg, At(1)); err != nil {
+		t.Fatalf("RegisterUser with phone 1's code: %v", err)
 	}
-}
-
-func testCodeConcurrentWrong(t *testing.T, s kyc.Store) {
-	c := newCode(1, 1)
-	putCode(t, s, c)
-	const n = 20
-	errs := concurrently(n, func(i int) error {
-		return s.CheckCode(t.Context(), c.Phone, c.Purpose, codeHash(900+i), At(1), i%2 == 0)
-	})
-	if got := codes(errs); got[kyc.EBADCODE] != n {
-		t.Fatalf("%d concurrent wrong tries: results by code %v, want all %s", n, got, kyc.EBADCODE)
+	wantCodeOK(t, "another phone's code after this phone's was used", tryCode(t, s, other, other.CodeHash))
+	if _, _, err := register(t, s, 2, other, At(1)); err != nil {
+		t.Fatalf("RegisterUser with phone 2's code: %v", err)
 	}
-	// Every wrong try was counted, or at least MaxCodeAttempts of them: the code is dead.
-	wantBadCode(t, fmt.Sprintf("right code after %d concurrent wrong tries", n), check(t, s, c, c.CodeHash, true))
+
+	// Using a reset_password code leaves the phone's register code alone (a new one, since
+	// phone 1 is registered now) and another phone's reset_password code.
+	reset2, reg2 := resetCode(1, 5), newCode(1, 6)
+	putCode(t, s, reset2)
+	putCode(t, s, reg2)
+	wantCodeOK(t, "ResetPassword with phone 1's code", resetWith(t, s, 1, reset2, reset2.CodeHash))
+	wantCodeOK(t, "register code of the phone whose reset_password code was used", tryCode(t, s, reg2, reg2.CodeHash))
+	wantCodeOK(t, "ResetPassword with phone 2's code after phone 1's was used", resetWith(t, s, 2, otherReset, otherReset.CodeHash))
 }

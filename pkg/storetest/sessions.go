@@ -74,43 +74,42 @@ func testSessionDelete(t *testing.T, s kyc.Store) {
 	}
 }
 
-func testDeleteUserSessions(t *testing.T, s kyc.Store) {
+// testEndUserSessions: a change of the user (ChangeUser; ResetPassword likewise) ends
+// every session of the user, whether PutSession or OpenSession opened it and even if one
+// of them already ended on its own; a user without sessions changes all the same; and a
+// session opened from the changed user lives until the next change. (testChangeUser and
+// testResetPassword check that other users' sessions stay.)
+func testEndUserSessions(t *testing.T, s kyc.Store) {
 	ctx := t.Context()
-	mine := []kyc.Session{newSession(1, 1), newSession(2, 1), newSession(3, 1)}
-	theirs := []kyc.Session{newSession(4, 2), newSession(5, 2)}
-	for _, sess := range append(append([]kyc.Session{}, mine...), theirs...) {
-		if err := s.PutSession(ctx, sess); err != nil {
-			t.Fatalf("PutSession: %v", err)
-		}
+	create(t, s, 1, kyc.PersonalAccount)
+	create(t, s, 3, kyc.PersonalAccount)
+	mine := []kyc.Session{newSession(1, 1), userSession(2, 1, 1), userSession(3, 1, 1)}
+	if err := s.PutSession(ctx, mine[0]); err != nil {
+		t.Fatalf("PutSession: %v", err)
 	}
-	// A session already ended on its own must not trip DeleteUserSessions.
+	openSession(t, s, mine[1])
+	openSession(t, s, mine[2])
+	// A session already ended on its own (a logout) must not trip the change.
 	if err := s.DeleteSession(ctx, mine[1].TokenHash); err != nil {
 		t.Fatalf("DeleteSession: %v", err)
 	}
-	if err := s.DeleteUserSessions(ctx, UserID(1)); err != nil {
-		t.Fatalf("DeleteUserSessions: %v", err)
+	if _, err := s.ChangeUser(ctx, UserID(1), toAdmin); err != nil {
+		t.Fatalf("ChangeUser: %v", err)
 	}
-	for _, sess := range mine {
-		_, err := s.GetSession(ctx, sess.TokenHash, At(1))
-		wantCode(t, "GetSession of an ended user's session", err, kyc.ENOTFOUND)
-	}
-	for _, sess := range theirs {
-		if _, err := s.GetSession(ctx, sess.TokenHash, At(1)); err != nil {
-			t.Errorf("GetSession of another user's session: %v", err)
-		}
-	}
-	if err := s.DeleteUserSessions(ctx, UserID(3)); err != nil {
-		t.Errorf("DeleteUserSessions of a user without sessions: %v, want nil", err)
+	wantSessions(t, "sessions of the changed user", s, false, mine...)
+	if _, err := s.ChangeUser(ctx, UserID(3), toAdmin); err != nil {
+		t.Errorf("ChangeUser of a user without sessions: %v, want nil", err)
 	}
 
-	// The user can log in again afterwards, and that session is not ended by the past call.
-	again := newSession(6, 1)
-	if err := s.PutSession(ctx, again); err != nil {
-		t.Fatalf("PutSession after DeleteUserSessions: %v", err)
+	// The user can log in again afterwards, and the past change does not end that session;
+	// the next one does.
+	again := userSession(4, 1, 2)
+	openSession(t, s, again)
+	wantSessions(t, "a session opened after the change", s, true, again)
+	if _, err := s.ChangeUser(ctx, UserID(1), toAdmin); err != nil {
+		t.Fatalf("ChangeUser again: %v", err)
 	}
-	if _, err := s.GetSession(ctx, again.TokenHash, At(1)); err != nil {
-		t.Errorf("GetSession of a new session after DeleteUserSessions: %v", err)
-	}
+	wantSessions(t, "the session opened after the first change, after the second", s, false, again)
 }
 
 func testSessionsCoexist(t *testing.T, s kyc.Store) {

@@ -72,7 +72,7 @@ func TestOperationCalls(t *testing.T) {
 	reviewer := e.user(t, kyc.RoleReviewer)
 	// Made uncounted: the uploads the steps use.
 	personal := e.personal(t, u)
-	company := submission.CompanyInput{Organization: "测试科技有限公司", Docs: map[string]submission.Source{
+	company := submission.CompanyInput{Organization: "测试科技有限公司", RegNo: goodUSCC, Docs: map[string]submission.Source{
 		"licence":      {Key: e.upload(t, c, "licence", "image/png", frontPNG)},
 		"confirmation": {Key: e.upload(t, c, "confirmation", "image/png", backPNG)},
 	}}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/submission"
@@ -29,8 +30,11 @@ import (
 
 var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// goodID is GB 11643's own example.
-const goodID = "11010519491231002X"
+// goodID is GB 11643's own example, goodUSCC GB 32100's.
+const (
+	goodID   = "11010519491231002X"
+	goodUSCC = "91350100M000100Y43"
+)
 
 var (
 	frontPNG = filechecktest.PNG(50, 30)
@@ -470,11 +474,12 @@ func TestSubmitKeyRefusals(t *testing.T) {
 	}
 }
 
-// A company submission from upload keys stores both documents and queues the account.
+// A company submission from upload keys stores both documents and queues the account;
+// its organizationRegNo is stored normalised, as the identity approval claims.
 func TestSubmitCompanyKeys(t *testing.T) {
 	e := newEnv(t)
 	u := e.user(t, kyc.RoleUser)
-	in := submission.CompanyInput{Organization: "测试科技有限公司", Docs: map[string]submission.Source{
+	in := submission.CompanyInput{Organization: "测试科技有限公司", RegNo: " " + strings.ToLower(goodUSCC) + " ", Docs: map[string]submission.Source{
 		"licence":      {Key: e.upload(t, u, "licence", "image/png", frontPNG)},
 		"confirmation": {Key: e.upload(t, u, "confirmation", "image/png", backPNG)},
 	}}
@@ -482,7 +487,7 @@ func TestSubmitCompanyKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := e.account(t, u.AccountID)
-	if a.State != kyc.StateSubmitted || a.Type != kyc.CompanyAccount || a.Organization != "测试科技有限公司" || len(a.Documents) != 2 {
+	if a.State != kyc.StateSubmitted || a.Type != kyc.CompanyAccount || a.Organization != "测试科技有限公司" || a.IDNumber != goodUSCC || len(a.Documents) != 2 {
 		t.Errorf("account %+v", a)
 	}
 	want := []string{a.Documents["confirmation"].Key, a.Documents["licence"].Key}
@@ -492,5 +497,52 @@ func TestSubmitCompanyKeys(t *testing.T) {
 	}
 	if q := e.queued(t); len(q) != 1 {
 		t.Errorf("queued %d, want 1", len(q))
+	}
+}
+
+// organizationRegNo is required on a company submission and must be a unified social
+// credit code valid in full (issue 11): each refusal names the field, is not an attempt
+// and leaves nothing behind; the same keys then submit.
+func TestSubmitCompanyRegNo(t *testing.T) {
+	e := newEnv(t)
+	u := e.user(t, kyc.RoleUser)
+	docs := map[string]submission.Source{
+		"licence":      {Key: e.upload(t, u, "licence", "image/png", frontPNG)},
+		"confirmation": {Key: e.upload(t, u, "confirmation", "image/png", backPNG)},
+	}
+	tests := []struct {
+		name, regNo, code, reason string
+	}{
+		{"absent", "", kyc.EMISSING, "required"},
+		{"blank", " \t\u3000", kyc.EMISSING, "required"},
+		{"letters in the division code", "9135A100M000100Y4Y", kyc.EINVALID, "characters 3 to 8 (administrative division code) must be digits"},
+		{"unknown registration authority", idchecktest.USCCAnyStructure("B1350100M000100Y4"), kyc.EINVALID, "the 1st character (registration authority code) must be one of 1-9, A, N or Y"},
+		{"type the authority does not assign", idchecktest.USCCAnyStructure("94350100M000100Y4"), kyc.EINVALID, "the 2nd character (organization type code) must be 1, 2 or 3 for registration authority 9"},
+		{"check character", idchecktest.WrongCheck(goodUSCC, idchecktest.USCCChars), kyc.EINVALID, "check character does not match"},
+		{"15-digit registration number", "110108000000016", kyc.EINVALID, "must be the 18-character unified social credit code; a 15-digit registration number is not accepted here"},
+		{"organization code", "12345678-5", kyc.EINVALID, "must contain only digits and the letters A-Z except I, O, S, V and Z"},
+	}
+	for _, tt := range tests {
+		err := e.s.SubmitCompany(t.Context(), u.Principal(), submission.CompanyInput{Organization: "测试科技有限公司", RegNo: tt.regNo, Docs: docs})
+		wantErr(t, err, tt.code, "organizationRegNo")
+		var ke *kyc.Error
+		if errors.As(err, &ke); ke.Reason != tt.reason {
+			t.Errorf("%s: reason %q, want %q", tt.name, ke.Reason, tt.reason)
+		}
+		if a := e.account(t, u.AccountID); a.State != kyc.StateUnverified || a.Attempts != 0 || a.Version != 1 || a.IDNumber != "" {
+			t.Errorf("%s: account %s, %d attempts, version %d, id %q", tt.name, a.State, a.Attempts, a.Version, a.IDNumber)
+		}
+		if got := objects(t, "accounts/"+u.AccountID+"/"); len(got) != 0 {
+			t.Errorf("%s: objects left: %q", tt.name, got)
+		}
+		if q := e.queued(t); len(q) != 0 {
+			t.Errorf("%s: queued %d", tt.name, len(q))
+		}
+	}
+	if err := e.s.SubmitCompany(t.Context(), u.Principal(), submission.CompanyInput{Organization: "测试科技有限公司", RegNo: goodUSCC, Docs: docs}); err != nil {
+		t.Fatalf("a good submission after the refusals: %v", err)
+	}
+	if a := e.account(t, u.AccountID); a.State != kyc.StateSubmitted || a.IDNumber != goodUSCC || a.Attempts != 1 {
+		t.Errorf("account %s, id %q, %d attempts", a.State, a.IDNumber, a.Attempts)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
@@ -28,8 +29,8 @@ type PersonalInput struct {
 	Docs     map[string]Source
 }
 
-// CompanyInput is uploadCompanyLicense's request: organization, optional
-// organizationRegNo (a USCC), and the licence and confirmation documents.
+// CompanyInput is uploadCompanyLicense's request: organization, organizationRegNo (the
+// company's unified social credit code) and the licence and confirmation documents.
 type CompanyInput struct {
 	Organization string
 	RegNo        string
@@ -51,19 +52,40 @@ func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in Person
 	return s.submit(ctx, p, kyc.Submission{Type: kyc.PersonalAccount, Name: name, IDNumber: id}, in.Docs)
 }
 
-// SubmitCompany validates and submits a company verification.
+// SubmitCompany validates and submits a company verification. organizationRegNo is
+// required: it is the company identity that approval claims (one approved account per
+// code), so a company without one could be approved without claiming anything. Seed
+// 000's form carries no organization code, so only the one-certificate form is taken
+// here: an 18-character unified social credit code, checked in full (idcheck.USCC). A
+// 15-digit registration number (multi-certificate companies) needs the organization code
+// and its certificates beside it (DOMAIN.md), which this route does not receive.
 func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in CompanyInput) error {
 	org, err := idcheck.CompanyName(in.Organization)
 	if err != nil {
 		return kyc.FieldError(kyc.EINVALID, "organization", err.Error())
 	}
-	reg := ""
-	if in.RegNo != "" {
-		if reg, err = idcheck.USCC(in.RegNo); err != nil {
-			return kyc.FieldError(kyc.EINVALID, "organizationRegNo", err.Error())
-		}
+	reg, err := companyRegNo(in.RegNo)
+	if err != nil {
+		return err
 	}
 	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs)
+}
+
+// companyRegNo validates a company submission's organizationRegNo: missing is 997, a value
+// that is not a unified social credit code is 1006 naming what is wrong.
+func companyRegNo(s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", kyc.FieldError(kyc.EMISSING, "organizationRegNo", "required")
+	}
+	reg, err := idcheck.USCC(s)
+	if err != nil {
+		if _, e := idcheck.RegistrationNumber(s); e == nil {
+			return "", kyc.FieldError(kyc.EINVALID, "organizationRegNo",
+				"must be the 18-character unified social credit code; a 15-digit registration number is not accepted here")
+		}
+		return "", kyc.FieldError(kyc.EINVALID, "organizationRegNo", err.Error())
+	}
+	return reg, nil
 }
 
 // submit checks the account may submit, stores the documents of srcs, moves the account

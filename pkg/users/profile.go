@@ -110,17 +110,21 @@ func (s *Service) SetFrozenByPhone(ctx context.Context, rawPhone string, frozen 
 	return s.SetFrozen(ctx, id, frozen)
 }
 
-// userIDByPhone finds the operator functions' user: ENOTFOUND for an unknown phone.
+// userIDByPhone finds the operator functions' user from the phone item alone (one
+// GetItem; the change that follows reads the user itself): ENOTFOUND for an unknown phone.
 func (s *Service) userIDByPhone(ctx context.Context, rawPhone string) (string, error) {
 	phone, err := phoneField("phone", rawPhone)
 	if err != nil {
 		return "", err
 	}
-	u, err := s.store.GetUserByPhone(ctx, phone)
+	id, _, _, err := s.store.PhoneAndCounter(ctx, phone, "", s.clock.Now())
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("look up phone: %w", err)
 	}
-	return u.ID, nil
+	if id == "" {
+		return "", kyc.Errorf(kyc.ENOTFOUND, "user not found")
+	}
+	return id, nil
 }
 
 // SetFrozen freezes or unfreezes the user. Freezing ends all the user's sessions in the

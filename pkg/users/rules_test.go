@@ -387,12 +387,18 @@ func TestItemsOfBefore(t *testing.T) {
 	}
 	e.wantSession(t, "the login's session", res.Token, kyc.RoleUser)
 
-	// A reset code as PutCode stored it before: no UserID.
+	// A reset code as the store wrote it before: no UserID. It is stored as the service
+	// stores one, then the user id is taken off the item.
 	code := "654321"
 	now := e.clock.Now()
-	if err := e.store.PutCode(t.Context(), kyc.SMSCode{Phone: phoneA, Purpose: kyc.PurposeResetPassword, CodeHash: users.CodeHash(phoneA, kyc.PurposeResetPassword, code),
-		CreatedAt: now, ExpiresAt: now.Add(users.CodeTTL)}); err != nil {
+	if err := e.store.CountAndPutCode(t.Context(), kyc.SMSCode{Phone: phoneA, Purpose: kyc.PurposeResetPassword, CodeHash: users.CodeHash(phoneA, kyc.PurposeResetPassword, code),
+		CreatedAt: now, ExpiresAt: now.Add(users.CodeTTL)}, nil, nil, now, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(e.table), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "CODE#" + phoneA + "#" + kyc.PurposeResetPassword}, "SK": &types.AttributeValueMemberS{Value: "CODE"},
+	}, UpdateExpression: aws.String("REMOVE UserID"), ConditionExpression: aws.String("attribute_exists(UserID)")}); err != nil {
+		t.Fatalf("taking the user id off the code item: %v", err)
 	}
 	if err := svc.ResetPassword(t.Context(), phoneA, code, otherPW); err != nil {
 		t.Fatalf("ResetPassword with an old code item: %v", err)
