@@ -17,7 +17,9 @@ import (
 
 // InvokeAPI serves the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations)
 // for every function, like `sam local start-lambda`, so the AWS CLI and SDKs can invoke
-// functions that have no HTTP event. name may be the logical id or a function ARN.
+// functions that have no HTTP event. name may be the logical id or a function ARN. A
+// payload that is not JSON is refused with 400 InvalidRequestContentException, as Lambda
+// refuses it. The runner serves it behind GuardInvoke (guard.go).
 func InvokeAPI(handlers map[string]lambda.Handler, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", func(w http.ResponseWriter, r *http.Request) {
@@ -39,6 +41,11 @@ func InvokeAPI(handlers map[string]lambda.Handler, log *slog.Logger) http.Handle
 		}
 		if len(payload) == 0 {
 			payload = []byte("{}")
+		}
+		// Lambda takes JSON only, and says so before any invocation type is looked at.
+		if err := json.Unmarshal(payload, new(json.RawMessage)); err != nil {
+			writeLambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: "+err.Error())
+			return
 		}
 		reqID := newRequestID()
 		ctx := lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{AwsRequestID: reqID, InvokedFunctionArn: FunctionARN(name)})

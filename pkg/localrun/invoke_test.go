@@ -97,6 +97,8 @@ func TestInvokeAPI(t *testing.T) {
 		{name: "empty payload is {}", function: "EchoFunction", payload: ``, wantStatus: 200, wantEcho: ""},
 		{name: "unknown function", function: "NoSuchFunction", payload: `{}`, wantStatus: 404, wantError: "ResourceNotFoundException"},
 		{name: "unknown function ARN", function: localrun.FunctionARN("NoSuchFunction"), payload: `{}`, wantStatus: 404, wantError: "ResourceNotFoundException"},
+		{name: "payload that is not JSON", function: "EchoFunction", payload: `{"say":`, wantStatus: 400, wantError: "InvalidRequestContentException"},
+		{name: "form-encoded payload", function: "EchoFunction", payload: `say=hi`, wantStatus: 400, wantError: "InvalidRequestContentException"},
 		{name: "payload over 6 MB", function: "EchoFunction", payload: `"` + strings.Repeat("a", 6<<20) + `"`, wantStatus: 413, wantError: "RequestTooLargeException"},
 	}
 	for _, tt := range tests {
@@ -139,7 +141,7 @@ func TestInvokeAPIFunctionError(t *testing.T) {
 		wantMsg  string
 	}{
 		{"handler error", "FailFunction", `{"say":"x"}`, "", "handler exploded"},
-		{"undecodable event", "EchoFunction", `{"say":`, "Runtime.UnmarshalError", "could not decode the event"},
+		{"undecodable event", "EchoFunction", `{"say":5}`, "Runtime.UnmarshalError", "could not decode the event"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

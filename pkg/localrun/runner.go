@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,10 @@ type Options struct {
 	// RECONCILE_AFTER, LOG_LEVEL, DYNAMODB_ENDPOINT, ...) through app.LoadConfig, with
 	// local defaults (LocalConfig). os.Getenv when nil.
 	Getenv func(string) string
+	// AllowRemote lets APIAddr and InvokeAddr be other than loopback (CheckListenAddr)
+	// and the Host header be any IP literal (guard.go). Without it Start refuses an
+	// address beyond loopback: the runner has no authentication of its own.
+	AllowRemote bool
 }
 
 // Runner is a started local runtime.
@@ -43,6 +48,7 @@ type Runner struct {
 	InvokeURL string
 
 	describe map[string]string
+	remote   []string // listen addresses beyond loopback (Options.AllowRemote)
 	servers  []*http.Server
 	closers  []func()
 	cancel   context.CancelFunc
@@ -51,7 +57,16 @@ type Runner struct {
 
 // Start wires the backends, starts the two servers and the event source, and returns once
 // they accept requests.
+//
+// Both servers only answer requests addressed to loopback and not sent by a foreign web
+// page (GuardAPI, GuardInvoke); APIAddr and InvokeAddr must be loopback addresses unless
+// o.AllowRemote, which is then logged as a warning and shown in the banner.
 func Start(ctx context.Context, o Options) (*Runner, error) {
+	for _, a := range []struct{ name, addr string }{{"API", o.APIAddr}, {"invoke API", o.InvokeAddr}} {
+		if err := CheckListenAddr(a.addr, o.AllowRemote); err != nil {
+			return nil, fmt.Errorf("%s: %w", a.name, err)
+		}
+	}
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -74,16 +89,25 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 		return nil, err
 	}
 	r := &Runner{Services: b.Services, closers: b.closers, describe: b.Describe}
+	for _, addr := range []string{o.APIAddr, o.InvokeAddr} {
+		if CheckListenAddr(addr, false) != nil {
+			r.remote = append(r.remote, addr)
+		}
+	}
+	if len(r.remote) > 0 {
+		log.Warn("the local runner listens beyond loopback (-allow-remote): anyone who reaches these addresses can call every function, GrantRole and FreezeUser included, without authentication",
+			slog.Any("addresses", r.remote))
+	}
 	handlers := lambdafn.Handlers(b.Services)
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	apiURL, err := r.serve(o.APIAddr, APIGateway(handlers, log))
+	apiURL, err := r.serve(o.APIAddr, GuardAPI(APIGateway(handlers, log), o.AllowRemote, log))
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("API server: %w", err)
 	}
-	invokeURL, err := r.serve(o.InvokeAddr, InvokeAPI(handlers, log))
+	invokeURL, err := r.serve(o.InvokeAddr, GuardInvoke(InvokeAPI(handlers, log), o.AllowRemote, log))
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("invoke API server: %w", err)
@@ -142,6 +166,9 @@ func (r *Runner) PrintBanner(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "  Lambda Invoke API:           %s   aws lambda invoke --endpoint-url %s --function-name <LogicalId> out.json\n", r.InvokeURL, r.InvokeURL)
 	for _, k := range []string{"store", "documents", "queue", "sms"} {
 		fmt.Fprintf(w, "  %-28s %s\n", k+":", r.describe[k])
+	}
+	if len(r.remote) > 0 {
+		fmt.Fprintf(w, "  WARNING: listening beyond loopback on %s (-allow-remote): every function, GrantRole included, is open to whoever reaches it\n", strings.Join(r.remote, ", "))
 	}
 	fmt.Fprintln(w, "  Ctrl-C stops it; data stays for the next start.")
 }
