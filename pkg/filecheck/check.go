@@ -10,15 +10,16 @@ import (
 // Problem codes, the machine-readable reasons the review worker records. TooLarge has the
 // value of kyc.ETOOLARGE.
 const (
-	TooLarge      = "too_large"      // over the slot's byte limit, or too many pixels
+	TooLarge      = "too_large"      // over the slot's byte limit, too many pixels, or over the decode budget
 	BadFormat     = "bad_format"     // empty, not an allowed format by content, or a refused variant
 	Corrupt       = "corrupt"        // truncated, does not decode, or data after the end
 	ActiveContent = "active_content" // a PDF with scripts, automatic actions or embedded files
 )
 
 // Image limits, checked from the header before the pixels are decoded. 40 megapixels is
-// above any phone camera's default output; decoding that many costs at most 320 MB (16-bit
-// RGBA PNG), which the worker's memory must allow.
+// above any phone camera's default output. They bound the decode's time; its memory is
+// bounded by MaxDecodeMemory, which refuses some images within them (a 40-megapixel
+// 16-bit PNG would need 320 MB).
 const (
 	MaxPixels = 40_000_000
 	MaxSide   = 20_000
@@ -32,6 +33,9 @@ type Result struct {
 	Format  Format // the sniffed format; FormatUnknown if not recognised
 	Width   int    // image size in pixels, when the header was read
 	Height  int
+	// DecodeMemory is the estimate of the bytes a full decode allocates, when the size
+	// was within the pixel limits (see MaxDecodeMemory); 0 otherwise and for PDFs.
+	DecodeMemory int64
 }
 
 // OK reports whether the file was accepted.

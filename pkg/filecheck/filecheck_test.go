@@ -143,7 +143,8 @@ func TestCheckBytes(t *testing.T) {
 		{"over 10 MiB", "licence", make([]byte, 10*filecheck.MiB+1), filecheck.TooLarge},
 		{"pixel bomb side", "frontOfID", pngClaiming(100000, 100000), filecheck.TooLarge},
 		{"pixel bomb area", "frontOfID", pngClaiming(10000, 10000), filecheck.TooLarge},
-		{"claims 36 MP, holds a few bytes", "frontOfID", pngClaiming(6000, 6000), filecheck.Corrupt},
+		{"claims 36 MP: over the decode budget", "frontOfID", pngClaiming(6000, 6000), filecheck.TooLarge},
+		{"claims 16 MP, holds a few bytes", "frontOfID", pngClaiming(4000, 4000), filecheck.Corrupt},
 
 		// PDF.
 		{"pdf JavaScript", "licence", filechecktest.PDF("/Names << /JavaScript 3 0 R >>"), filecheck.ActiveContent},
@@ -193,7 +194,7 @@ func TestCheckBytes(t *testing.T) {
 // 100000x100000 claim would need 40 GB.
 func TestPixelBombNoAllocation(t *testing.T) {
 	s := slot(t, "frontOfID")
-	for _, data := range [][]byte{pngClaiming(100000, 100000), pngClaiming(6000, 6000)} {
+	for _, data := range [][]byte{pngClaiming(100000, 100000), pngClaiming(6000, 6000), pngClaiming(4000, 4000)} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()

@@ -50,7 +50,26 @@ func fuzzSeeds() []fuzzSeed {
 		{"jpeg_trailing", cat(jpg, []byte("<script>")), id},
 		{"html", []byte("<html><script>alert(1)</script></html>"), id},
 		{"empty", nil, id},
+		// Decode budget: the layouts whose decode costs the most a pixel, and bombs.
+		{"jpeg_progressive", filechecktest.FlatJPEG(filechecktest.JPEGSpec{Width: 24, Height: 16, Progressive: true, Sampling: []byte{0x11, 0x11, 0x11}}), lic},
+		{"jpeg_progressive_420", filechecktest.FlatJPEG(filechecktest.JPEGSpec{Width: 40, Height: 24, Progressive: true}), lic},
+		{"jpeg_rgb", filechecktest.FlatJPEG(filechecktest.JPEGSpec{Width: 16, Height: 16, Sampling: []byte{0x11, 0x11, 0x11}, IDs: "RGB"}), lic},
+		{"jpeg_ycck", filechecktest.FlatJPEG(filechecktest.JPEGSpec{Width: 16, Height: 16, Progressive: true, Sampling: []byte{0x22, 0x11, 0x11, 0x22}, Adobe: true, Transform: 2}), lic},
+		{"jpeg_progressive_bomb", jpegHeaderOnly(filechecktest.FlatJPEG(filechecktest.JPEGSpec{Width: 6000, Height: 6000, Progressive: true, Sampling: []byte{0x11, 0x11, 0x11}})), id},
+		{"png_16bit_interlaced", filechecktest.FlatPNG(filechecktest.PNGSpec{Width: 9, Height: 7, ColorType: 6, Depth: 16, Interlaced: true}), lic},
+		{"png_grey_trns", filechecktest.FlatPNG(filechecktest.PNGSpec{Width: 9, Height: 7, ColorType: 0, TRNS: true}), lic},
+		{"png_over_budget", pngClaiming(4100, 4100), id},
+		{"gif_interlaced", gifInterlaced(filechecktest.GIF(8, 8)), id},
 	}
+}
+
+// jpegHeaderOnly keeps a JPEG's segments up to its first scan's header and replaces the
+// entropy-coded data with two bytes: enough for the structure walk and the header, which
+// is all a check that refuses the file before decoding reads.
+func jpegHeaderOnly(jpg []byte) []byte {
+	sos := bytes.Index(jpg, []byte{0xff, 0xda})
+	n := int(jpg[sos+2])<<8 | int(jpg[sos+3])
+	return cat(jpg[:sos+2+n], []byte{0, 0, 0xff, 0xd9})
 }
 
 // TestUpdateFuzzCorpus writes the seed corpora when run with -update-corpus.
@@ -98,8 +117,14 @@ func FuzzSniff(f *testing.F) {
 	})
 }
 
+// fuzzAllocSlack is what checking an image may allocate beyond its decode estimate
+// (DecodeConfig, messages) or, refused before the estimate, at all.
+const fuzzAllocSlack = 1 << 20
+
 // FuzzCheck: CheckBytes never panics, gives the same Result for the same input (also
-// through Check), and only accepts what the slot allows.
+// through Check), and only accepts what the slot allows. The decode budget holds: an
+// accepted image's estimate is within MaxDecodeMemory, and checking an image allocates no
+// more than its estimate (fuzzAllocSlack more), whatever the decode does with the input.
 func FuzzCheck(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s.data, s.slot)
@@ -107,7 +132,16 @@ func FuzzCheck(f *testing.F) {
 	slots := filecheck.Slots()
 	f.Fuzz(func(t *testing.T, data []byte, si uint8) {
 		s := slots[int(si)%len(slots)]
-		res := filecheck.CheckBytes(data, s)
+		var res filecheck.Result
+		alloc := allocated(func() { res = filecheck.CheckBytes(data, s) })
+		if res.Format != filecheck.FormatPDF && res.Format != filecheck.FormatUnknown {
+			if limit := uint64(max(res.DecodeMemory, 0)) + fuzzAllocSlack; alloc > limit {
+				t.Fatalf("%s %dx%d (%s): allocated %d bytes, estimate %d", res.Format, res.Width, res.Height, res.Code, alloc, res.DecodeMemory)
+			}
+		}
+		if res.DecodeMemory < 0 || res.DecodeMemory > 0 && (res.Width < 1 || res.Height < 1) {
+			t.Fatalf("DecodeMemory %d for %dx%d", res.DecodeMemory, res.Width, res.Height)
+		}
 		if again := filecheck.CheckBytes(bytes.Clone(data), s); again != res {
 			t.Fatalf("not deterministic: %+v then %+v", res, again)
 		}
@@ -121,6 +155,9 @@ func FuzzCheck(f *testing.F) {
 			}
 			if res.Format != filecheck.FormatPDF && (res.Width < 1 || res.Height < 1) {
 				t.Fatalf("accepted an image of %dx%d", res.Width, res.Height)
+			}
+			if res.Format != filecheck.FormatPDF && (res.DecodeMemory <= 0 || res.DecodeMemory > filecheck.MaxDecodeMemory) {
+				t.Fatalf("accepted an image whose decode needs %d bytes", res.DecodeMemory)
 			}
 		case filecheck.TooLarge, filecheck.BadFormat, filecheck.Corrupt, filecheck.ActiveContent:
 		default:

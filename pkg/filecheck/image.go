@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 
 	"golang.org/x/image/bmp"
 )
@@ -21,18 +22,19 @@ const maxDeflateRatio = 1032
 
 // checkImage checks an image whose format f has been sniffed and allowed. The order
 // matters: first the walk over the file's structure (truncation, trailing data, extra
-// frames), which allocates nothing; then the header, so that a pixel bomb is refused
-// before anything is allocated for its pixels; only then the full decode.
+// frames), which allocates nothing; then the header, so that a pixel bomb, or an image
+// whose decode would take more than MaxDecodeMemory, is refused before anything is
+// allocated for its pixels; only then the full decode.
 func checkImage(b []byte, f Format, rule ImageRule, res Result) Result {
+	var hdr imageHeader
 	var code, msg string
-	var idat int64
 	switch f {
 	case FormatJPEG:
-		code, msg = jpegStructure(b)
+		code, msg = jpegStructure(b, &hdr)
 	case FormatPNG:
-		idat, code, msg = pngStructure(b)
+		code, msg = pngStructure(b, &hdr)
 	case FormatGIF:
-		code, msg = gifStructure(b)
+		code, msg = gifStructure(b, &hdr)
 	}
 	if code != "" {
 		return res.fail(code, "%s", msg)
@@ -49,12 +51,28 @@ func checkImage(b []byte, f Format, rule ImageRule, res Result) Result {
 		return res.fail(Corrupt, "The %s image has no pixels.", label(f))
 	case w > MaxSide || h > MaxSide || int64(w)*int64(h) > MaxPixels:
 		return res.fail(TooLarge, "The image is %dx%d pixels; at most %d pixels per side and %d in all are accepted.", w, h, MaxSide, MaxPixels)
-	case rule.Width != 0 && w != rule.Width, rule.Height != 0 && h != rule.Height:
+	}
+	mem, err := decodeMemory(f, b, hdr, w, h)
+	if err != nil {
+		res.Detail = err.Error()
+		return res.fail(Corrupt, "The %s file is damaged or incomplete.", label(f))
+	}
+	res.DecodeMemory = mem
+	if mem > MaxDecodeMemory {
+		res.Detail = fmt.Sprintf("decode would allocate about %d bytes; the budget is %d", mem, int64(MaxDecodeMemory))
+		hint := "with fewer pixels"
+		if hdr.progressive {
+			hint = "as a standard (baseline, not progressive) JPEG, or with fewer pixels"
+		}
+		return res.fail(TooLarge, "The image is %dx%d pixels and would need %d MiB of memory to check; at most %d MiB is allowed. Save it again %s.",
+			w, h, (mem+MiB-1)/MiB, MaxDecodeMemory/MiB, hint)
+	}
+	if rule.Width != 0 && w != rule.Width || rule.Height != 0 && h != rule.Height {
 		return res.fail(BadFormat, "The image is %dx%d pixels; it must be %dx%d.", w, h, rule.Width, rule.Height)
 	}
 	switch f {
 	case FormatPNG:
-		code, msg = pngDataSize(b, w, h, idat)
+		code, msg = pngDataSize(b, w, h, hdr.idat)
 	case FormatBMP:
 		code, msg = bmpStructure(b, w, h)
 	}
@@ -62,11 +80,29 @@ func checkImage(b []byte, f Format, rule ImageRule, res Result) Result {
 		return res.fail(code, "%s", msg)
 	}
 
+	res = decodeImage(b, f, rule, res)
+	if mem > collectAbove {
+		// The decoded image is garbage now. Collected at once, it does not stay on the heap
+		// while the caller's next document is read and decoded, which with the GC's
+		// default pacing can bring the peak to more than twice a single check's.
+		runtime.GC()
+	}
+	return res
+}
+
+// collectAbove is the decode estimate above which checkImage collects the garbage the
+// decode left before returning: a collection costs a few milliseconds, a decode of 16 MiB
+// tens of milliseconds or more.
+const collectAbove = 16 * MiB
+
+// decodeImage decodes a w x h image (res.Width x res.Height) in full and checks the
+// decoded pixels against rule.
+func decodeImage(b []byte, f Format, rule ImageRule, res Result) Result {
 	img, err := decode(f, b)
 	if err != nil {
 		return decodeFailure(res, err)
 	}
-	if got := img.Bounds().Size(); got.X != w || got.Y != h {
+	if got := img.Bounds().Size(); got.X != res.Width || got.Y != res.Height {
 		return res.fail(Corrupt, "The %s image's size does not match its header.", label(f))
 	}
 	if rule.Transparent && opaque(img) {
@@ -145,8 +181,10 @@ func truncated(f Format) (string, string) { return Corrupt, fmt.Sprintf(msgTrunc
 func trailing(f Format) (string, string)  { return Corrupt, fmt.Sprintf(msgTrailing, label(f)) }
 
 // jpegStructure walks the JPEG segment by segment from SOI to EOI. After EOI only zero
-// bytes may follow.
-func jpegStructure(b []byte) (string, string) {
+// bytes may follow. It records in hdr the first frame header (SOF0, SOF1 or SOF2) before
+// the first scan, which is the one the decoder reads (a second one is an error to it), and
+// whether there is an APP14 segment.
+func jpegStructure(b []byte, hdr *imageHeader) (string, string) {
 	pos, scans := 2, 0 // after SOI
 	for {
 		if pos >= len(b) {
@@ -186,6 +224,12 @@ func jpegStructure(b []byte) (string, string) {
 		if len(b)-pos < n {
 			return truncated(FormatJPEG)
 		}
+		switch {
+		case (m == 0xc0 || m == 0xc1 || m == 0xc2) && hdr.sof == nil && scans == 0:
+			hdr.sof, hdr.progressive = b[pos+2:pos+n], m == 0xc2
+		case m == 0xee:
+			hdr.app14 = true
+		}
 		pos += n
 		if m != 0xda { // not SOS
 			continue
@@ -218,34 +262,34 @@ func jpegStructure(b []byte) (string, string) {
 }
 
 // pngStructure walks the chunks up to IEND, refusing APNG and anything after IEND, and
-// returns the total length of the image data (IDAT) for pngDataSize.
-func pngStructure(b []byte) (idat int64, code, msg string) {
+// records in hdr the total length of the image data (IDAT) for pngDataSize and whether
+// there is a tRNS chunk.
+func pngStructure(b []byte, hdr *imageHeader) (string, string) {
 	pos := 8 // after the signature
 	for {
 		if len(b)-pos < 12 {
-			code, msg = truncated(FormatPNG)
-			return 0, code, msg
+			return truncated(FormatPNG)
 		}
 		n := int64(binary.BigEndian.Uint32(b[pos:]))
 		typ := string(b[pos+4 : pos+8])
 		if n > 1<<31-1 {
-			return 0, Corrupt, "The PNG file has an invalid chunk length."
+			return Corrupt, "The PNG file has an invalid chunk length."
 		}
 		if int64(len(b)-pos-12) < n {
-			code, msg = truncated(FormatPNG)
-			return 0, code, msg
+			return truncated(FormatPNG)
 		}
 		switch typ {
 		case "acTL":
-			return 0, BadFormat, "Animated PNG files are not accepted."
+			return BadFormat, "Animated PNG files are not accepted."
 		case "IDAT":
-			idat += n
+			hdr.idat += n
+		case "tRNS":
+			hdr.trns = true
 		case "IEND":
 			if int64(len(b)-pos-12) != n {
-				code, msg = trailing(FormatPNG)
-				return 0, code, msg
+				return trailing(FormatPNG)
 			}
-			return idat, "", ""
+			return "", ""
 		}
 		pos += 12 + int(n)
 	}
@@ -278,8 +322,9 @@ func pngChannels(colorType byte) int {
 }
 
 // gifStructure walks the blocks to the trailer, refusing a second image (animation) before
-// any frame is decoded, and anything after the trailer.
-func gifStructure(b []byte) (string, string) {
+// any frame is decoded, and anything after the trailer. It records in hdr whether the
+// frame is interlaced.
+func gifStructure(b []byte, hdr *imageHeader) (string, string) {
 	if len(b) < 13 {
 		return truncated(FormatGIF)
 	}
@@ -303,6 +348,7 @@ func gifStructure(b []byte) (string, string) {
 				return truncated(FormatGIF)
 			}
 			p := b[pos+9]
+			hdr.gifInterlaced = p&0x40 != 0
 			pos += 10
 			if p&0x80 != 0 {
 				pos += 3 << (p&7 + 1) // local colour table
