@@ -15,29 +15,9 @@ import (
 // CreateUser writes the user, the phone's uniqueness item and the account in one
 // transaction, each only if absent: one call. Both start at version 1.
 func (s *Store) CreateUser(ctx context.Context, u kyc.User, a kyc.Account) (kyc.User, error) {
-	switch {
-	case u.ID == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "user.id", "required")
-	case u.Phone == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
-	case a.ID == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "account.id", "required")
-	}
-	u.Version, a.Version = 1, 1
-	phone := phoneKey(u.Phone)
-	phone[attrKind] = sv(kindPhone)
-	phone[attrUserID] = sv(u.ID)
-	phone[attrAccountID] = sv(a.ID) // so a login reads the user and the account at once
-	absent := aws.String("attribute_not_exists(PK)")
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.table, Item: encodeUser(u), ConditionExpression: absent}},
-		{Put: &types.Put{TableName: s.table, Item: phone, ConditionExpression: absent}},
-		{Put: &types.Put{TableName: s.table, Item: encodeAccount(a), ConditionExpression: absent}},
-	}
-	// An account is normally created UNVERIFIED; should one start pending, the counter
-	// must know, or Total would drift.
-	if a.State == kyc.StatePendingReview {
-		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
+	items, _, u, err := s.newUserItems(u, a, 0)
+	if err != nil {
+		return kyc.User{}, err
 	}
 	if err := s.transact(ctx, items); err != nil {
 		if anyConditionFailed(err) {
@@ -46,6 +26,43 @@ func (s *Store) CreateUser(ctx context.Context, u kyc.User, a kyc.Account) (kyc.
 		return kyc.User{}, fmt.Errorf("dynamo: create user: %w", err)
 	}
 	return u, nil
+}
+
+// newUserItems checks a new user and its account and returns the writes that create them,
+// for CreateUser and RegisterUser: the phone's uniqueness item (with the account id, so a
+// login reads the user and the account at once), the user (with sessionsOpened when it
+// opens sessions at once) and the account, each only if absent; the first taken items
+// refuse a taken phone or id. An account that starts pending also counts, or Total would
+// drift. u is returned as stored, at version 1.
+func (s *Store) newUserItems(u kyc.User, a kyc.Account, sessionsOpened int64) (items []types.TransactWriteItem, taken int, stored kyc.User, err error) {
+	switch {
+	case u.ID == "":
+		return nil, 0, kyc.User{}, kyc.FieldError(kyc.EMISSING, "user.id", "required")
+	case u.Phone == "":
+		return nil, 0, kyc.User{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
+	case a.ID == "":
+		return nil, 0, kyc.User{}, kyc.FieldError(kyc.EMISSING, "account.id", "required")
+	}
+	u.Version, a.Version = 1, 1
+	phone := phoneKey(u.Phone)
+	phone[attrKind] = sv(kindPhone)
+	phone[attrUserID] = sv(u.ID)
+	phone[attrAccountID] = sv(a.ID)
+	user := encodeUser(u)
+	if sessionsOpened > 0 {
+		user[attrSessionsOpened] = nv(sessionsOpened)
+	}
+	absent := aws.String("attribute_not_exists(PK)")
+	items = []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: phone, ConditionExpression: absent}},
+		{Put: &types.Put{TableName: s.table, Item: user, ConditionExpression: absent}},
+		{Put: &types.Put{TableName: s.table, Item: encodeAccount(a), ConditionExpression: absent}},
+	}
+	taken = len(items)
+	if a.State == kyc.StatePendingReview {
+		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
+	}
+	return items, taken, u, nil
 }
 
 // GetUser is one strongly consistent GetItem.

@@ -118,37 +118,17 @@ func (s *Store) sessionItems(sess kyc.Session) []types.TransactWriteItem {
 // session with its reference. The cancellation reasons name the items that failed: a
 // taken phone or id is EEXISTS before a code that is no longer live.
 func (s *Store) RegisterUser(ctx context.Context, u kyc.User, a kyc.Account, codeHash string, now time.Time, sess kyc.Session) (kyc.User, error) {
-	switch {
-	case u.ID == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "user.id", "required")
-	case u.Phone == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
-	case a.ID == "":
-		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "account.id", "required")
-	case sess.TokenHash == "" || sess.UserID != u.ID:
+	items, taken, u, err := s.newUserItems(u, a, 1)
+	if err != nil {
+		return kyc.User{}, err
+	}
+	if sess.TokenHash == "" || sess.UserID != u.ID {
 		return kyc.User{}, kyc.FieldError(kyc.EMISSING, "session", "a token hash and the new user's id are required")
-	}
-	u.Version, a.Version = 1, 1
-	phone := phoneKey(u.Phone)
-	phone[attrKind] = sv(kindPhone)
-	phone[attrUserID] = sv(u.ID)
-	phone[attrAccountID] = sv(a.ID)
-	user := encodeUser(u)
-	user[attrSessionsOpened] = nv(1)
-	absent := aws.String("attribute_not_exists(PK)")
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.table, Item: phone, ConditionExpression: absent}},
-		{Put: &types.Put{TableName: s.table, Item: user, ConditionExpression: absent}},
-		{Put: &types.Put{TableName: s.table, Item: encodeAccount(a), ConditionExpression: absent}},
-	}
-	taken := len(items) // items before this index refuse a taken phone or id
-	if a.State == kyc.StatePendingReview {
-		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
 	}
 	codeAt := len(items)
 	items = append(items, s.codeUse(u.Phone, kyc.PurposeRegister, codeHash, now))
 	items = append(items, s.sessionItems(sess)...)
-	err := s.transact(ctx, items)
+	err = s.transact(ctx, items)
 	if err == nil {
 		return u, nil
 	}
