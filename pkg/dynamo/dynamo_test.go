@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/emulators"
@@ -368,35 +366,17 @@ func TestTTLAttribute(t *testing.T) {
 // countingStore is a store whose client counts the DynamoDB calls it makes, by operation.
 type countingStore struct {
 	*dynamo.Store
-	mu    sync.Mutex
-	calls []string
+	log testenv.CallLog
 }
 
 func (d db) countingStore(table string) *countingStore {
 	cs := &countingStore{}
-	counted := dynamodb.New(d.client.Options(), func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					cs.mu.Lock()
-					cs.calls = append(cs.calls, awsmiddleware.GetOperationName(ctx))
-					cs.mu.Unlock()
-					return next.HandleInitialize(ctx, in)
-				}), middleware.Before)
-		})
-	})
-	cs.Store = dynamo.New(counted, table)
+	cs.Store = dynamo.New(testenv.CountingClient(d.client, &cs.log), table)
 	return cs
 }
 
 // take returns the calls made since the last take.
-func (cs *countingStore) take() []string {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	c := cs.calls
-	cs.calls = nil
-	return c
-}
+func (cs *countingStore) take() []string { return cs.log.Take() }
 
 // TestTryCodeCalls pins TryCode to one UpdateItem whatever the outcome, as the package
 // documentation promises, and checks on the stored item that only a wrong hash against a

@@ -1,54 +1,18 @@
 package submission_test
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/submission"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
-
-// callLog records the DynamoDB operations a client makes, in order.
-type callLog struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-// take returns the operations since the last take.
-func (l *callLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ops := l.ops
-	l.ops = nil
-	return ops
-}
-
-// counting returns a client like c whose every call is recorded in l, by operation name,
-// with an Initialize-step middleware (as cmd/bench's calls part counts).
-func counting(c *dynamodb.Client, l *callLog) *dynamodb.Client {
-	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					l.mu.Lock()
-					l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
-					l.mu.Unlock()
-					return next.HandleInitialize(ctx, in)
-				}), middleware.Before)
-		})
-	})
-}
 
 // maxServiceCalls is what a route's service may spend: the route's budget of three
 // DynamoDB calls less the auth middleware's GetSession.
@@ -63,9 +27,9 @@ const maxServiceCalls = 2
 // GetUpload per document and the transition.
 func TestOperationCalls(t *testing.T) {
 	e := newEnv(t)
-	calls := &callLog{}
+	calls := &testenv.CallLog{}
 	d := e.deps
-	d.Store = dynamo.New(counting(e.client, calls), e.table)
+	d.Store = dynamo.New(testenv.CountingClient(e.client, calls), e.table)
 	svc := submission.New(d)
 	ctx := t.Context()
 	u, c, m := e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser), e.user(t, kyc.RoleUser)
@@ -122,13 +86,13 @@ func TestOperationCalls(t *testing.T) {
 			return err
 		}, nil},
 	}
-	calls.take()
+	calls.Take()
 	var table strings.Builder
 	for _, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.op, err)
 		}
-		got := calls.take()
+		got := calls.Take()
 		if !slices.Equal(got, st.want) {
 			t.Errorf("%s: calls %v, want %v", st.op, got, st.want)
 		}

@@ -1,55 +1,19 @@
 package users_test
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/password"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
-
-// callLog records the DynamoDB operations a client makes, in order.
-type callLog struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-// take returns the operations since the last take.
-func (l *callLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ops := l.ops
-	l.ops = nil
-	return ops
-}
-
-// counting returns a client like c whose every call is recorded in l, by operation name,
-// with an Initialize-step middleware (as cmd/bench's calls part counts).
-func counting(c *dynamodb.Client, l *callLog) *dynamodb.Client {
-	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					l.mu.Lock()
-					l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
-					l.mu.Unlock()
-					return next.HandleInitialize(ctx, in)
-				}), middleware.Before)
-		})
-	})
-}
 
 // TestRouteCalls counts the DynamoDB calls of each user route's success, as cmd/bench's
 // calls part does per HTTP request: the service's own calls plus, for a route that needs a
@@ -57,8 +21,8 @@ func counting(c *dynamodb.Client, l *callLog) *dynamodb.Client {
 // route may take more than three.
 func TestRouteCalls(t *testing.T) {
 	e := newEnv(t)
-	calls := &callLog{}
-	counted := dynamo.New(counting(e.client, calls), e.table)
+	calls := &testenv.CallLog{}
+	counted := dynamo.New(testenv.CountingClient(e.client, calls), e.table)
 	d := e.deps
 	d.Store = counted
 	svc := users.New(d)
@@ -119,7 +83,7 @@ func TestRouteCalls(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			calls.take()
+			calls.Take()
 			return svc.Logout(ctx, auth(res.Token).TokenHash)
 		}, []string{"GetItem", "DeleteItem", "DeleteItem"}},
 		{"POST /v1/user/sms-code (reset_password)", 7, func() error {
@@ -138,13 +102,13 @@ func TestRouteCalls(t *testing.T) {
 			return err
 		}, []string{"Query", "TransactWriteItems"}},
 	}
-	calls.take()
+	calls.Take()
 	var table strings.Builder
 	for _, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.route, err)
 		}
-		got := calls.take()
+		got := calls.Take()
 		if !slices.Equal(got, st.want) {
 			t.Errorf("%s: calls %v, want %v", st.route, got, st.want)
 		}
@@ -160,7 +124,7 @@ func TestRouteCalls(t *testing.T) {
 	if _, err := users.New(d).Login(ctx, adminPhone, pw); err != nil {
 		t.Fatal(err)
 	}
-	if got := calls.take(); !slices.Equal(got, []string{"BatchGetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems"}) {
+	if got := calls.Take(); !slices.Equal(got, []string{"BatchGetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems"}) {
 		t.Errorf("login with a rehash: calls %v", got)
 	}
 }
@@ -173,6 +137,6 @@ func itoa(n int) string {
 }
 
 // dynamoOver is the store on e's table through a client that records its calls in l.
-func dynamoOver(e *env, l *callLog) *dynamo.Store {
-	return dynamo.New(counting(e.client, l), e.table)
+func dynamoOver(e *env, l *testenv.CallLog) *dynamo.Store {
+	return dynamo.New(testenv.CountingClient(e.client, l), e.table)
 }

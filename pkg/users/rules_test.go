@@ -374,7 +374,7 @@ func TestItemsOfBefore(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	calls := &callLog{}
+	calls := &testenv.CallLog{}
 	d := e.deps
 	d.Store = dynamoOver(e, calls)
 	svc := users.New(d)
@@ -382,7 +382,7 @@ func TestItemsOfBefore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Login with an old phone item: %v", err)
 	}
-	if got := strings.Join(calls.take(), " "); got != "BatchGetItem GetItem GetItem TransactWriteItems" {
+	if got := strings.Join(calls.Take(), " "); got != "BatchGetItem GetItem GetItem TransactWriteItems" {
 		t.Errorf("login calls %s", got)
 	}
 	e.wantSession(t, "the login's session", res.Token, kyc.RoleUser)
@@ -403,7 +403,7 @@ func TestItemsOfBefore(t *testing.T) {
 	if err := svc.ResetPassword(t.Context(), phoneA, code, otherPW); err != nil {
 		t.Fatalf("ResetPassword with an old code item: %v", err)
 	}
-	if got := strings.Join(calls.take(), " "); got != "UpdateItem GetItem GetItem Query TransactWriteItems" {
+	if got := strings.Join(calls.Take(), " "); got != "UpdateItem GetItem GetItem Query TransactWriteItems" {
 		t.Errorf("reset calls %s", got)
 	}
 	e.wantSession(t, "the login's session after the reset", res.Token, "")
