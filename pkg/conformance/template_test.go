@@ -876,7 +876,7 @@ func parseSamconfig(t *testing.T, path string) map[string]map[string]string {
 var wantGrants = map[string][]string{
 	"HealthFunction":        {"dynamodb:GetItem Table"},
 	"SendSMSCodeFunction":   {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sns:Publish *"},
-	"RegisterFunction":      {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"RegisterFunction":      {"dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 	"LoginFunction":         {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 	"LogoutFunction":        {"dynamodb:GetItem Table", "dynamodb:DeleteItem Table"},
 	"ResetPasswordFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table", "dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"},
@@ -928,12 +928,12 @@ var wantGrants = map[string][]string{
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its
 // sessions by a Query of its partition, then one transaction that updates the user and
 // deletes the sessions, with BatchWriteItem for sessions beyond one transaction.
-var userChangeGrants = []string{"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+var userChangeGrants = []string{"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
 	"dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"}
 
 // operatorGrants are the invoke-only functions': the user's id from the phone item (a
 // BatchGetItem of one key), then ChangeUser.
-var operatorGrants = []string{"dynamodb:BatchGetItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+var operatorGrants = []string{"dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
 	"dynamodb:DeleteItem Table", "dynamodb:BatchWriteItem Table"}
 
 func submissionGrants(slots ...string) []string {

@@ -59,6 +59,9 @@ func (s *Store) newUserItems(u kyc.User, a kyc.Account, sessionsOpened int64) (i
 		{Put: &types.Put{TableName: s.table, Item: encodeAccount(a), ConditionExpression: absent}},
 	}
 	taken = len(items)
+	if it, ok := s.adminCountChange(kyc.User{}, u); ok {
+		items = append(items, it)
+	}
 	if a.State == kyc.StatePendingReview {
 		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
 	}
@@ -107,7 +110,9 @@ func (s *Store) GetUserByPhone(ctx context.Context, phone string) (kyc.User, err
 }
 
 // UpdateUser sets every field but the id, phone and creation time, if the stored version
-// is still u.Version: one UpdateItem that returns the new item.
+// is still u.Version: one UpdateItem that returns the new item. The role and Frozen are
+// conditions, not updates: they change only through ChangeUser, which keeps the count of
+// active admins and ends the user's sessions with them.
 func (s *Store) UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error) {
 	if u.ID == "" {
 		return kyc.User{}, notFound("User")
@@ -115,9 +120,9 @@ func (s *Store) UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error) {
 	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table,
 		Key:       userKey(u.ID),
-		UpdateExpression: aws.String("SET PasswordHash = :ph, #role = :role, AccountID = :acc, Portrait = :portrait, " +
-			"RegistrationID = :reg, Frozen = :frozen, UpdatedAt = :updated, #ver = :next"),
-		ConditionExpression: aws.String("#ver = :ver"),
+		UpdateExpression: aws.String("SET PasswordHash = :ph, AccountID = :acc, Portrait = :portrait, " +
+			"RegistrationID = :reg, UpdatedAt = :updated, #ver = :next"),
+		ConditionExpression: aws.String("#ver = :ver AND #role = :role AND Frozen = :frozen"),
 		ExpressionAttributeNames: map[string]string{
 			"#role": "Role",
 			"#ver":  AttrVersion,
@@ -141,6 +146,9 @@ func (s *Store) UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error) {
 		if errors.As(err, &ccf) {
 			if ccf.Item == nil {
 				return kyc.User{}, notFound("User")
+			}
+			if old, derr := decodeUser(ccf.Item); derr == nil && old.Version == u.Version {
+				return kyc.User{}, kyc.FieldError(kyc.EINVALID, "role", "role and frozen change only through ChangeUser")
 			}
 			return kyc.User{}, kyc.Errorf(kyc.ECONFLICT, "The user was changed by someone else; reload and try again.")
 		}

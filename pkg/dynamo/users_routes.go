@@ -146,6 +146,12 @@ func (s *Store) RegisterUser(ctx context.Context, u kyc.User, a kyc.Account, cod
 // OpenSession is one TransactWriteItems: the session, its reference, and on the user item
 // SessionsOpened + 1 on condition Version = s.UserVersion.
 func (s *Store) OpenSession(ctx context.Context, sess kyc.Session) error {
+	return s.openSession(ctx, sess, nil)
+}
+
+// openSession writes the session's items, the user's condition and extra in one
+// TransactWriteItems; extra must not have conditions of their own.
+func (s *Store) openSession(ctx context.Context, sess kyc.Session, extra []types.TransactWriteItem) error {
 	switch {
 	case sess.TokenHash == "" || sess.UserID == "":
 		return kyc.FieldError(kyc.EMISSING, "session", "token hash and user id are required")
@@ -160,6 +166,7 @@ func (s *Store) OpenSession(ctx context.Context, sess kyc.Session) error {
 		ExpressionAttributeNames:  map[string]string{"#so": attrSessionsOpened, "#ver": AttrVersion},
 		ExpressionAttributeValues: item{":zero": nv(0), ":one": nv(1), ":ver": nv(sess.UserVersion)},
 	}})
+	items = append(items, extra...)
 	if err := s.transact(ctx, items); err != nil {
 		if anyConditionFailed(err) {
 			return kyc.Errorf(kyc.ECONFLICT, "the user changed while the session was opened")
@@ -167,6 +174,11 @@ func (s *Store) OpenSession(ctx context.Context, sess kyc.Session) error {
 		return fmt.Errorf("dynamo: open session: %w", err)
 	}
 	return nil
+}
+
+func isFailed(err error, i int) bool {
+	failed, _ := conditionFailed(err, i)
+	return failed
 }
 
 // userWithSessions is a user's partition as one Query reads it.
@@ -256,7 +268,14 @@ func (s *Store) userRewrite(u kyc.User, cur userWithSessions) types.TransactWrit
 // ChangeUser is one Query of the user's partition and one TransactWriteItems (see
 // rewriteUser): two calls, one if change writes nothing.
 func (s *Store) ChangeUser(ctx context.Context, userID string, change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
-	return s.rewriteUser(ctx, userID, nil, change)
+	return s.rewriteUser(ctx, userID, nil, nil, change)
+}
+
+// ChangeUserAudited is ChangeUser with the audit record's Put in the same
+// TransactWriteItems: two calls.
+func (s *Store) ChangeUserAudited(ctx context.Context, userID string, audit func(was, now kyc.User) kyc.AuditRecord,
+	change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
+	return s.rewriteUser(ctx, userID, nil, audit, change)
 }
 
 // ResetPassword is rewriteUser with the use of the code as the transaction's first item:
@@ -266,7 +285,7 @@ func (s *Store) ResetPassword(ctx context.Context, phone, codeHash, userID, pass
 		return kyc.User{}, errBadCode()
 	}
 	use := s.codeUse(phone, kyc.PurposeResetPassword, codeHash, now)
-	return s.rewriteUser(ctx, userID, &use, func(u kyc.User) (kyc.User, bool, error) {
+	return s.rewriteUser(ctx, userID, &use, nil, func(u kyc.User) (kyc.User, bool, error) {
 		if u.Phone != phone {
 			return u, false, errBadCode()
 		}
@@ -280,7 +299,8 @@ func (s *Store) ResetPassword(ctx context.Context, phone, codeHash, userID, pass
 // A user whose version or SessionsOpened moved since the read fails its condition: it
 // reads again, up to changeUserRounds times. Sessions that do not fit the transaction
 // are deleted, before it, with BatchWriteItem: those are sessions the change ends anyway.
-func (s *Store) rewriteUser(ctx context.Context, userID string, use *types.TransactWriteItem, change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
+func (s *Store) rewriteUser(ctx context.Context, userID string, use *types.TransactWriteItem, audit func(was, now kyc.User) kyc.AuditRecord,
+	change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
 	if userID == "" {
 		return kyc.User{}, notFound("User")
 	}
@@ -310,6 +330,20 @@ func (s *Store) rewriteUser(ctx context.Context, userID string, use *types.Trans
 		}
 		userAt := len(items)
 		items = append(items, s.userRewrite(next, cur))
+		adminsAt := -1
+		if it, ok := s.adminCountChange(cur.user, next); ok {
+			adminsAt = len(items)
+			items = append(items, it)
+		}
+		if audit != nil {
+			r := audit(cur.user, next)
+			if r.AccountID == "" {
+				r.AccountID = cur.user.AccountID
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName: s.table, Item: encodeAudit(r, randomSuffix()), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			}})
+		}
 		tokens := cur.tokens
 		if fit := (maxTransactItems - len(items)) / 2; len(tokens) > fit {
 			var deletes []types.WriteRequest
@@ -339,6 +373,9 @@ func (s *Store) rewriteUser(ctx context.Context, userID string, use *types.Trans
 			}
 		}
 		if failed, _ := conditionFailed(err, userAt); !failed {
+			if adminsAt >= 0 && isFailed(err, adminsAt) {
+				return kyc.User{}, errLastAdmin()
+			}
 			return kyc.User{}, fmt.Errorf("dynamo: change user: %w", err)
 		}
 		// The user changed, or a session was opened, since the read: read again.

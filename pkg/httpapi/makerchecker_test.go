@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // Maker-checker: a user who is later made a reviewer (or admin) cannot approve or reject
@@ -15,7 +16,7 @@ func TestReviewerCannotDecideOwnAccount(t *testing.T) {
 	a := d.newApplicant(t, kyc.PersonalAccount, 1)
 	d.pending(t, a)
 	for _, role := range []string{"reviewer", "admin"} {
-		if _, err := operatorUsers(d.svc).SetRole(t.Context(), a.ID, role); err != nil {
+		if _, err := operatorUsers(d.svc).SetRole(t.Context(), users.Operator("test"), a.ID, role); err != nil {
 			t.Fatalf("SetRole %s: %v", role, err)
 		}
 		token := d.session(t, a.ID, time.Hour)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -47,7 +48,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("phone", "code", "password"); err != nil {
 		return err
 	}
-	token, err := a.users.Register(r.Context(), users.RegisterInput{Phone: f["phone"], Code: f["code"], Password: f["password"],
+	token, err := a.users.Register(r.Context(), users.RegisterInput{Phone: f["phone"], Code: f["code"], Password: f["password"], SourceIP: sourceIP(r),
 		RegistrationID: f.first("RegistrationID", "registration_id")})
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("phone", "password"); err != nil {
 		return err
 	}
-	res, err := a.users.Login(r.Context(), f["phone"], f["password"])
+	res, err := a.users.LoginFrom(r.Context(), f["phone"], f["password"], sourceIP(r))
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("phone", "code", "new_password"); err != nil {
 		return err
 	}
-	if err := a.users.ResetPassword(r.Context(), f["phone"], f["code"], f["new_password"]); err != nil {
+	if err := a.users.ResetPasswordFrom(r.Context(), f["phone"], f["code"], f["new_password"], sourceIP(r)); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "password reset", nil)
@@ -125,10 +126,16 @@ func (a *API) setRole(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("role"); err != nil {
 		return err
 	}
-	u, err := a.users.SetRole(r.Context(), r.PathValue("id"), f["role"])
+	u, err := a.users.SetRole(r.Context(), actor(r), r.PathValue("id"), f["role"])
 	if err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "role set", roleData{ID: u.ID, Role: string(u.Role)})
 	return nil
+}
+
+// actor is the authenticated caller as the users service audits them.
+func actor(r *http.Request) users.Actor {
+	p, _ := PrincipalFrom(r.Context())
+	return users.Actor{ID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context())}
 }

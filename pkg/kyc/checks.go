@@ -45,10 +45,17 @@ func sqsChar(r rune) bool {
 }
 
 // CheckSMS is what every SMSSender checks before sending: a normalised 11-digit mainland
-// number, a known purpose and a 4-10 digit code. Errors name the field, never the value.
+// number, a known purpose and a 4-10 digit code (none for the registered notice). Errors
+// name the field, never the value.
 func CheckSMS(phone, purpose, code string) error {
 	if len(phone) != 11 || phone[0] != '1' || !allDigits(phone) {
 		return FieldError(EINVALID, "phone", "must be an 11-digit mainland China mobile number")
+	}
+	if purpose == PurposeRegisteredNotice {
+		if code != "" {
+			return FieldError(EINVALID, "code", "a notice carries no code")
+		}
+		return nil
 	}
 	if purpose != PurposeRegister && purpose != PurposeResetPassword {
 		return FieldError(EINVALID, "purpose", "must be register or reset_password")

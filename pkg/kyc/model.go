@@ -186,6 +186,10 @@ type ReviewMessage struct {
 const (
 	PurposeRegister      = "register"
 	PurposeResetPassword = "reset_password"
+	// PurposeRegisteredNotice is not a code: it is the text sent instead of a register
+	// code to a phone that already has an account, so that sms-code answers alike for
+	// every phone (no enumeration) and the owner learns someone tried.
+	PurposeRegisteredNotice = "registered_notice"
 )
 
 // SMSCode is a one-time code sent to a phone for one purpose. Only its hash is stored.
@@ -216,4 +220,14 @@ type Upload struct {
 	Length      int64
 	CreatedAt   time.Time
 	ExpiresAt   time.Time // the record's lifetime (TTL), longer than the URL's
+}
+
+// Limit is a fixed-window rate limit: at most Max counts under Key per Window, the
+// windows aligned on multiples of Window since the Unix epoch. Fixed windows let a limit
+// be reserved in one conditional write with no read (a sliding one needs the count read
+// first); the price is that up to 2*Max counts fit around a window's boundary.
+type Limit struct {
+	Key    string
+	Max    int64
+	Window time.Duration
 }

@@ -25,7 +25,8 @@ type Store interface {
 	// ENOTFOUND names whichever is missing.
 	GetUserAndAccount(ctx context.Context, userID, accountID string) (User, Account, error)
 	// UpdateUser writes u if the stored version is still u.Version (ECONFLICT otherwise) and
-	// returns it with the next version. The phone cannot change here.
+	// returns it with the next version. The phone cannot change here, nor can the role or
+	// Frozen (EINVALID): those change through ChangeUser.
 	UpdateUser(ctx context.Context, u User) (User, error)
 
 	// PutSession stores a session; GetSession returns ENOTFOUND for a missing or expired
@@ -167,6 +168,32 @@ type Store interface {
 	// calls. EBADCODE if the code is no longer live with that hash (a concurrent reset
 	// used it) or the user does not have this phone; ENOTFOUND if there is no such user.
 	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (User, error)
+
+	// Limits and audited user changes (issue 11)
+
+	// Reserve counts one attempt against every limit, in their windows at now, in one
+	// atomic write, before the attempt is made: if any limit is full nothing is counted
+	// and the error is ETOOMANY with full the index of the first full limit (-1
+	// otherwise). Concurrent reservations are counted one by one, so however many run
+	// at once no limit admits more than its Max in a window.
+	Reserve(ctx context.Context, limits []Limit, now time.Time) (full int, err error)
+	// TryCodeLimited is TryCode that also counts a wrong try against limit (e.g. wrong
+	// codes per source address), in the same atomic write: a try while limit is full is
+	// ETOOMANY and is neither compared nor counted. A right try is not counted. A used
+	// code tried with its own hash is ECONFLICT (its owner registered or reset already),
+	// any other dead code EBADCODE.
+	TryCodeLimited(ctx context.Context, phone, purpose, codeHash string, now time.Time, limit Limit) (userID string, err error)
+	// OpenSessionReleasing is OpenSession that also gives back one reservation of each
+	// limit (counted by Reserve at reservedAt) in the same atomic write: a login that
+	// succeeds does not count as a failure.
+	OpenSessionReleasing(ctx context.Context, s Session, release []Limit, reservedAt time.Time) error
+	// ChangeUserAudited is ChangeUser that appends the record audit makes of the change
+	// (from the user as read to the user as written; its AccountID, if empty, is the
+	// user's account) in the same atomic write, when change writes. Every change (this
+	// or ChangeUser) keeps the count of active admins (role admin, not frozen) in that
+	// write too, and one that would leave no active admin is refused: ECONFLICT with
+	// Reason "last_admin".
+	ChangeUserAudited(ctx context.Context, userID string, audit func(was, now User) AuditRecord, change func(u User) (User, bool, error)) (User, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

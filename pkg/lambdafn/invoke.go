@@ -30,7 +30,7 @@ func grantRole(u *users.Service) func(context.Context, GrantRoleInput) (GrantRol
 		if in.Phone == "" {
 			return GrantRoleOutput{}, kyc.FieldError(kyc.EMISSING, "phone", "required")
 		}
-		user, err := u.SetRoleByPhone(ctx, in.Phone, in.Role)
+		user, err := u.SetRoleByPhone(ctx, users.Operator(app.RequestID(ctx)), in.Phone, in.Role)
 		if err != nil {
 			return GrantRoleOutput{}, err
 		}
@@ -61,7 +61,7 @@ func freezeUser(u *users.Service) func(context.Context, FreezeUserInput) (Freeze
 		case in.Frozen == nil:
 			return FreezeUserOutput{}, kyc.FieldError(kyc.EMISSING, "frozen", "required (true or false)")
 		}
-		user, err := u.SetFrozenByPhone(ctx, in.Phone, *in.Frozen)
+		user, err := u.SetFrozenByPhone(ctx, users.Operator(app.RequestID(ctx)), in.Phone, *in.Frozen)
 		if err != nil {
 			return FreezeUserOutput{}, err
 		}

@@ -390,7 +390,7 @@ func TestRunnerLogsHaveNoPII(t *testing.T) {
 			t.Errorf("no request record of %s with status %d (have %v): the logs were not captured as expected", route, status, routes[route])
 		}
 	}
-	for _, m := range []string{"sms code sent", "user registered", "submitted", "review decision", "reviewer download", "password reset", "role set", "async invoke failed"} {
+	for _, m := range []string{"sms sent", "user registered", "submitted", "review decision", "reviewer download", "password reset", "role set", "async invoke failed"} {
 		if !slices.Contains(msgs, m) {
 			t.Errorf("no %q record in the logs", m)
 		}

@@ -35,7 +35,7 @@ var ErrNoCode = errors.New("no code in the SMS outbox")
 // Entry is one line of the outbox.
 type Entry struct {
 	Phone   string `json:"phone"`
-	Code    string `json:"code"`
+	Code    string `json:"code"` // "" for a notice (kyc.PurposeRegisteredNotice)
 	Purpose string `json:"purpose"`
 	At      string `json:"at"` // RFC 3339 with nanoseconds, UTC
 }
@@ -147,7 +147,7 @@ func LastCode(path, phone, purpose string) (string, error) {
 	sc.Buffer(make([]byte, 0, 4096), len(data)+1)
 	for n := 1; sc.Scan(); n++ {
 		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Phone == "" || e.Code == "" || e.Purpose == "" {
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Phone == "" || e.Purpose == "" || (e.Code == "") != (e.Purpose == kyc.PurposeRegisteredNotice) {
 			// The line's content stays out of the error: it may hold a phone and code.
 			return "", fmt.Errorf("read sms outbox %s: line %d is not an outbox entry", path, n)
 		}

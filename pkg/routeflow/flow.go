@@ -492,7 +492,7 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := u.SetRoleByPhone(ctx, phoneR, string(kyc.RoleReviewer)); err != nil {
+		if _, err := u.SetRoleByPhone(ctx, users.Operator(""), phoneR, string(kyc.RoleReviewer)); err != nil {
 			return err
 		}
 		if err := r.Login(phoneR, pw); err != nil {
@@ -556,7 +556,7 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := u.SetRoleByPhone(ctx, phoneAdm, string(kyc.RoleAdmin)); err != nil {
+		if _, err := u.SetRoleByPhone(ctx, users.Operator(""), phoneAdm, string(kyc.RoleAdmin)); err != nil {
 			return err
 		}
 		if err := adm.Login(phoneAdm, pw); err != nil {

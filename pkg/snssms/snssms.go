@@ -86,6 +86,9 @@ func DefaultMessage(purpose, code string) string {
 	case kyc.PurposeRegister:
 		return "【realname】注册验证码 " + code + "，5分钟内有效，请勿告诉他人。" +
 			"Your realname sign-up code is " + code + ", valid for 5 minutes. Do not share it."
+	case kyc.PurposeRegisteredNotice:
+		return "【realname】此号码已注册，有人尝试用它注册新账号。如忘记密码请使用找回密码。" +
+			"This number already has a realname account. Forgot the password? Reset it."
 	case kyc.PurposeResetPassword:
 		return "【realname】重置密码验证码 " + code + "，5分钟内有效。如非本人操作，请忽略。" +
 			"Your realname password reset code is " + code + ", valid for 5 minutes. Not you? Ignore it."

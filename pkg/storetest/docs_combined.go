@@ -132,18 +132,18 @@ func testSetUserPortrait(t *testing.T, s kyc.Store) {
 	// The version moved on: an UpdateUser from a read before the portrait conflicts and
 	// cannot write the old portrait back.
 	stale := before
-	stale.Role = kyc.RoleReviewer
+	stale.RegistrationID = "reg-stale"
 	_, err = s.UpdateUser(ctx, stale)
 	wantCode(t, "UpdateUser from a read before SetUserPortrait", err, kyc.ECONFLICT)
 	wantSame(t, "GetUser after the refused UpdateUser", want, getUser(t, s, 1))
 	// An UpdateUser from a fresh read keeps the portrait.
 	fresh := getUser(t, s, 1)
-	fresh.Role = kyc.RoleReviewer
+	fresh.RegistrationID = "reg-fresh"
 	if _, err := s.UpdateUser(ctx, fresh); err != nil {
 		t.Fatalf("UpdateUser after SetUserPortrait: %v", err)
 	}
-	if u := getUser(t, s, 1); u.Portrait != want.Portrait || u.Role != kyc.RoleReviewer {
-		t.Errorf("after UpdateUser: portrait %q role %s, want %q reviewer", u.Portrait, u.Role, want.Portrait)
+	if u := getUser(t, s, 1); u.Portrait != want.Portrait || u.RegistrationID != "reg-fresh" {
+		t.Errorf("after UpdateUser: portrait %q registration %q, want %q reg-fresh", u.Portrait, u.RegistrationID, want.Portrait)
 	}
 }
 

@@ -145,7 +145,7 @@ func testSessionUserVersion(t *testing.T, s kyc.Store) {
 	stale := newSession(1, 1)
 	stale.UserVersion = created.Version
 	changed := created
-	changed.Role = kyc.RoleAdmin
+	changed.PasswordHash = "test-hash-changed"
 	if _, err := s.UpdateUser(ctx, changed); err != nil {
 		t.Fatalf("UpdateUser: %v", err)
 	}

@@ -165,6 +165,15 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"SetUserPortraitConcurrent", testSetUserPortraitConcurrent},
 			{"SetUserPortraitDuringChangeUser", testSetUserPortraitDuringChangeUser},
 		}},
+		{"Limits", []test{
+			{"Reserve", testReserve},
+			{"ReserveConcurrent", testReserveConcurrent},
+			{"TryCodeLimited", testTryCodeLimited},
+			{"OpenSessionReleasing", testOpenSessionReleasing},
+			{"LastAdmin", testLastAdmin},
+			{"LastAdminConcurrent", testLastAdminConcurrent},
+			{"ChangeUserAudited", testChangeUserAudited},
+		}},
 		{"UserRoutes", []test{{"PhoneAndCounter", testPhoneAndCounter}, {"CountAndPutCode", testCountAndPutCode}, {"CountAndPutCodeConcurrent", testCountAndPutCodeConcurrent}, {"TryCode", testTryCode}, {"TryCodeConcurrent", testTryCodeConcurrent}, {"RegisterUser", testRegisterUser}, {"RegisterUserConcurrent", testRegisterUserConcurrent}, {"OpenSession", testOpenSession}, {"ChangeUser", testChangeUser}, {"ChangeUserRaces", testChangeUserRaces}, {"ChangeUserManySessions", testChangeUserManySessions}, {"ResetPassword", testResetPassword}, {"ResetPasswordConcurrent", testResetPasswordConcurrent}}},
 	}
 	for _, g := range groups {

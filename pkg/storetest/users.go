@@ -210,11 +210,19 @@ func testUpdateUser(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
+	promoted := u
+	promoted.Role = kyc.RoleAdmin
+	if _, err := s.UpdateUser(ctx, promoted); kyc.ErrorCode(err) != kyc.EINVALID {
+		t.Fatalf("UpdateUser changing the role: %v, want %s (roles change through ChangeUser)", err, kyc.EINVALID)
+	}
+	frozen := u
+	frozen.Frozen = true
+	if _, err := s.UpdateUser(ctx, frozen); kyc.ErrorCode(err) != kyc.EINVALID {
+		t.Fatalf("UpdateUser freezing: %v, want %s (freezing goes through ChangeUser)", err, kyc.EINVALID)
+	}
 	u.PasswordHash = "test-hash-new"
-	u.Role = kyc.RoleAdmin
 	u.Portrait = "portraits/test-object-9"
 	u.RegistrationID = "test-registration-9"
-	u.Frozen = true
 	u.UpdatedAt = At(10)
 
 	got, err := s.UpdateUser(ctx, u)
@@ -255,7 +263,7 @@ func testUpdateUserStale(t *testing.T, s kyc.Store) {
 		t.Fatalf("GetUser: %v", err)
 	}
 	first := u
-	first.Role = kyc.RoleReviewer
+	first.PasswordHash = "test-hash-first"
 	won, err := s.UpdateUser(ctx, first)
 	if err != nil {
 		t.Fatalf("UpdateUser: %v", err)
@@ -264,7 +272,7 @@ func testUpdateUserStale(t *testing.T, s kyc.Store) {
 	for _, v := range []int64{u.Version, u.Version + 5, 0} {
 		stale := u
 		stale.Version = v
-		stale.Frozen = true
+		stale.Portrait = "portraits/stale"
 		_, err = s.UpdateUser(ctx, stale)
 		wantCode(t, fmt.Sprintf("UpdateUser at version %d while stored is %d", v, won.Version), err, kyc.ECONFLICT)
 	}

@@ -546,6 +546,10 @@ func testChangeUser(t *testing.T, s kyc.Store) {
 func testChangeUserRaces(t *testing.T, s kyc.Store) {
 	ctx := t.Context()
 	create(t, s, 1, kyc.PersonalAccount)
+	create(t, s, 2, kyc.PersonalAccount)
+	if _, err := s.ChangeUser(ctx, UserID(2), toAdmin); err != nil { // so that user 1 is not the last admin
+		t.Fatal(err)
+	}
 	before := userSession(1, 1, 1)
 	openSession(t, s, before)
 	late := userSession(2, 1, 1)

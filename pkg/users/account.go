@@ -10,9 +10,27 @@ import (
 	"github.com/realname-kyc/realname/pkg/password"
 )
 
-// RegisterInput is POST /v1/user/register's body.
+// RegisterInput is POST /v1/user/register's body, and the caller's address.
 type RegisterInput struct {
 	Phone, Code, Password, RegistrationID string
+	// SourceIP is the caller's address as the gateway saw it; "" (invocations, tests)
+	// counts as one source, unknownSource.
+	SourceIP string
+}
+
+// unknownSource stands for callers whose address is not known: they share its limits.
+const unknownSource = "unknown"
+
+func source(ip string) string {
+	if ip == "" {
+		return unknownSource
+	}
+	return ip
+}
+
+// codeTryLimit is the limit of wrong SMS codes from one source.
+func codeTryLimit(ip string) kyc.Limit {
+	return kyc.Limit{Key: "code-src:" + source(ip), Max: CodeTriesPerSourceHour, Window: time.Hour}
 }
 
 // Register creates a user and its (personal, unverified) account and logs it in. The
@@ -33,14 +51,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	}
 	now := s.clock.Now()
 	codeHash := CodeHash(phone, kyc.PurposeRegister, in.Code)
-	if _, err := s.store.TryCode(ctx, phone, kyc.PurposeRegister, codeHash, now); err != nil {
-		// A code is used only by the registration that created the user, so a request
-		// that tries it after a winner used it must still get EEXISTS. (A taken phone is
-		// no secret: sms-code for register answers EEXISTS too.)
-		if kyc.IsCode(err, kyc.EBADCODE) {
-			if uid, _, _, perr := s.store.PhoneAndCounter(ctx, phone, "", now); perr == nil && uid != "" {
-				return "", kyc.Errorf(kyc.EEXISTS, "account already exists")
-			}
+	if _, err := s.store.TryCodeLimited(ctx, phone, kyc.PurposeRegister, codeHash, now, codeTryLimit(in.SourceIP)); err != nil {
+		// A wrong code is EBADCODE whether or not the phone is taken: nothing else is
+		// read, so neither the answer nor its time tells. Only the right code already used
+		// is EEXISTS, which only the phone's owner can know (the losers of concurrent
+		// registrations with one code).
+		if kyc.IsCode(err, kyc.ECONFLICT) {
+			return "", kyc.Errorf(kyc.EEXISTS, "account already exists")
 		}
 		return "", err
 	}
@@ -74,40 +91,65 @@ type LoginResult struct {
 	AuthenticationState int
 }
 
-// loginLockKey and loginFailKey are the counters of a phone's failed logins.
-func loginLockKey(phone string) string { return "login-lock:" + phone }
-func loginFailKey(phone string) string { return "login-fail:" + phone }
+// loginLimits are the reservations of one login attempt, the tightest first.
+func loginLimits(phone, ip string) []kyc.Limit {
+	src := source(ip)
+	return []kyc.Limit{
+		{Key: "login-pair:" + phone + "|" + src, Max: LoginFailLimit, Window: LoginFailWindow},
+		{Key: "login-pair-day:" + phone + "|" + src, Max: LoginPairPerDay, Window: 24 * time.Hour},
+		{Key: "login-phone:" + phone, Max: LoginPhonePerDay, Window: 24 * time.Hour},
+		{Key: "login-src:" + src, Max: LoginSourcePerHour, Window: time.Hour},
+	}
+}
 
-// Login checks the password. Unknown phones and wrong passwords are the same ELOGIN (an
-// unknown phone costs a dummy hash); LoginFailLimit failures for a phone within
-// LoginFailWindow lock its logins for LoginLockFor, whatever the password. A frozen user
-// is EFORBIDDEN.
-//
-// Three store calls: the phone and its lock, the user and its account, the session. The
-// session carries the version of the user it was opened from, so if the user changed in
-// between (a role change, a freeze, a new password) the store refuses it and the login
-// reads the user again and starts over, a couple of times at most.
+// Login is LoginFrom an unknown source: for callers without an address (tests, tools),
+// which all share one source's limits.
 func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, error) {
+	return s.LoginFrom(ctx, rawPhone, pw, "")
+}
+
+// LoginFrom checks the password of a login from the source address ip. Unknown phones
+// and wrong passwords are the same ELOGIN (an unknown phone costs a dummy hash). A
+// frozen user is EFORBIDDEN.
+//
+// The attempt is reserved against its limits (loginLimits) in one conditional write
+// before anything else, so however many guesses run at once no more than the limits
+// admit are ever checked; a full limit is ETOOMANY without a check. A failed attempt
+// keeps its reservation (it is the count of failures); a login that succeeds gives it
+// back in the write that opens its session. The lock is per phone and source, so a
+// guesser elsewhere does not lock the owner out; the daily per-phone ceiling stops a
+// guess spread over many addresses and takes more than ten of them, for a whole day, to
+// reach; the per-source limit stops one address trying many phones.
+//
+// Four store calls: the reservation, the phone, the user with its account, the session.
+// The session carries the version of the user it was opened from, so if the user
+// changed in between (a role change, a freeze, a new password) the store refuses it and
+// the login reads the user again and starts over, a couple of times at most.
+func (s *Service) LoginFrom(ctx context.Context, rawPhone, pw, ip string) (LoginResult, error) {
 	phone, err := phoneField("phone", rawPhone)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	now := s.clock.Now()
-	uid, aid, locked, err := s.store.PhoneAndCounter(ctx, phone, loginLockKey(phone), now)
-	if err != nil {
-		return LoginResult{}, fmt.Errorf("read phone and lock: %w", err)
+	limits := loginLimits(phone, ip)
+	if _, err := s.store.Reserve(ctx, limits, now); err != nil {
+		if kyc.IsCode(err, kyc.ETOOMANY) {
+			return LoginResult{}, kyc.Errorf(kyc.ETOOMANY, "too many failed logins, try again later")
+		}
+		return LoginResult{}, fmt.Errorf("reserve login attempt: %w", err)
 	}
-	if locked > 0 {
-		return LoginResult{}, kyc.Errorf(kyc.ETOOMANY, "too many failed logins, try again later")
+	uid, aid, _, err := s.store.PhoneAndCounter(ctx, phone, "", now)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("read phone: %w", err)
 	}
 	if uid == "" {
-		return LoginResult{}, s.unknownLogin(ctx, phone, pw, now)
+		return LoginResult{}, s.unknownLogin(pw)
 	}
 	verified := "" // the stored hash the password was verified against
 	for attempt := 0; ; attempt++ {
 		u, acct, err := s.userAndAccount(ctx, uid, aid)
 		if kyc.IsCode(err, kyc.ENOTFOUND) {
-			return LoginResult{}, s.unknownLogin(ctx, phone, pw, now)
+			return LoginResult{}, s.unknownLogin(pw)
 		} else if err != nil {
 			return LoginResult{}, fmt.Errorf("load user and account: %w", err)
 		}
@@ -118,7 +160,7 @@ func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, 
 				return LoginResult{}, fmt.Errorf("verify password: %w", err)
 			}
 			if !ok {
-				return LoginResult{}, s.loginFailed(ctx, phone, now)
+				return LoginResult{}, errLogin()
 			}
 			verified = u.PasswordHash
 		}
@@ -145,7 +187,7 @@ func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, 
 		if err != nil {
 			return LoginResult{}, err
 		}
-		err = s.store.OpenSession(ctx, sess)
+		err = s.store.OpenSessionReleasing(ctx, sess, limits, now)
 		if kyc.IsCode(err, kyc.ECONFLICT) && attempt < loginRetries {
 			continue // the user changed since it was read: read it again
 		}
@@ -178,26 +220,15 @@ func (s *Service) userAndAccount(ctx context.Context, userID, accountID string) 
 }
 
 // unknownLogin answers a login for a phone without a user as a wrong password would, in
-// about the same time.
-func (s *Service) unknownLogin(ctx context.Context, phone, pw string, now time.Time) error {
+// about the same time; its reservation stays counted, as a wrong password's does.
+func (s *Service) unknownLogin(pw string) error {
 	if _, err := password.Verify(pw, s.dummyHash()); err != nil {
 		return fmt.Errorf("verify password: %w", err)
 	}
-	return s.loginFailed(ctx, phone, now)
+	return errLogin()
 }
 
-func (s *Service) loginFailed(ctx context.Context, phone string, now time.Time) error {
-	n, err := s.store.Incr(ctx, loginFailKey(phone), now, now.Add(LoginFailWindow))
-	if err != nil {
-		return fmt.Errorf("count failed login: %w", err)
-	}
-	if n >= LoginFailLimit {
-		if _, err := s.store.Incr(ctx, loginLockKey(phone), now, now.Add(LoginLockFor)); err != nil {
-			return fmt.Errorf("lock logins: %w", err)
-		}
-	}
-	return kyc.Errorf(kyc.ELOGIN, "phone or password wrong")
-}
+func errLogin() error { return kyc.Errorf(kyc.ELOGIN, "phone or password wrong") }
 
 // Logout ends the session of tokenHash at once.
 func (s *Service) Logout(ctx context.Context, tokenHash string) error {
@@ -211,8 +242,14 @@ func (s *Service) Logout(ctx context.Context, tokenHash string) error {
 // of the user. Three store calls: the code is tried (a wrong one is counted) and names
 // the user; the user and its sessions are read; the new hash, the end of the sessions
 // and the use of the code are one atomic write, so of concurrent resets with one code
-// exactly one succeeds.
+// exactly one succeeds. The caller's source is unknown here (see ResetPasswordFrom).
 func (s *Service) ResetPassword(ctx context.Context, rawPhone, code, newPassword string) error {
+	return s.ResetPasswordFrom(ctx, rawPhone, code, newPassword, "")
+}
+
+// ResetPasswordFrom is ResetPassword from the source address ip, whose wrong codes count
+// against CodeTriesPerSourceHour.
+func (s *Service) ResetPasswordFrom(ctx context.Context, rawPhone, code, newPassword, ip string) error {
 	phone, err := phoneField("phone", rawPhone)
 	if err != nil {
 		return err
@@ -222,8 +259,10 @@ func (s *Service) ResetPassword(ctx context.Context, rawPhone, code, newPassword
 	}
 	now := s.clock.Now()
 	codeHash := CodeHash(phone, kyc.PurposeResetPassword, code)
-	uid, err := s.store.TryCode(ctx, phone, kyc.PurposeResetPassword, codeHash, now)
-	if err != nil {
+	uid, err := s.store.TryCodeLimited(ctx, phone, kyc.PurposeResetPassword, codeHash, now, codeTryLimit(ip))
+	if kyc.IsCode(err, kyc.ECONFLICT) {
+		return kyc.Errorf(kyc.EBADCODE, "SMS code wrong or expired.") // used already
+	} else if err != nil {
 		return err
 	}
 	ph, err := password.Hash(newPassword, s.params)

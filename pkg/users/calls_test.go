@@ -18,7 +18,8 @@ import (
 // TestRouteCalls counts the DynamoDB calls of each user route's success, as cmd/bench's
 // calls part does per HTTP request: the service's own calls plus, for a route that needs a
 // token, the auth middleware's GetSession (made here through the same counted store). No
-// route may take more than three.
+// route may take more than three but login, whose attempt is reserved (one conditional
+// write) before its password is checked: issue 11 puts that above the call budget.
 func TestRouteCalls(t *testing.T) {
 	e := newEnv(t)
 	calls := &testenv.CallLog{}
@@ -29,7 +30,7 @@ func TestRouteCalls(t *testing.T) {
 	ctx := t.Context()
 	const phone, adminPhone, pw = "13800138000", "13900139000", "a fine passphrase"
 	e.register(t, adminPhone, pw) // made uncounted, like the bench's admin
-	if _, err := e.service.SetRoleByPhone(ctx, adminPhone, "admin"); err != nil {
+	if _, err := e.service.SetRoleByPhone(ctx, users.Operator("test"), adminPhone, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	adminRes, err := e.service.Login(ctx, adminPhone, pw)
@@ -62,12 +63,12 @@ func TestRouteCalls(t *testing.T) {
 			}
 			_, err := svc.Register(ctx, users.RegisterInput{Phone: phone, Code: code, Password: pw})
 			return err
-		}, []string{"UpdateItem", "TransactWriteItems"}},
+		}, []string{"TransactWriteItems", "TransactWriteItems"}},
 		{"POST /v1/user/login", 5, func() error {
 			res, err := svc.Login(ctx, phone, pw)
 			token = res.Token
 			return err
-		}, []string{"BatchGetItem", "BatchGetItem", "TransactWriteItems"}},
+		}, []string{"TransactWriteItems", "BatchGetItem", "BatchGetItem", "TransactWriteItems"}},
 		{"GET /v1/user/me", 2, func() error {
 			p, err := svc.Me(ctx, auth(token))
 			userID = p.ID
@@ -75,7 +76,7 @@ func TestRouteCalls(t *testing.T) {
 		}, []string{"GetItem", "BatchGetItem"}},
 		{"POST /v1/admin/users/{id}/role", 5, func() error {
 			auth(adminRes.Token)
-			_, err := svc.SetRole(ctx, userID, "reviewer")
+			_, err := svc.SetRole(ctx, users.Operator("test"), userID, "reviewer")
 			return err
 		}, []string{"GetItem", "Query", "TransactWriteItems"}},
 		{"POST /v1/user/logout", 3, func() error {
@@ -96,9 +97,9 @@ func TestRouteCalls(t *testing.T) {
 				return err
 			}
 			return svc.ResetPassword(ctx, phone, code, "another fine passphrase")
-		}, []string{"UpdateItem", "Query", "TransactWriteItems"}},
+		}, []string{"TransactWriteItems", "Query", "TransactWriteItems"}},
 		{"SetFrozen (no route yet)", 0, func() error {
-			_, err := svc.SetFrozen(ctx, userID, true)
+			_, err := svc.SetFrozen(ctx, users.Operator("test"), userID, true)
 			return err
 		}, []string{"Query", "TransactWriteItems"}},
 	}
@@ -112,8 +113,8 @@ func TestRouteCalls(t *testing.T) {
 		if !slices.Equal(got, st.want) {
 			t.Errorf("%s: calls %v, want %v", st.route, got, st.want)
 		}
-		if len(got) > 3 {
-			t.Errorf("%s: %d calls, more than 3", st.route, len(got))
+		if limit := 3 + boolInt(st.route == "POST /v1/user/login"); len(got) > limit {
+			t.Errorf("%s: %d calls, more than %d", st.route, len(got), limit)
 		}
 		table.WriteString("\n  " + st.route + ": " + itoa(st.before) + " -> " + itoa(len(got)) + " " + strings.Join(got, ", "))
 	}
@@ -124,9 +125,16 @@ func TestRouteCalls(t *testing.T) {
 	if _, err := users.New(d).Login(ctx, adminPhone, pw); err != nil {
 		t.Fatal(err)
 	}
-	if got := calls.Take(); !slices.Equal(got, []string{"BatchGetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems"}) {
+	if got := calls.Take(); !slices.Equal(got, []string{"TransactWriteItems", "BatchGetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems"}) {
 		t.Errorf("login with a rehash: calls %v", got)
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func itoa(n int) string {

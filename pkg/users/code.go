@@ -20,10 +20,11 @@ type codeLimit struct {
 
 // SendCode creates a code for phone and purpose and sends it, within the rate limits:
 // per source IP per hour, per phone per minute and per phone per day, checked in that
-// order; a request refused by one limit still counts against the limits before it. For
-// reset_password an unknown phone is answered like a known one (nothing is sent), so the
-// route does not tell who has an account; for register a taken phone is 1007, as register
-// itself would answer. Either way the request counts against every limit.
+// order; a request refused by one limit still counts against the limits before it. The
+// answer never tells who has an account: for reset_password an unknown phone is answered
+// like a known one (nothing is sent); for register a taken phone is answered like a free
+// one, and gets a notice instead of a code (kyc.PurposeRegisteredNotice), so both cost the
+// same store calls and one SMS. Either way the request counts against every limit.
 //
 // Two store calls: one reads the counters and the phone, one counts and stores the code
 // (with the user id, for a reset).
@@ -53,9 +54,9 @@ func (s *Service) SendCode(ctx context.Context, rawPhone, purpose, sourceIP stri
 		return err
 	}
 	c := kyc.SMSCode{Phone: phone, Purpose: purpose, CodeHash: CodeHash(phone, purpose, code), CreatedAt: now, ExpiresAt: now.Add(CodeTTL)}
-	send := false
+	send, sendPurpose, sendCode := false, purpose, code
 	err = s.store.CountAndPutCode(ctx, c, keys, ends, now, func(counts []int64, userID string) (int, bool, error) {
-		send = false // decide runs again when another request counted meanwhile
+		send, sendPurpose, sendCode = false, purpose, code // decide runs again when another request counted meanwhile
 		for i, n := range counts {
 			if n >= limits[i].max {
 				// The limits before this one count the request; this one is full already
@@ -65,7 +66,8 @@ func (s *Service) SendCode(ctx context.Context, rawPhone, purpose, sourceIP stri
 		}
 		switch {
 		case userID != "" && purpose == kyc.PurposeRegister:
-			return len(keys), false, kyc.Errorf(kyc.EEXISTS, "account already exists")
+			send, sendPurpose, sendCode = true, kyc.PurposeRegisteredNotice, ""
+			return len(keys), false, nil
 		case userID == "" && purpose == kyc.PurposeResetPassword:
 			return len(keys), false, nil
 		}
@@ -78,9 +80,9 @@ func (s *Service) SendCode(ctx context.Context, rawPhone, purpose, sourceIP stri
 	if !send {
 		return nil
 	}
-	if err := s.sms.Send(ctx, phone, purpose, code); err != nil {
+	if err := s.sms.Send(ctx, phone, sendPurpose, sendCode); err != nil {
 		return fmt.Errorf("send code: %w", err)
 	}
-	s.log.InfoContext(ctx, "sms code sent", slog.String("purpose", purpose))
+	s.log.InfoContext(ctx, "sms sent", slog.String("purpose", sendPurpose))
 	return nil
 }

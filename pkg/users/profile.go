@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -66,48 +67,85 @@ func AuthenticationState(a kyc.Account) int {
 	return 0
 }
 
+// Actor is who asks for a change of a user, as the audit trail names them: an admin (the
+// admin route) or the operator (the invoke-only functions, ID "operator").
+type Actor struct {
+	ID        string
+	Role      kyc.Role
+	RequestID string
+}
+
+// Operator is the actor of the invoke-only functions: whoever may invoke them in the AWS
+// account (IAM decides), so the trail names the role, not a person.
+func Operator(requestID string) Actor { return Actor{ID: "operator", RequestID: requestID} }
+
+// record returns the audit of a change by the actor at now, whose Reason says what
+// changed.
+func (by Actor) record(at time.Time, action string, what func(was, now kyc.User) string) func(was, now kyc.User) kyc.AuditRecord {
+	return func(was, now kyc.User) kyc.AuditRecord {
+		return kyc.AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: action, Reason: what(was, now), RequestID: by.RequestID}
+	}
+}
+
+// Audit actions of user changes.
+const (
+	ActionRoleSet   = "role.set"
+	ActionFrozenSet = "frozen.set"
+)
+
 // SetRole gives the user a role (admin route and GrantRole function) and ends the user's
-// sessions: a session carries the role it was opened with, so none may outlive a change
-// (the user logs in again; an admin changing their own role ends their own session too).
-// Setting the role the user has changes nothing and ends no session. Two store calls:
-// the user with its sessions, then the new role with the end of the sessions in one
-// atomic write (read again if the user changed or logged in meanwhile).
-func (s *Service) SetRole(ctx context.Context, userID string, role string) (kyc.User, error) {
+// sessions: a session carries the role it was opened with, so none may outlive a change.
+// Nobody changes their own role (ECONFLICT, reason own_role: another admin must), and no
+// change may leave the product without an active admin (ECONFLICT, reason last_admin, from
+// the store's count). Every change is an audit record in the user's account trail naming
+// the actor, written with the change itself. Setting the role the user has changes
+// nothing, ends no session and records nothing. Two store calls: the user with its
+// sessions, then the new role, the end of the sessions and the record in one atomic
+// write (read again if the user changed or logged in meanwhile).
+func (s *Service) SetRole(ctx context.Context, by Actor, userID string, role string) (kyc.User, error) {
 	r, err := parseRole(role)
 	if err != nil {
 		return kyc.User{}, err
 	}
+	if by.ID == userID {
+		return kyc.User{}, &kyc.Error{Code: kyc.ECONFLICT, Message: "You cannot change your own role; ask another admin.", Reason: "own_role"}
+	}
 	changed := false
-	u, err := s.store.ChangeUser(ctx, userID, func(u kyc.User) (kyc.User, bool, error) {
-		changed = u.Role != r
-		u.Role, u.UpdatedAt = r, s.clock.Now()
+	var from kyc.Role
+	now := s.clock.Now()
+	u, err := s.store.ChangeUserAudited(ctx, userID, by.record(now, ActionRoleSet, func(was, now kyc.User) string {
+		return string(was.Role) + "->" + string(now.Role)
+	}), func(u kyc.User) (kyc.User, bool, error) {
+		changed, from = u.Role != r, u.Role
+		u.Role, u.UpdatedAt = r, now
 		return u, changed, nil
 	})
 	if err != nil {
 		return kyc.User{}, fmt.Errorf("set role: %w", err)
 	}
 	if changed {
-		s.log.InfoContext(ctx, "role set", slog.String("user_id", u.ID), slog.String("role", string(r)))
+		s.log.InfoContext(ctx, "role set", slog.String("user_id", u.ID), slog.String("from", string(from)),
+			slog.String("role", string(r)), slog.String("actor", by.ID))
 	}
 	return u, nil
 }
 
 // SetRoleByPhone is SetRole for the user with this phone (the GrantRole function).
-func (s *Service) SetRoleByPhone(ctx context.Context, rawPhone, role string) (kyc.User, error) {
+func (s *Service) SetRoleByPhone(ctx context.Context, by Actor, rawPhone, role string) (kyc.User, error) {
 	id, err := s.userIDByPhone(ctx, rawPhone)
 	if err != nil {
 		return kyc.User{}, err
 	}
-	return s.SetRole(ctx, id, role)
+	return s.SetRole(ctx, by, id, role)
 }
 
 // SetFrozenByPhone is SetFrozen for the user with this phone (the FreezeUser function).
-func (s *Service) SetFrozenByPhone(ctx context.Context, rawPhone string, frozen bool) (kyc.User, error) {
+func (s *Service) SetFrozenByPhone(ctx context.Context, by Actor, rawPhone string, frozen bool) (kyc.User, error) {
 	id, err := s.userIDByPhone(ctx, rawPhone)
 	if err != nil {
 		return kyc.User{}, err
 	}
-	return s.SetFrozen(ctx, id, frozen)
+	return s.SetFrozen(ctx, by, id, frozen)
 }
 
 // userIDByPhone finds the operator functions' user from the phone item alone (one
@@ -127,23 +165,27 @@ func (s *Service) userIDByPhone(ctx context.Context, rawPhone string) (string, e
 	return id, nil
 }
 
-// SetFrozen freezes or unfreezes the user. Freezing ends all the user's sessions in the
-// same atomic write, so a frozen user's tokens stop working at once, and Login refuses a
-// frozen user (EFORBIDDEN) until it is unfrozen. (Unfreezing ends sessions too: a frozen
-// user has none.) Setting what the user already is changes nothing. Two store calls, as
-// SetRole.
-func (s *Service) SetFrozen(ctx context.Context, userID string, frozen bool) (kyc.User, error) {
+// SetFrozen freezes or unfreezes the user (the FreezeUser function). Freezing ends all the
+// user's sessions in the same atomic write, so a frozen user's tokens stop working at once,
+// and Login refuses a frozen user (EFORBIDDEN) until it is unfrozen. (Unfreezing ends
+// sessions too: a frozen user has none.) Freezing the last active admin is refused
+// (ECONFLICT, last_admin); each change is audited as SetRole's. Setting what the user
+// already is changes nothing. Two store calls, as SetRole.
+func (s *Service) SetFrozen(ctx context.Context, by Actor, userID string, frozen bool) (kyc.User, error) {
 	changed := false
-	u, err := s.store.ChangeUser(ctx, userID, func(u kyc.User) (kyc.User, bool, error) {
+	now := s.clock.Now()
+	u, err := s.store.ChangeUserAudited(ctx, userID, by.record(now, ActionFrozenSet, func(_, now kyc.User) string {
+		return strconv.FormatBool(now.Frozen)
+	}), func(u kyc.User) (kyc.User, bool, error) {
 		changed = u.Frozen != frozen
-		u.Frozen, u.UpdatedAt = frozen, s.clock.Now()
+		u.Frozen, u.UpdatedAt = frozen, now
 		return u, changed, nil
 	})
 	if err != nil {
 		return kyc.User{}, fmt.Errorf("set frozen: %w", err)
 	}
 	if changed {
-		s.log.InfoContext(ctx, "frozen set", slog.String("user_id", u.ID), slog.Bool("frozen", frozen))
+		s.log.InfoContext(ctx, "frozen set", slog.String("user_id", u.ID), slog.Bool("frozen", frozen), slog.String("actor", by.ID))
 	}
 	return u, nil
 }

@@ -1,10 +1,12 @@
 package users_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -137,7 +140,10 @@ func TestSendCodeKnownAndUnknownPhones(t *testing.T) {
 	e.clock.Advance(users.CodeEvery)
 	e.register(t, phoneA, goodPW)
 	e.clock.Advance(users.CodeEvery)
-	wantErr(t, "register for a taken phone", e.send(t, phoneA, kyc.PurposeRegister, testIP), kyc.EEXISTS)
+	wantErr(t, "register for a taken phone", e.send(t, phoneA, kyc.PurposeRegister, testIP), "")
+	if _, err := localsms.LastCode(e.outbox, phoneA, kyc.PurposeRegisteredNotice); err != nil {
+		t.Errorf("no notice went to the taken phone: %v", err)
+	}
 	// That request counted too.
 	e.clock.Advance(30 * time.Second)
 	wantErr(t, "reset 30 s later", e.send(t, phoneA, kyc.PurposeResetPassword, testIP), kyc.ETOOMANY)
@@ -145,9 +151,92 @@ func TestSendCodeKnownAndUnknownPhones(t *testing.T) {
 	wantErr(t, "reset a minute later", e.send(t, phoneA, kyc.PurposeResetPassword, testIP), "")
 	wantErr(t, "unknown purpose", e.send(t, phoneB, "login", testIP), kyc.EINVALID)
 	wantErr(t, "bad phone", e.send(t, "1380013800", kyc.PurposeRegister, testIP), kyc.EINVALID)
-	if n := e.outboxLines(t); n != 2 {
-		t.Errorf("outbox has %d lines, want the register and the reset code", n)
+	if n := e.outboxLines(t); n != 3 {
+		t.Errorf("outbox has %d lines, want the registration's code, the notice and the reset code", n)
 	}
+}
+
+// No enumeration: register with a wrong code, and sms-code for register, answer a taken
+// phone exactly as a free one, with the same store calls (so in the same time, but for
+// noise) and, for sms-code, one SMS each.
+func TestNoEnumeration(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, phoneA, goodPW)
+	e.clock.Advance(users.CodeEvery)
+	calls := &testenv.CallLog{}
+	d := e.deps
+	d.Store = dynamoOver(e, calls)
+	svc := users.New(d)
+	type answer struct {
+		err   string
+		calls string
+	}
+	ask := func(f func() error) answer {
+		calls.Take()
+		err := f()
+		a := answer{calls: strings.Join(calls.Take(), " ")}
+		if err != nil {
+			a.err = err.Error()
+		}
+		return a
+	}
+	for _, p := range []string{phoneA, phoneB} {
+		wantErr(t, "send", svc.SendCode(t.Context(), p, kyc.PurposeRegister, testIP), "")
+	}
+	e.clock.Advance(users.CodeEvery)
+	lines := e.outboxLines(t)
+	taken := ask(func() error { return svc.SendCode(t.Context(), phoneA, kyc.PurposeRegister, testIP) })
+	free := ask(func() error { return svc.SendCode(t.Context(), phoneB, kyc.PurposeRegister, testIP) })
+	if taken != free {
+		t.Errorf("sms-code for register: taken phone %+v, free phone %+v", taken, free)
+	}
+	if n := e.outboxLines(t); n != lines+2 {
+		t.Errorf("%d SMS for the two requests, want 2 (a notice and a code)", n-lines)
+	}
+	code := e.lastCode(t, phoneB, kyc.PurposeRegister)
+	register := func(p string) error {
+		_, err := svc.Register(t.Context(), users.RegisterInput{Phone: p, Code: wrongCode(code), Password: goodPW})
+		return err
+	}
+	taken = ask(func() error { return register(phoneA) })
+	free = ask(func() error { return register(phoneB) })
+	if taken != free || !strings.Contains(taken.err, kyc.EBADCODE) {
+		t.Errorf("register with a wrong code: taken phone %+v, free phone %+v; want the same bad_code", taken, free)
+	}
+}
+
+// Wrong codes from one address are limited over all phones; the right code is not.
+func TestCodeTriesPerSource(t *testing.T) {
+	e := newEnv(t)
+	nextWindow(e, time.Hour)
+	const ip = "203.0.113.30"
+	n := 0
+	for i := 0; n < users.CodeTriesPerSourceHour; i++ {
+		p := fmt.Sprintf("137%08d", i)
+		wantErr(t, "send", e.send(t, p, kyc.PurposeRegister, fmt.Sprintf("198.51.100.%d", i)), "")
+		code := e.lastCode(t, p, kyc.PurposeRegister)
+		for range kyc.MaxCodeAttempts - 1 {
+			if n == users.CodeTriesPerSourceHour {
+				break
+			}
+			_, err := e.service.Register(t.Context(), users.RegisterInput{Phone: p, Code: wrongCode(code), Password: goodPW, SourceIP: ip})
+			wantErr(t, "a wrong code", err, kyc.EBADCODE)
+			n++
+		}
+	}
+	wantErr(t, "send", e.send(t, phoneA, kyc.PurposeRegister, testIP), "")
+	code := e.lastCode(t, phoneA, kyc.PurposeRegister)
+	_, err := e.service.Register(t.Context(), users.RegisterInput{Phone: phoneA, Code: wrongCode(code), Password: goodPW, SourceIP: ip})
+	wantErr(t, "one wrong code more from that address", err, kyc.ETOOMANY)
+	_, err = e.service.Register(t.Context(), users.RegisterInput{Phone: phoneA, Code: wrongCode(code), Password: goodPW, SourceIP: testIP})
+	wantErr(t, "a wrong code from another address", err, kyc.EBADCODE)
+	_, err = e.service.Register(t.Context(), users.RegisterInput{Phone: phoneA, Code: code, Password: goodPW, SourceIP: ip})
+	wantErr(t, "the right code from the limited address", err, "")
+	e.clock.Advance(users.CodeEvery)
+	wantErr(t, "send a reset code", e.send(t, phoneA, kyc.PurposeResetPassword, testIP), "")
+	code = e.lastCode(t, phoneA, kyc.PurposeResetPassword)
+	err = e.service.ResetPasswordFrom(t.Context(), phoneA, wrongCode(code), otherPW, ip)
+	wantErr(t, "a wrong reset code from the limited address", err, kyc.ETOOMANY)
 }
 
 func TestRegisterCodeRules(t *testing.T) {
@@ -187,7 +276,7 @@ func TestRegisterCodeRules(t *testing.T) {
 		wantErr(t, "register", register(e, t, code), "")
 		before := e.user(t, phoneA)
 		wantErr(t, "register again with the code", register(e, t, code), kyc.EEXISTS)
-		wantErr(t, "register again with a wrong code", register(e, t, wrongCode(code)), kyc.EEXISTS)
+		wantErr(t, "register again with a wrong code (no enumeration)", register(e, t, wrongCode(code)), kyc.EBADCODE)
 		if after := e.user(t, phoneA); after.ID != before.ID || after.PasswordHash != before.PasswordHash {
 			t.Errorf("the user changed")
 		}
@@ -284,39 +373,105 @@ func mustAtoi(s string) int {
 	return n
 }
 
+// nextWindow advances the clock to the start of the next window of length w: the
+// limits' windows are fixed, aligned on multiples of w.
+func nextWindow(e *env, w time.Duration) {
+	now := e.clock.Now()
+	e.clock.Advance(now.Truncate(w).Add(w).Sub(now))
+}
+
 func TestLoginLockout(t *testing.T) {
-	t.Run("five failures in the window lock the phone", func(t *testing.T) {
+	const ipA, ipB = "203.0.113.10", "203.0.113.20"
+	t.Run("five failures lock the phone from that source until the window ends", func(t *testing.T) {
 		e := newEnv(t)
 		e.register(t, phoneA, goodPW)
-		for i := range users.LoginFailLimit {
-			if i > 0 {
-				e.clock.Advance(3 * time.Minute)
-			}
-			_, err := e.service.Login(t.Context(), phoneA, otherPW)
+		nextWindow(e, users.LoginFailWindow)
+		for range users.LoginFailLimit {
+			_, err := e.service.LoginFrom(t.Context(), phoneA, otherPW, ipA)
 			wantErr(t, "wrong password", err, kyc.ELOGIN)
 		}
-		_, err := e.service.Login(t.Context(), phoneA, goodPW)
+		_, err := e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
 		wantErr(t, "locked, right password", err, kyc.ETOOMANY)
-		e.clock.Advance(users.LoginLockFor - time.Second)
-		_, err = e.service.Login(t.Context(), phoneA, goodPW)
+		_, err = e.service.LoginFrom(t.Context(), phoneA, goodPW, ipB)
+		wantErr(t, "the owner from another address", err, "")
+		e.clock.Advance(users.LoginFailWindow - time.Second)
+		_, err = e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
 		wantErr(t, "still locked", err, kyc.ETOOMANY)
 		e.clock.Advance(time.Second)
-		_, err = e.service.Login(t.Context(), phoneA, goodPW)
+		_, err = e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
 		wantErr(t, "lock over", err, "")
 	})
-	t.Run("four failures do not", func(t *testing.T) {
+	t.Run("successes give their reservation back", func(t *testing.T) {
 		e := newEnv(t)
 		e.register(t, phoneA, goodPW)
+		nextWindow(e, users.LoginFailWindow)
+		for range 3 * users.LoginFailLimit {
+			_, err := e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
+			wantErr(t, "right password", err, "")
+		}
 		for range users.LoginFailLimit - 1 {
-			_, err := e.service.Login(t.Context(), phoneA, otherPW)
+			_, err := e.service.LoginFrom(t.Context(), phoneA, otherPW, ipA)
 			wantErr(t, "wrong password", err, kyc.ELOGIN)
 		}
-		_, err := e.service.Login(t.Context(), phoneA, goodPW)
-		wantErr(t, "right password", err, "")
+		_, err := e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
+		wantErr(t, "right password after four failures", err, "")
+	})
+	t.Run("parallel guesses: no more checks than the limit", func(t *testing.T) {
+		e := newEnv(t)
+		e.register(t, phoneA, goodPW)
+		nextWindow(e, users.LoginFailWindow)
+		var checked, refused atomic.Int32
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() {
+				_, err := e.service.LoginFrom(context.Background(), phoneA, otherPW, ipA)
+				switch kyc.ErrorCode(err) {
+				case kyc.ELOGIN:
+					checked.Add(1)
+				case kyc.ETOOMANY:
+					refused.Add(1)
+				default:
+					t.Errorf("a parallel guess: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if checked.Load() != users.LoginFailLimit || refused.Load() != 30-users.LoginFailLimit {
+			t.Errorf("%d guesses checked and %d refused, want %d and %d", checked.Load(), refused.Load(), users.LoginFailLimit, 30-users.LoginFailLimit)
+		}
+	})
+	t.Run("a guess spread over addresses meets the phone's daily ceiling", func(t *testing.T) {
+		e := newEnv(t)
+		e.register(t, phoneA, goodPW)
+		nextWindow(e, 24*time.Hour)
+		for i := range users.LoginPhonePerDay {
+			ip := fmt.Sprintf("198.51.%d.%d", i/users.LoginFailLimit/250, i/users.LoginFailLimit%250)
+			_, err := e.service.LoginFrom(t.Context(), phoneA, otherPW, ip)
+			wantErr(t, "wrong password from "+ip, err, kyc.ELOGIN)
+		}
+		_, err := e.service.LoginFrom(t.Context(), phoneA, goodPW, "192.0.2.99")
+		wantErr(t, "a fresh address over the ceiling", err, kyc.ETOOMANY)
+		nextWindow(e, 24*time.Hour)
+		_, err = e.service.LoginFrom(t.Context(), phoneA, goodPW, "192.0.2.99")
+		wantErr(t, "the next day", err, "")
+	})
+	t.Run("one address trying many phones meets its hourly limit", func(t *testing.T) {
+		e := newEnv(t)
+		e.register(t, phoneA, goodPW)
+		nextWindow(e, time.Hour)
+		for i := range users.LoginSourcePerHour {
+			_, err := e.service.LoginFrom(t.Context(), fmt.Sprintf("139%08d", i), goodPW, ipA)
+			wantErr(t, "an unknown phone", err, kyc.ELOGIN)
+		}
+		_, err := e.service.LoginFrom(t.Context(), phoneA, goodPW, ipA)
+		wantErr(t, "over the address's limit", err, kyc.ETOOMANY)
+		_, err = e.service.LoginFrom(t.Context(), phoneA, goodPW, ipB)
+		wantErr(t, "from another address", err, "")
 	})
 	t.Run("an unknown phone looks like a wrong password and locks too", func(t *testing.T) {
 		e := newEnv(t)
 		e.register(t, phoneA, goodPW)
+		nextWindow(e, users.LoginFailWindow)
 		_, wrong := e.service.Login(t.Context(), phoneA, otherPW)
 		_, unknown := e.service.Login(t.Context(), phoneB, goodPW)
 		if wrong == nil || unknown == nil || wrong.Error() != unknown.Error() {
@@ -382,7 +537,7 @@ func TestItemsOfBefore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Login with an old phone item: %v", err)
 	}
-	if got := strings.Join(calls.Take(), " "); got != "BatchGetItem GetItem GetItem TransactWriteItems" {
+	if got := strings.Join(calls.Take(), " "); got != "TransactWriteItems BatchGetItem GetItem GetItem TransactWriteItems" {
 		t.Errorf("login calls %s", got)
 	}
 	e.wantSession(t, "the login's session", res.Token, kyc.RoleUser)
@@ -403,7 +558,7 @@ func TestItemsOfBefore(t *testing.T) {
 	if err := svc.ResetPassword(t.Context(), phoneA, code, otherPW); err != nil {
 		t.Fatalf("ResetPassword with an old code item: %v", err)
 	}
-	if got := strings.Join(calls.Take(), " "); got != "UpdateItem GetItem GetItem Query TransactWriteItems" {
+	if got := strings.Join(calls.Take(), " "); got != "TransactWriteItems GetItem GetItem Query TransactWriteItems" {
 		t.Errorf("reset calls %s", got)
 	}
 	e.wantSession(t, "the login's session after the reset", res.Token, "")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -41,7 +42,7 @@ func TestSetFrozen(t *testing.T) {
 	t2 := res.Token
 	before := e.user(t, phone)
 
-	u, err := e.service.SetFrozen(t.Context(), before.ID, true)
+	u, err := e.service.SetFrozen(t.Context(), users.Operator("test"), before.ID, true)
 	if err != nil {
 		t.Fatalf("SetFrozen: %v", err)
 	}
@@ -61,12 +62,12 @@ func TestSetFrozen(t *testing.T) {
 		t.Errorf("Me of a frozen user: %+v, %v; want status 1", p, err)
 	}
 	// Freezing again changes nothing.
-	if again, err := e.service.SetFrozen(t.Context(), u.ID, true); err != nil || again.Version != u.Version {
+	if again, err := e.service.SetFrozen(t.Context(), users.Operator("test"), u.ID, true); err != nil || again.Version != u.Version {
 		t.Errorf("SetFrozen again: %+v, %v; want version %d unchanged", again, err, u.Version)
 	}
 
 	// Unfrozen, the user logs in again.
-	u, err = e.service.SetFrozen(t.Context(), u.ID, false)
+	u, err = e.service.SetFrozen(t.Context(), users.Operator("test"), u.ID, false)
 	if err != nil || u.Frozen {
 		t.Fatalf("SetFrozen(false): %+v, %v", u, err)
 	}
@@ -79,7 +80,7 @@ func TestSetFrozen(t *testing.T) {
 		t.Errorf("Me after unfreezing: %+v, %v; want status 2", p, err)
 	}
 
-	if _, err := e.service.SetFrozen(t.Context(), "no-such-user", true); !kyc.IsCode(err, kyc.ENOTFOUND) {
+	if _, err := e.service.SetFrozen(t.Context(), users.Operator("test"), "no-such-user", true); !kyc.IsCode(err, kyc.ENOTFOUND) {
 		t.Errorf("SetFrozen of an unknown user = %v, want ENOTFOUND", err)
 	}
 	// The log says who (by id) and what, never the phone.
@@ -92,8 +93,8 @@ func TestSetFrozen(t *testing.T) {
 	}
 }
 
-// hookStore is a store that runs hooks around its first OpenSession and inside its first
-// ChangeUser's change, so a test can put another request's writes exactly where a race
+// hookStore is a store that runs hooks around its first OpenSessionReleasing and inside
+// its first ChangeUserAudited's change, so a test can put another request's writes exactly where a race
 // would.
 type hookStore struct {
 	users.Store
@@ -102,20 +103,20 @@ type hookStore struct {
 	opens, changes        atomic.Int32
 }
 
-func (h *hookStore) OpenSession(ctx context.Context, s kyc.Session) error {
+func (h *hookStore) OpenSessionReleasing(ctx context.Context, s kyc.Session, release []kyc.Limit, at time.Time) error {
 	first := h.opens.Add(1) == 1
 	if first && h.beforeOpen != nil {
 		h.beforeOpen()
 	}
-	err := h.Store.OpenSession(ctx, s)
+	err := h.Store.OpenSessionReleasing(ctx, s, release, at)
 	if first && h.afterOpen != nil {
 		h.afterOpen()
 	}
 	return err
 }
 
-func (h *hookStore) ChangeUser(ctx context.Context, id string, change func(kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
-	return h.Store.ChangeUser(ctx, id, func(u kyc.User) (kyc.User, bool, error) {
+func (h *hookStore) ChangeUserAudited(ctx context.Context, id string, audit func(was, now kyc.User) kyc.AuditRecord, change func(kyc.User) (kyc.User, bool, error)) (kyc.User, error) {
+	return h.Store.ChangeUserAudited(ctx, id, audit, func(u kyc.User) (kyc.User, bool, error) {
 		if h.changes.Add(1) == 1 && h.duringChange != nil {
 			h.duringChange()
 		}
@@ -138,7 +139,7 @@ func TestRoleChangeRacingLogin(t *testing.T) {
 	const phone, pw = "13800138000", "a fine passphrase"
 	setRole := func(t *testing.T, e *env, role string) {
 		t.Helper()
-		if _, err := e.service.SetRole(context.Background(), e.user(t, phone).ID, role); err != nil {
+		if _, err := e.service.SetRole(context.Background(), users.Operator("test"), e.user(t, phone).ID, role); err != nil {
 			t.Errorf("SetRole: %v", err)
 		}
 	}
@@ -183,7 +184,7 @@ func TestRoleChangeRacingLogin(t *testing.T) {
 			}
 			token = res.Token
 		}
-		if _, err := e.withHooks(h).SetRole(t.Context(), e.user(t, phone).ID, "reviewer"); err != nil {
+		if _, err := e.withHooks(h).SetRole(t.Context(), users.Operator("test"), e.user(t, phone).ID, "reviewer"); err != nil {
 			t.Fatalf("SetRole: %v", err)
 		}
 		if n := h.changes.Load(); n != 2 {
@@ -205,7 +206,7 @@ func TestRoleChangeRacingLogin(t *testing.T) {
 		first := e.register(t, phone, pw)
 		h := &hookStore{}
 		h.beforeOpen = func() {
-			if _, err := e.service.SetFrozen(context.Background(), e.user(t, phone).ID, true); err != nil {
+			if _, err := e.service.SetFrozen(context.Background(), users.Operator("test"), e.user(t, phone).ID, true); err != nil {
 				t.Errorf("SetFrozen: %v", err)
 			}
 		}

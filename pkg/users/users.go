@@ -30,15 +30,24 @@ import (
 
 // Limits of DOMAIN.md and the users issue. Kept together so the README can cite them.
 const (
-	CodeTTL          = 5 * time.Minute
-	CodeEvery        = time.Minute // one code per phone per minute
-	CodesPerDay      = 10          // per phone
-	CodesPerIPHour   = 30          // per source IP
-	LoginFailWindow  = 15 * time.Minute
-	LoginFailLimit   = 5
-	LoginLockFor     = 15 * time.Minute
-	TokenPrefix      = "rn_"
-	tokenRandomBytes = 32
+	CodeTTL        = 5 * time.Minute
+	CodeEvery      = time.Minute // one code per phone per minute
+	CodesPerDay    = 10          // per phone
+	CodesPerIPHour = 30          // per source IP
+	// Login attempts are reserved before the password is checked (see Login): per phone and
+	// source address, LoginFailLimit per LoginFailWindow and LoginPairPerDay a day; per
+	// phone from all sources, LoginPhonePerDay a day; per source for all phones,
+	// LoginSourcePerHour an hour. A login that succeeds gives its reservation back.
+	LoginFailWindow    = 15 * time.Minute
+	LoginFailLimit     = 5
+	LoginPairPerDay    = 20
+	LoginPhonePerDay   = 200
+	LoginSourcePerHour = 100
+	// CodeTriesPerSourceHour is how many wrong SMS codes one source address may try in an
+	// hour, over all phones (each code dies after kyc.MaxCodeAttempts wrong tries anyway).
+	CodeTriesPerSourceHour = 30
+	TokenPrefix            = "rn_"
+	tokenRandomBytes       = 32
 	// loginRetries is how often a login whose user changed while its session was being
 	// opened reads the user again before it gives up.
 	loginRetries = 2
@@ -49,10 +58,11 @@ type Store interface {
 	PhoneAndCounter(ctx context.Context, phone, key string, now time.Time) (userID, accountID string, n int64, err error)
 	CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []string, ends []time.Time, now time.Time,
 		decide func(counts []int64, userID string) (count int, put bool, err error)) error
-	TryCode(ctx context.Context, phone, purpose, codeHash string, now time.Time) (userID string, err error)
 	RegisterUser(ctx context.Context, u kyc.User, a kyc.Account, codeHash string, now time.Time, s kyc.Session) (kyc.User, error)
-	OpenSession(ctx context.Context, s kyc.Session) error
-	ChangeUser(ctx context.Context, userID string, change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error)
+	ChangeUserAudited(ctx context.Context, userID string, audit func(was, now kyc.User) kyc.AuditRecord, change func(u kyc.User) (kyc.User, bool, error)) (kyc.User, error)
+	Reserve(ctx context.Context, limits []kyc.Limit, now time.Time) (full int, err error)
+	TryCodeLimited(ctx context.Context, phone, purpose, codeHash string, now time.Time, limit kyc.Limit) (userID string, err error)
+	OpenSessionReleasing(ctx context.Context, s kyc.Session, release []kyc.Limit, reservedAt time.Time) error
 	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (kyc.User, error)
 
 	GetUser(ctx context.Context, id string) (kyc.User, error)
@@ -61,7 +71,6 @@ type Store interface {
 	GetUserAndAccount(ctx context.Context, userID, accountID string) (kyc.User, kyc.Account, error)
 	UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
-	Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error)
 }
 
 // Deps are what the service is built from. Store, Clock and Log are required by every

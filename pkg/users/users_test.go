@@ -222,7 +222,7 @@ func TestLoginRehashesWhenParamsDiffer(t *testing.T) {
 func TestSetRoleByPhone(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "13800138000", "a fine passphrase")
-	got, err := e.service.SetRoleByPhone(t.Context(), "+8613800138000", "reviewer")
+	got, err := e.service.SetRoleByPhone(t.Context(), users.Operator("test"), "+8613800138000", "reviewer")
 	if err != nil {
 		t.Fatalf("SetRoleByPhone: %v", err)
 	}
@@ -242,7 +242,7 @@ func TestSetRoleByPhone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.service.SetRoleByPhone(t.Context(), tt.phone, tt.role)
+			_, err := e.service.SetRoleByPhone(t.Context(), users.Operator("test"), tt.phone, tt.role)
 			if !kyc.IsCode(err, tt.wantCode) {
 				t.Fatalf("SetRoleByPhone = %v, want %s", err, tt.wantCode)
 			}
@@ -302,17 +302,17 @@ func TestCodeHash(t *testing.T) {
 func TestSetFrozenByPhone(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "13800138000", "a fine passphrase")
-	got, err := e.service.SetFrozenByPhone(t.Context(), "+8613800138000", true)
+	got, err := e.service.SetFrozenByPhone(t.Context(), users.Operator("test"), "+8613800138000", true)
 	if err != nil {
 		t.Fatalf("SetFrozenByPhone: %v", err)
 	}
 	if u := e.user(t, "13800138000"); !u.Frozen || !got.Frozen || got.ID != u.ID {
 		t.Errorf("returned %+v, stored %+v; want both frozen", got, u)
 	}
-	if _, err := e.service.SetFrozenByPhone(t.Context(), "13900139000", false); !kyc.IsCode(err, kyc.ENOTFOUND) {
+	if _, err := e.service.SetFrozenByPhone(t.Context(), users.Operator("test"), "13900139000", false); !kyc.IsCode(err, kyc.ENOTFOUND) {
 		t.Errorf("SetFrozenByPhone of an unknown phone = %v, want ENOTFOUND", err)
 	}
-	if _, err := e.service.SetFrozenByPhone(t.Context(), "1390013900", false); !kyc.IsCode(err, kyc.EINVALID) {
+	if _, err := e.service.SetFrozenByPhone(t.Context(), users.Operator("test"), "1390013900", false); !kyc.IsCode(err, kyc.EINVALID) {
 		t.Errorf("SetFrozenByPhone of a malformed phone = %v, want EINVALID", err)
 	}
 	if u := e.user(t, "13800138000"); !u.Frozen {
