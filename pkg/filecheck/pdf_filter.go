@@ -242,11 +242,13 @@ func (a *asciiHexReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// ascii85Reader decodes ASCII85Decode: white space and bytes outside '!'..'u' are
-// skipped, 'z' is four zeros, "~" ends the data and a final partial group of k characters
-// gives k-1 bytes.
+// ascii85Reader decodes ASCII85Decode: a leading "<~" (which PDF does not use but some
+// writers and readers do) is skipped, white space and bytes outside '!'..'u' are skipped,
+// 'z' is four zeros, "~" ends the data and a final partial group of k characters gives
+// k-1 bytes.
 type ascii85Reader struct {
-	src   io.ByteReader
+	src   peekByteReader
+	begun bool
 	group [5]byte
 	k     int
 	out   [4]byte
@@ -276,6 +278,13 @@ func (a *ascii85Reader) Read(p []byte) (int, error) {
 
 // fill decodes the next group into pend, or marks the end.
 func (a *ascii85Reader) fill() {
+	if !a.begun {
+		a.begun = true
+		if head, _ := a.src.Peek(2); string(head) == "<~" {
+			_, _ = a.src.ReadByte()
+			_, _ = a.src.ReadByte()
+		}
+	}
 	for {
 		c, err := a.src.ReadByte()
 		if err != nil || c == '~' {

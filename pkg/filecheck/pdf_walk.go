@@ -13,9 +13,11 @@ const (
 	maxPDFDepth   = 64        // nesting of arrays and dictionaries; producers use under 10
 	maxPDFObjects = 1 << 20   // objects parsed, in the file and in object streams
 	maxObjStmSize = 16 * MiB  // one object stream decoded, held in memory to be parsed
+	maxObjStmSum  = 64 * MiB  // all object streams decoded: about a million objects
 	maxPDFPending = 64        // streams whose data the object search has not passed yet
-	pdfWorkSlack  = 1 * MiB   // parsing allowed beyond pdfWorkFactor times the bytes
-	pdfWorkFactor = 4         // times the file and decoded object streams that may be parsed
+	pdfWorkSlack  = 1 * MiB   // parsing allowed beyond the factors below
+	pdfWorkFactor = 4         // times the file's bytes that may be parsed
+	pdfObjStmWork = 2         // times the decoded object streams' bytes that may be parsed
 	pdfScanBuf    = 32 << 10  // decoded stream data is scanned through a buffer this size
 	pdfNoInt      = int64(-1) // a dictionary entry absent or not a direct integer
 )
@@ -40,6 +42,7 @@ type pdfWalker struct {
 	encrypt   bool   // an /Encrypt entry was seen
 	refused   string // why the file cannot be inspected; "" while it can
 	objects   int
+	objStmSum int64 // bytes of object streams decoded so far
 	work      int64 // bytes parsed so far
 	workLimit int64
 	pending   []pdfSpan // data of streams ahead of the object search, skipped by it
@@ -263,12 +266,17 @@ func (w *pdfWalker) value(lx *pdfLexer, t pdfToken, depth int) pdfToken {
 	return t
 }
 
-// isRef consumes "g R" after an integer if they follow it.
+// isRef consumes "g R" after an integer if they follow it. It looks at the next byte
+// before lexing a token, since most integers are in arrays of numbers.
 func isRef(lx *pdfLexer) bool {
 	save := lx.pos
-	if g := lx.next(); g.kind == tokInt {
-		if r := lx.next(); r.kind == tokKeyword && r.word.is("R") {
-			return true
+	if lx.skipSpace(); lx.pos < len(lx.buf) && isDigit(lx.buf[lx.pos]) {
+		if g := lx.next(); g.kind == tokInt {
+			if lx.skipSpace(); lx.pos < len(lx.buf) && lx.buf[lx.pos] == 'R' {
+				if r := lx.next(); r.kind == tokKeyword && r.word.is("R") {
+					return true
+				}
+			}
 		}
 	}
 	lx.pos = save
@@ -533,7 +541,11 @@ func (w *pdfWalker) objStm(data []byte, d *pdfDict) {
 		}
 		return
 	}
-	w.workLimit += pdfWorkFactor * int64(len(buf))
+	if w.objStmSum += int64(len(buf)); w.objStmSum > maxObjStmSum {
+		w.refuse(fmt.Sprintf(pdfObjStmBad, "too large"))
+		return
+	}
+	w.workLimit += pdfObjStmWork * int64(len(buf))
 	ns := nameScanner{onName: func(name []byte) { w.scannedName(name, false) }}
 	ns.write(buf)
 	ns.flush()

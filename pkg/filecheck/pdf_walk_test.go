@@ -314,3 +314,25 @@ func TestPDFWalk(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFWalkBudgets: work that grows with what the file claims, not with its size, is
+// cut off and refused.
+func TestPDFWalkBudgets(t *testing.T) {
+	// A RunLength repeat turns 2 bytes into 128 and deflate shrinks those pairs 1000-fold:
+	// a few kilobytes would decode to 320 MiB through the chain.
+	rl := bytes.Repeat([]byte{129, 0}, 5<<20/2)
+	bomb := filechecktest.PDF("", filechecktest.Stream("/Filter [/FlateDecode /RunLengthDecode]", flateEnc(rl)))
+	if testing.Short() {
+		t.Log("skipping the 256 MiB chain bomb")
+	} else if got := CheckBytes(bomb, licence(t)); got.Code != BadFormat || got.Message != pdfOverBudget {
+		t.Errorf("chain bomb: %+v", got)
+	}
+
+	// Two objects listed out of order make the walk parse the data in sequence too, where
+	// a million and one tiny objects lie.
+	objs := "<< >> << >> " + strings.Repeat("1 ", maxPDFObjects)
+	many := filechecktest.PDF("", filechecktest.Stream("/Type /ObjStm /N 2 /First 8 /Filter /FlateDecode", flateEnc([]byte("4 6 5 0 "+objs))))
+	if got := CheckBytes(many, licence(t)); got.Code != BadFormat || got.Message != pdfTooMany {
+		t.Errorf("too many objects: %+v", got)
+	}
+}
