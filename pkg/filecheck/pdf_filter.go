@@ -253,8 +253,7 @@ type ascii85Reader struct {
 	k     int
 	out   [4]byte
 	pend  []byte // decoded bytes not yet returned
-	done  bool
-	final bool
+	final bool   // the data has ended; pend holds what is left
 }
 
 func (a *ascii85Reader) Read(p []byte) (int, error) {

@@ -177,18 +177,20 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func (w *pdfWalker) object(pos int) {
 	w.countObject()
 	lx := pdfLexer{buf: w.b, pos: pos}
-	defer func() { w.charge(lx.pos - pos) }()
 	t := lx.next()
 	if t.kind != tokDictOpen {
 		w.value(&lx, t, 0)
+		w.charge(lx.pos - pos)
 		return
 	}
 	d := newPDFDict()
 	w.dict(&lx, 1, &d, nil)
-	if w.stopped() {
-		return
+	isStream := false
+	if !w.stopped() {
+		k := lx.next()
+		isStream = k.kind == tokKeyword && k.word.is("stream")
 	}
-	if k := lx.next(); k.kind != tokKeyword || !k.word.is("stream") {
+	if w.charge(lx.pos - pos); !isStream || w.stopped() {
 		return
 	}
 	start := streamStart(w.b, lx.pos)
