@@ -56,22 +56,49 @@
 //   - The last "%%EOF" must lie in the final 1024 bytes and be followed only by white space
 //     (including NUL); otherwise the file is Corrupt (truncated, or carrying a payload).
 //   - ActiveContent: a name (decoded from #xx escapes, so /J#61vaScript is /JavaScript)
-//     among /JavaScript, /JS, /OpenAction, /AA, /Launch, /EmbeddedFile, /EmbeddedFiles,
-//     /RichMedia, /XFA, /SubmitForm and /ImportData anywhere in the file, in comments and
-//     strings too (a reader that follows the xref table can be pointed anywhere). Streams
-//     that start with a zlib header are inflated and scanned as well, which covers object
-//     streams (PDF 1.5), where most producers put every dictionary.
-//   - Inside stream data (raw or inflated) the two-letter names /JS and /AA are ignored:
-//     random binary data (a JPEG page image) contains "/JS" or "/AA" followed by a
-//     delimiter about once in 270 MB each, which would refuse some 7 per cent of
-//     legitimate 10 MB scans, and neither can act without an action type that is itself on
-//     the list (/S /JavaScript, /Launch, /SubmitForm, ...), which is still caught there.
-//   - At most 256 MiB is inflated per file; more is BadFormat (it cannot be inspected, and
-//     a deflate bomb would otherwise cost the worker its memory and time).
-//   - An encrypted PDF (/Encrypt) with object streams is BadFormat: its dictionaries are
-//     encrypted and cannot be inspected.
+//     among /JavaScript, /JS, /AA, /Launch, /GoToR, /GoToE, /URI, /SubmitForm,
+//     /ImportData, /Rendition, /RichMedia, /EmbeddedFile, /EmbeddedFiles, /EF and /XFA:
+//     scripts, automatic actions, actions that leave the document or the viewer (links
+//     included), media and embedded files. The message names the first one found.
+//   - /OpenAction itself is allowed: a destination (an array, or a reference to one) only
+//     opens a page, and an action it runs is caught by its type (/S /JavaScript, /Launch,
+//     /URI, ...), as every action anywhere is; /S /GoTo, /Named and the like pass.
+//   - Two looks at every file. A scan of the bytes finds those names anywhere outside
+//     stream data, in comments and strings too (a reader that follows the xref table can be
+//     pointed anywhere), and the long ones inside raw stream data. A walk parses every
+//     object where an "n g obj" header is found, searching on from each header rather than
+//     from the object's end, so that an object hidden in another's string is parsed too,
+//     and checks every key and name value of every dictionary and array; it decodes each
+//     stream through its filters (FlateDecode, also without a zlib header, ASCIIHexDecode,
+//     ASCII85Decode, LZWDecode with either EarlyChange, RunLengthDecode, chains of them, and
+//     their abbreviations) and scans the output for names; a stream whose filter is given by
+//     reference or unknown is inflated if its data starts with a zlib header. Image
+//     filters (DCT, JPX, JBIG2, CCITTFax) are not decoded: image data holds no objects.
+//   - Object streams (/Type /ObjStm, or any stream with /First, since readers reach them
+//     through the xref stream and read only /N and /First) are decoded in full (with PNG
+//     predictors and the 8-bit TIFF predictor undone) and every object in them is parsed
+//     as in the file, at the offsets of the stream's header and, when those are not one
+//     object after the other, in sequence as well, as some readers parse them. An object
+//     stream that cannot be decoded (an image, Crypt or unknown filter, a filter or
+//     parameters given by reference, a predictor inside a chain), whose header is
+//     malformed, or that decodes to more than 16 MiB (64 MiB for all of them) is BadFormat:
+//     what cannot be inspected is not accepted.
+//   - Inside stream data that is not parsed as objects (raw, or decoded content, fonts,
+//     images) the two-letter names /JS, /AA and /EF are ignored: random binary data (a JPEG
+//     page image) contains each followed by a delimiter about once in 270 MB, which would
+//     refuse some 7 per cent of legitimate 10 MB scans per name, and none can act without
+//     a dictionary that the walk parses.
+//   - Budgets, each BadFormat when exceeded, never a panic or an unbounded allocation: at
+//     most 256 MiB output by all filters of all streams together (a deflate or RunLength
+//     bomb, or a chain multiplying them); nesting of arrays and dictionaries 64 deep;
+//     2^20 objects; parsing 4 times the file's bytes and twice the decoded object streams'
+//     plus 1 MiB (objects hidden in objects hidden in objects would otherwise cost the
+//     square of the file's size). Apart from the object stream buffer a walk allocates
+//     under 2 MiB however much it decodes (FuzzPDFWalk checks both).
+//   - An encrypted PDF (/Encrypt in the trailer or a cross-reference stream) is BadFormat,
+//     with or without object streams: its strings and streams cannot be inspected.
 //
-// Known gaps, left to the viewer the reviewers use (which should not run scripts): object
-// streams encoded with a filter other than FlateDecode alone (ASCIIHex, ASCII85, LZW, a PNG
-// predictor), and active content that needs none of the names above (/URI links).
+// Known gaps, left to the viewer the reviewers use (which should not run scripts): active
+// content that needs none of the names above, and what only a reader's repair of a broken
+// file would find beyond the headers, streams and objects the walk sees.
 package filecheck

@@ -2,8 +2,7 @@ package filecheck
 
 import (
 	"bytes"
-	"compress/zlib"
-	"io"
+	"cmp"
 )
 
 const (
@@ -12,7 +11,7 @@ const (
 	maxNameLen    = 16        // longer than any name looked for
 )
 
-// checkPDF checks a file sniffed as PDF: header, end marker, active content.
+// checkPDF checks a file sniffed as PDF: header, end marker, encryption, active content.
 func checkPDF(b []byte, res Result) Result {
 	if !pdfHeaderOK(b) {
 		return res.fail(Corrupt, "The PDF file's header is malformed.")
@@ -28,13 +27,17 @@ func checkPDF(b []byte, res Result) Result {
 	}
 	var s pdfScan
 	s.run(b)
-	switch {
-	case s.found != "":
-		return res.fail(ActiveContent, "PDF files with scripts, automatic actions or embedded files are not accepted (found /%s).", s.found)
-	case s.overBudget:
-		return res.fail(BadFormat, "The PDF file holds too much compressed data to be inspected.")
-	case s.encrypt && s.objStm:
-		return res.fail(BadFormat, "Encrypted PDF files with compressed objects cannot be inspected; upload an unencrypted copy.")
+	w := newPDFWalker(b)
+	if s.found == "" {
+		w.walk()
+	}
+	switch found := cmp.Or(s.found, w.found); {
+	case found != "":
+		return res.fail(ActiveContent, pdfActiveFound, found)
+	case w.refused != "":
+		return res.fail(BadFormat, "%s", w.refused)
+	case s.encrypt || w.encrypt:
+		return res.fail(BadFormat, pdfEncrypted)
 	}
 	return res
 }
@@ -66,33 +69,63 @@ func isPDFDelimiter(c byte) bool {
 	return false
 }
 
-// activeName reports whether a decoded name makes a PDF run code, act by itself or carry
-// files, and whether it is one of the two-letter names ignored inside stream data.
-func activeName(name []byte) (active, short bool) {
+// activeName reports whether a decoded name makes a PDF run code, act by itself, reach
+// out of the file or carry files, with its canonical spelling (a constant, so that keeping
+// it allocates nothing), and whether it is one of the two-letter names ignored inside
+// stream data. /OpenAction is not among them: it only says what happens on opening, and
+// an action it names is caught by its own type (/S /JavaScript, /Launch, /URI, ...),
+// while a destination is harmless.
+//
+// The names are those of scripts (JS, JavaScript, XFA forms), automatic actions (AA),
+// actions that leave the document or the viewer (Launch, GoToR, GoToE, URI, SubmitForm,
+// ImportData), media (Rendition, RichMedia) and embedded files (EmbeddedFile,
+// EmbeddedFiles, EF).
+func activeName(name []byte) (canonical string, short bool) {
 	switch string(name) {
-	case "JavaScript", "OpenAction", "Launch", "EmbeddedFile", "EmbeddedFiles",
-		"RichMedia", "XFA", "SubmitForm", "ImportData":
-		return true, false
-	case "JS", "AA":
-		return true, true
+	case "JavaScript":
+		return "JavaScript", false
+	case "Launch":
+		return "Launch", false
+	case "GoToR":
+		return "GoToR", false
+	case "GoToE":
+		return "GoToE", false
+	case "URI":
+		return "URI", false
+	case "SubmitForm":
+		return "SubmitForm", false
+	case "ImportData":
+		return "ImportData", false
+	case "Rendition":
+		return "Rendition", false
+	case "RichMedia":
+		return "RichMedia", false
+	case "EmbeddedFile":
+		return "EmbeddedFile", false
+	case "EmbeddedFiles":
+		return "EmbeddedFiles", false
+	case "XFA":
+		return "XFA", false
+	case "JS":
+		return "JS", true
+	case "AA":
+		return "AA", true
+	case "EF":
+		return "EF", true
 	}
-	return false, false
+	return "", false
 }
 
-// pdfScan looks for active names over a whole file: outside streams, inside raw stream
-// data and inside inflated streams.
+// pdfScan looks for active names over the bytes of a whole file, whatever their syntax:
+// outside streams (in comments and strings too) and inside raw stream data. It backs the
+// object walk up where a reader could parse what the walk does not.
 type pdfScan struct {
-	found      string // the first active name seen
-	encrypt    bool   // /Encrypt seen outside streams
-	objStm     bool   // /ObjStm seen outside streams
-	inflated   int64
-	overBudget bool
-	zr         io.ReadCloser // reused across streams
-	buf        []byte
+	found   string // the first active name seen
+	encrypt bool   // /Encrypt seen outside streams
 }
 
 func (s *pdfScan) run(b []byte) {
-	for pos := 0; pos < len(b) && s.found == "" && !s.overBudget; {
+	for pos := 0; pos < len(b) && s.found == ""; {
 		start, end := nextStreamData(b, pos)
 		if start < 0 {
 			s.scan(b[pos:], false)
@@ -100,7 +133,6 @@ func (s *pdfScan) run(b []byte) {
 		}
 		s.scan(b[pos:start], false)
 		s.scan(b[start:end], true)
-		s.inflate(b[start:end])
 		pos = end
 	}
 }
@@ -114,50 +146,12 @@ func (s *pdfScan) scan(p []byte, inStream bool) {
 }
 
 func (s *pdfScan) name(name []byte, inStream bool) {
-	if active, short := activeName(name); active && !(short && inStream) && s.found == "" {
-		s.found = string(name)
+	if a, short := activeName(name); a != "" && !(short && inStream) && s.found == "" {
+		s.found = a
 	}
-	if !inStream {
-		switch string(name) {
-		case "Encrypt":
-			s.encrypt = true
-		case "ObjStm":
-			s.objStm = true
-		}
+	if !inStream && string(name) == "Encrypt" {
+		s.encrypt = true
 	}
-}
-
-// inflate scans the output of stream data that starts with a zlib header, whatever the
-// stream's dictionary says (a /Filter can be hidden behind an indirect reference), reading
-// through a fixed buffer so that the budget, not the file, bounds the work. Data after a
-// deflate error is not used by readers either, so the scan stops there.
-func (s *pdfScan) inflate(data []byte) {
-	r := bytes.NewReader(data)
-	var err error
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(r)
-		s.buf = make([]byte, 32<<10)
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(r, nil)
-	}
-	if err != nil {
-		return // not zlib data (a failed NewReader leaves s.zr nil, to be tried again)
-	}
-	var ns nameScanner
-	ns.onName = func(name []byte) { s.name(name, true) }
-	for s.found == "" {
-		n, err := s.zr.Read(s.buf)
-		s.inflated += int64(n)
-		if s.inflated > maxPDFInflate {
-			s.overBudget = true
-			return
-		}
-		ns.write(s.buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	ns.flush()
 }
 
 // nextStreamData finds the data of the next stream at or after pos: after the keyword
