@@ -26,7 +26,7 @@ func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) 
 	if key == "" {
 		return 0, errors.New("dynamo: incr: empty counter key")
 	}
-	k := counterKey(key)
+	k := s.keys.counterKey(key)
 	for range incrRounds {
 		// No counter yet, or its window is still open: add one (starting at 0).
 		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -91,7 +91,7 @@ func (s *Store) Counter(ctx context.Context, key string, now time.Time) (int64, 
 	if key == "" {
 		return 0, nil
 	}
-	it, err := s.get(ctx, counterKey(key))
+	it, err := s.get(ctx, s.keys.counterKey(key))
 	if err != nil {
 		return 0, fmt.Errorf("dynamo: counter: %w", err)
 	}
