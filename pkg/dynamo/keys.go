@@ -6,19 +6,21 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// MinKeySecret is the shortest key-hash secret a store accepts, in bytes: HMAC-SHA256's
-// full strength needs a key as long as its output.
-const MinKeySecret = 32
+// MinKeySecret is the shortest key-hash secret a store accepts, in bytes: the shortest
+// KEY_HASH_SECRET the configuration accepts.
+const MinKeySecret = app.MinKeyHashSecret
 
 // DevKeySecret is the key-hash secret of a store made with New, for local data only (the
 // local runner, tests, benchmarks). It is fixed, not random, so that a local table stays
 // readable across restarts of `make run`; it is public, so it must never key real data,
-// which is why Provide refuses to fall back on it when the store is DynamoDB itself.
+// which is why Provide falls back on it only for an emulator on this machine.
 const DevKeySecret = "realname development key-hash secret: local data only, never on AWS"
 
 // keyHashBytes is how much of the HMAC a key keeps: 128 bits. Keys must be unique per
@@ -46,6 +48,12 @@ func newKeyHasher(secret []byte) (keyHasher, error) {
 		return keyHasher{}, fmt.Errorf("dynamo: key-hash secret is %d bytes, want at least %d", len(secret), MinKeySecret)
 	}
 	return keyHasher{secret: append([]byte(nil), secret...)}, nil
+}
+
+// Format prints a Store as its table's name, whatever the verb: fmt would otherwise print
+// its fields, the secret's bytes among them, wherever a store reaches a log or an error.
+func (s *Store) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprintf(f, "dynamo.Store(%s)", aws.ToString(s.table))
 }
 
 // digest is the base64url (unpadded: no '#', '/', '+' or '=', so it never splits a key)

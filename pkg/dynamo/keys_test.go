@@ -1,6 +1,7 @@
 package dynamo_test
 
 import (
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -192,6 +193,22 @@ func TestKeysDependOnSecret(t *testing.T) {
 	}
 	if _, err := dynamo.NewKeyed(client, table, secretA[1:]); err == nil {
 		t.Errorf("NewKeyed accepted a secret of %d bytes", len(secretA)-1)
+	}
+	// A store that ends up in a log or an error message does not carry its secret there,
+	// in any of the forms fmt prints bytes in.
+	head := secretA[:8]
+	goBytes := make([]string, len(head))
+	for i, b := range head {
+		goBytes[i] = fmt.Sprintf("%#x", b)
+	}
+	forms := []string{string(head), strings.Trim(fmt.Sprint(head), "[]"), fmt.Sprintf("%x", head), strings.Join(goBytes, ", ")}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q", "%d"} {
+		got := fmt.Sprintf(verb, a)
+		for _, form := range forms {
+			if strings.Contains(got, form) {
+				t.Errorf("Sprintf(%q, store) shows the secret (as %q): %.300s", verb, form, got)
+			}
+		}
 	}
 
 	u, acct := mkUser(1, kyc.PersonalAccount)
