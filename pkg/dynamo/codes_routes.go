@@ -43,9 +43,10 @@ func (s *Store) CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []strin
 	}
 	read := make([]item, 0, len(keys)+1)
 	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
+	for i, k := range keys {
 		if k == "" || seen[k] {
-			return fmt.Errorf("dynamo: count and put code: empty or repeated counter key %q", k)
+			// By position, not by name: names hold phones and IPs, and errors reach logs.
+			return fmt.Errorf("dynamo: count and put code: counter %d of %d is empty or repeated", i+1, len(keys))
 		}
 		seen[k] = true
 		read = append(read, s.keys.counterKey(k))

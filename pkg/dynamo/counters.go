@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,7 +82,8 @@ func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) 
 			return 0, fmt.Errorf("dynamo: incr: %w", err)
 		}
 	}
-	return 0, fmt.Errorf("dynamo: incr %s: too much contention", strconv.Quote(key))
+	// The counter's name is left out: it holds a phone or an IP, and errors reach logs.
+	return 0, fmt.Errorf("dynamo: incr: too much contention after %d rounds", incrRounds)
 }
 
 // Counter is one strongly consistent GetItem; a counter whose window has passed is 0.

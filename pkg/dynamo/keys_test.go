@@ -1,6 +1,7 @@
 package dynamo_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
@@ -236,5 +238,39 @@ func TestKeysDependOnSecret(t *testing.T) {
 	}
 	if n, err := b.Counter(ctx, name, now); err != nil || n != 0 {
 		t.Errorf("another secret: Counter = %d, %v; want 0", n, err)
+	}
+}
+
+// TestCounterErrorsHoldNoName: a counter's name holds a phone or an IP, so the store's
+// errors about a counter do not quote it (errors end up in logs): a repeated name in
+// CountAndPutCode, and an Incr that never wins against other writers (injected: every
+// UpdateItem fails its condition).
+func TestCounterErrorsHoldNoName(t *testing.T) {
+	client, table := testenv.Table(t, testenv.Dynoxide)
+	ctx := t.Context()
+	const phone = "13900000031"
+	name := "sms-min:" + phone
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s := dynamo.New(client, table)
+	err := s.CountAndPutCode(ctx, kyc.SMSCode{Phone: phone, Purpose: kyc.PurposeRegister, CodeHash: "h", ExpiresAt: now.Add(time.Minute)},
+		[]string{name, name}, []time.Time{now.Add(time.Minute), now.Add(time.Minute)}, now,
+		func([]int64, string) (int, bool, error) { return 0, true, nil })
+	if err == nil || strings.Contains(err.Error(), phone) {
+		t.Errorf("CountAndPutCode with a repeated counter: %v; want an error without the phone", err)
+	}
+
+	losing := dynamo.New(dynamodb.New(client.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("alwaysLose",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					if _, ok := in.Parameters.(*dynamodb.UpdateItemInput); ok {
+						return middleware.InitializeOutput{}, middleware.Metadata{}, &types.ConditionalCheckFailedException{Message: aws.String("injected")}
+					}
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	}), table)
+	if _, err := losing.Incr(ctx, name, now, now.Add(time.Minute)); err == nil || strings.Contains(err.Error(), phone) {
+		t.Errorf("Incr that never wins: %v; want an error without the phone", err)
 	}
 }
