@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -25,6 +26,10 @@ type Config struct {
 	MaxAttempts    int
 	ReconcileAfter time.Duration
 	LogLevel       string
+	// KeyHashSecret is KEY_HASH_SECRET decoded: the bytes (held in a string, so that
+	// Config stays comparable) the store hashes phones, ID numbers and counter names with
+	// before they become DynamoDB keys; "" when unset. Never log it.
+	KeyHashSecret string
 
 	// StaticAccessKey and StaticSecretKey are not read from the environment: the local
 	// runner sets them for emulators, which must never be reached with real AWS
@@ -56,6 +61,7 @@ func Vars() []Var {
 		{Name: "RECONCILE_AFTER", Default: "2m", Meaning: "how long an account may stay SUBMITTED before the reconciler re-queues it (30s to 24h)"},
 		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
 		{Name: "APP_VERSION", Default: "dev", Meaning: "version reported by /v1/health"},
+		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
 	}
 }
 
@@ -114,10 +120,36 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: environment variable RECONCILE_AFTER must be a duration from 30s to 24h")
 	}
 	c.ReconcileAfter = ra
+	secret, err := keyHashSecret(get("KEY_HASH_SECRET"))
+	if err != nil {
+		return Config{}, err
+	}
+	c.KeyHashSecret = secret
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return Config{}, fmt.Errorf("config: environment variable LOG_LEVEL must be debug, info, warn or error")
 	}
 	return c, nil
+}
+
+// MinKeyHashSecret is the shortest KEY_HASH_SECRET, in bytes: HMAC-SHA256's full
+// strength needs a key as long as its output.
+const MinKeyHashSecret = 32
+
+// keyHashSecret decodes KEY_HASH_SECRET. It is hex only: base64 would be ambiguous (a hex
+// string is valid base64 of other bytes), and hex is what `openssl rand -hex 32` prints.
+// Errors never quote the value.
+func keyHashSecret(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil {
+		return "", fmt.Errorf("config: environment variable KEY_HASH_SECRET must be hexadecimal (e.g. the output of openssl rand -hex 32)")
+	}
+	if len(b) < MinKeyHashSecret {
+		return "", fmt.Errorf("config: environment variable KEY_HASH_SECRET must be at least %d bytes (%d hex digits), not %d", MinKeyHashSecret, 2*MinKeyHashSecret, len(b))
+	}
+	return string(b), nil
 }

@@ -83,6 +83,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"RECONCILE_AFTER":   "24h",
 		"SNS_ENDPOINT":      "http://127.0.0.1:4566",
 		"SMS_SENDER_ID":     "realname",
+		"KEY_HASH_SECRET":   " " + strings.Repeat("0f", 32) + " ",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
@@ -102,6 +103,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		ReconcileAfter: 24 * time.Hour,
 		SNSEndpoint:    "http://127.0.0.1:4566",
 		SMSSenderID:    "realname",
+		KeyHashSecret:  strings.Repeat("\x0f", 32),
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -140,6 +142,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SNS_ENDPOINT not a URL", map[string]string{"SNS_ENDPOINT": "127.0.0.1:4566"}, "SNS_ENDPOINT"},
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 		{"LOG_LEVEL trace", map[string]string{"LOG_LEVEL": "trace"}, "LOG_LEVEL"},
+		{"KEY_HASH_SECRET 31 bytes", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 31)}, "KEY_HASH_SECRET"},
+		{"KEY_HASH_SECRET not hex", map[string]string{"KEY_HASH_SECRET": strings.Repeat("zy", 32)}, "KEY_HASH_SECRET"},
+		{"KEY_HASH_SECRET odd digits", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 32) + "c"}, "KEY_HASH_SECRET"},
+		{"KEY_HASH_SECRET base64", map[string]string{"KEY_HASH_SECRET": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="}, "KEY_HASH_SECRET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +163,20 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 }
 
+// A refused KEY_HASH_SECRET is not quoted back: the error reaches the function's log, and
+// a secret one digit short is still almost all of the secret.
+func TestKeyHashSecretNotInErrors(t *testing.T) {
+	for _, v := range []string{strings.Repeat("5e", 31), strings.Repeat("5e", 31) + "5g"} {
+		_, err := app.LoadConfig(env(map[string]string{"KEY_HASH_SECRET": v}))
+		if err == nil {
+			t.Fatalf("LoadConfig accepted KEY_HASH_SECRET %q", v)
+		}
+		if strings.Contains(err.Error(), "5e5e") {
+			t.Errorf("the error quotes the secret: %v", err)
+		}
+	}
+}
+
 func TestLoadConfigBoundaries(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -171,6 +191,9 @@ func TestLoadConfigBoundaries(t *testing.T) {
 		{"LOG_LEVEL warn", map[string]string{"LOG_LEVEL": "warn"}, func(c app.Config) bool { return c.LogLevel == "warn" }},
 		{"LOG_LEVEL error", map[string]string{"LOG_LEVEL": "error"}, func(c app.Config) bool { return c.LogLevel == "error" }},
 		{"LOG_LEVEL blank is info", map[string]string{"LOG_LEVEL": " "}, func(c app.Config) bool { return c.LogLevel == "info" }},
+		{"KEY_HASH_SECRET 32 bytes", map[string]string{"KEY_HASH_SECRET": strings.Repeat("AB", 32)}, func(c app.Config) bool { return c.KeyHashSecret == strings.Repeat("\xab", 32) }},
+		{"KEY_HASH_SECRET 64 bytes", map[string]string{"KEY_HASH_SECRET": strings.Repeat("01", 64)}, func(c app.Config) bool { return c.KeyHashSecret == strings.Repeat("\x01", 64) }},
+		{"KEY_HASH_SECRET blank is unset", map[string]string{"KEY_HASH_SECRET": "  "}, func(c app.Config) bool { return c.KeyHashSecret == "" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

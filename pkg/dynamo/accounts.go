@@ -180,7 +180,7 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 	next := identity{t.Account.Type, t.Account.IDNumber}
 	claims := t.Account.State == kyc.StateApproved && next.idNumber != ""
 	if claims {
-		claim := identityKey(next.typ, next.idNumber)
+		claim := s.keys.identityKey(next.typ, next.idNumber)
 		claim[attrKind] = sv(kindIdentity)
 		claim[attrAccountID] = sv(t.Account.ID)
 		tx.claim = len(tx.items)
@@ -196,7 +196,7 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 		tx.release = len(tx.items)
 		tx.items = append(tx.items, types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 s.table,
-			Key:                       identityKey(old.typ, old.idNumber),
+			Key:                       s.keys.identityKey(old.typ, old.idNumber),
 			ConditionExpression:       mine,
 			ExpressionAttributeNames:  mineNames,
 			ExpressionAttributeValues: mineValues,
@@ -223,7 +223,7 @@ func (s *Store) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber
 	if idNumber == "" {
 		return "", notFound("Identity")
 	}
-	it, err := s.get(ctx, identityKey(typ, idNumber))
+	it, err := s.get(ctx, s.keys.identityKey(typ, idNumber))
 	if err != nil {
 		return "", fmt.Errorf("dynamo: get identity owner: %w", err)
 	}

@@ -93,23 +93,14 @@ func ttlEpoch(t time.Time) int64 {
 func key(pk, sk string) item { return item{AttrPK: sv(pk), AttrSK: sv(sk)} }
 
 func userKey(id string) item                 { return key(prefixUser+id, skUser) }
-func phoneKey(phone string) item             { return key(prefixPhone+phone, skPhone) }
 func sessionKey(hash string) item            { return key(prefixSession+hash, skSession) }
 func sessionRefKey(uid, h string) item       { return key(prefixUser+uid, prefixSession+h) }
 func accountKey(id string) item              { return key(prefixAccount+id, skAccount) }
 func pendingCountKey(t kyc.AccountType) item { return key(prefixCount+string(t), skCount) }
-func counterKey(k string) item               { return key(prefixCounter+k, skCounter) }
 func uploadKey(k string) item                { return key(prefixUpload+k, skUpload) }
 
-// identityKey is the key of the claim of an approved identity. An account type never
-// contains '#', so the first '#' after the prefix splits type and number.
-func identityKey(t kyc.AccountType, idNumber string) item {
-	return key(prefixIdent+string(t)+"#"+idNumber, skIdentity)
-}
-
-// codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
-// (validCode refuses one), so the last '#' of the partition key always splits it right.
-func codeKey(phone, purpose string) item { return key(prefixCode+phone+"#"+purpose, skCode) }
+// The keys of items named by a phone, an ID number or a counter name are the Store's
+// (keys.go): they hash those values with the store's secret.
 
 // queueSK is the sort key of an account in both work-list indexes.
 func queueSK(submittedAt time.Time, id string) string { return fmtTime(submittedAt) + "#" + id }
@@ -436,11 +427,11 @@ func decodeSession(it item) (kyc.Session, error) {
 	return s, nil
 }
 
-// encodeCode writes the whole code item. Attempts and Used are always present, since the
+// encodeCode writes the whole code item under k, the key of its phone and purpose. Attempts and Used are always present, since the
 // conditions of TryCode and of a code's use compare them and a comparison with an absent
 // attribute fails.
-func encodeCode(c kyc.SMSCode) item {
-	it := codeKey(c.Phone, c.Purpose)
+func encodeCode(k item, c kyc.SMSCode) item {
+	it := k
 	it[attrKind] = sv(kindCode)
 	it["Phone"] = sv(c.Phone)
 	it["Purpose"] = sv(c.Purpose)

@@ -43,14 +43,15 @@ func (s *Store) CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []strin
 	}
 	read := make([]item, 0, len(keys)+1)
 	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
+	for i, k := range keys {
 		if k == "" || seen[k] {
-			return fmt.Errorf("dynamo: count and put code: empty or repeated counter key %q", k)
+			// By position, not by name: names hold phones and IPs, and errors reach logs.
+			return fmt.Errorf("dynamo: count and put code: counter %d of %d is empty or repeated", i+1, len(keys))
 		}
 		seen[k] = true
-		read = append(read, counterKey(k))
+		read = append(read, s.keys.counterKey(k))
 	}
-	read = append(read, phoneKey(c.Phone))
+	read = append(read, s.keys.phoneKey(c.Phone))
 
 	type counter struct {
 		stored  bool
@@ -109,14 +110,14 @@ func (s *Store) CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []strin
 				asRead[":one"] = nv(1)
 				items = append(items, types.TransactWriteItem{Update: &types.Update{
 					TableName:                 s.table,
-					Key:                       counterKey(k),
+					Key:                       s.keys.counterKey(k),
 					UpdateExpression:          aws.String("SET #n = #n + :one"),
 					ConditionExpression:       aws.String("#n = :n AND #end = :end"),
 					ExpressionAttributeNames:  names,
 					ExpressionAttributeValues: asRead,
 				}})
 			default:
-				fresh := counterKey(k)
+				fresh := s.keys.counterKey(k)
 				fresh[attrKind] = sv(kindCounter)
 				fresh[attrN] = nv(1)
 				fresh[attrWindowEnd] = nv(ends[i].UnixNano())
@@ -131,7 +132,7 @@ func (s *Store) CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []strin
 			}
 		}
 		if put {
-			code := encodeCode(c)
+			code := encodeCode(s.keys.codeKey(c.Phone, c.Purpose), c)
 			if userID != "" {
 				code[attrUserID] = sv(userID)
 			}
@@ -164,7 +165,7 @@ func (s *Store) TryCode(ctx context.Context, phone, purpose, codeHash string, no
 	values[":one"] = nv(1)
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           s.table,
-		Key:                                 codeKey(phone, purpose),
+		Key:                                 s.keys.codeKey(phone, purpose),
 		UpdateExpression:                    aws.String("SET #att = #att + :one"),
 		ConditionExpression:                 aws.String(codeLive + " AND #hash <> :h"),
 		ExpressionAttributeNames:            codeNames,
@@ -208,7 +209,7 @@ func (s *Store) codeUse(phone, purpose, codeHash string, now time.Time) types.Tr
 	values[":true"] = bv(true)
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 s.table,
-		Key:                       codeKey(phone, purpose),
+		Key:                       s.keys.codeKey(phone, purpose),
 		UpdateExpression:          aws.String("SET #used = :true"),
 		ConditionExpression:       aws.String(codeLive + " AND #hash = :h"),
 		ExpressionAttributeNames:  codeNames,

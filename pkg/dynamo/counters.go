@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,7 +25,7 @@ func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) 
 	if key == "" {
 		return 0, errors.New("dynamo: incr: empty counter key")
 	}
-	k := counterKey(key)
+	k := s.keys.counterKey(key)
 	for range incrRounds {
 		// No counter yet, or its window is still open: add one (starting at 0).
 		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -83,7 +82,8 @@ func (s *Store) Incr(ctx context.Context, key string, now, expiresAt time.Time) 
 			return 0, fmt.Errorf("dynamo: incr: %w", err)
 		}
 	}
-	return 0, fmt.Errorf("dynamo: incr %s: too much contention", strconv.Quote(key))
+	// The counter's name is left out: it holds a phone or an IP, and errors reach logs.
+	return 0, fmt.Errorf("dynamo: incr: too much contention after %d rounds", incrRounds)
 }
 
 // Counter is one strongly consistent GetItem; a counter whose window has passed is 0.
@@ -91,7 +91,7 @@ func (s *Store) Counter(ctx context.Context, key string, now time.Time) (int64, 
 	if key == "" {
 		return 0, nil
 	}
-	it, err := s.get(ctx, counterKey(key))
+	it, err := s.get(ctx, s.keys.counterKey(key))
 	if err != nil {
 		return 0, fmt.Errorf("dynamo: counter: %w", err)
 	}

@@ -8,18 +8,18 @@
 // what it is. Times are UTC strings of fixed width (2006-01-02T15:04:05.000000000Z) so
 // that they sort as text in the order they sort as times.
 //
-//	Kind          PK                       SK                          notes
-//	user          USER#<userID>            USER                        Version, SessionsOpened
-//	phone         PHONE#<phone>            PHONE                       UserID, AccountID: keeps phones unique
-//	sessionRef    USER#<userID>            SESSION#<tokenHash>         TTL; lists a user's sessions
-//	session       SESSION#<tokenHash>      SESSION                     UserID, AccountID, Role, ExpiresAt, TTL
-//	account       ACCOUNT#<accountID>      ACCOUNT                     Version; sparse GSI keys below
-//	audit         ACCOUNT#<accountID>      AUDIT#<at>#<random>         append-only, never rewritten
-//	pendingCount  COUNT#PENDING#<type>     COUNT                       N = accounts of type in PENDING_REVIEW; GSIPending keys
-//	counter       COUNTER#<key>            COUNTER                     N, WindowEnd (unix ns), TTL
-//	code          CODE#<phone>#<purpose>   CODE                        CodeHash, Attempts, Used, ExpiresAt, TTL, UserID
-//	upload        UPLOAD#<key>             UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
-//	identity      IDENTITY#<type>#<number> IDENTITY                    AccountID: the APPROVED holder of an ID number
+//	Kind          PK                           SK                          notes
+//	user          USER#<userID>                USER                        Version, SessionsOpened
+//	phone         PHONE#<h(phone)>             PHONE                       UserID, AccountID: keeps phones unique
+//	sessionRef    USER#<userID>                SESSION#<tokenHash>         TTL; lists a user's sessions
+//	session       SESSION#<tokenHash>          SESSION                     UserID, AccountID, Role, ExpiresAt, TTL
+//	account       ACCOUNT#<accountID>          ACCOUNT                     Version; sparse GSI keys below
+//	audit         ACCOUNT#<accountID>          AUDIT#<at>#<random>         append-only, never rewritten
+//	pendingCount  COUNT#PENDING#<type>         COUNT                       N = accounts of type in PENDING_REVIEW; GSIPending keys
+//	counter       COUNTER#<h(name)>            COUNTER                     N, WindowEnd (unix ns), TTL
+//	code          CODE#<h(phone)>#<purpose>    CODE                        Phone, CodeHash, Attempts, Used, ExpiresAt, TTL, UserID
+//	upload        UPLOAD#<key>                 UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
+//	identity      IDENTITY#<type>#<h(number)>  IDENTITY                    AccountID: the APPROVED holder of an ID number
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
 // request, and a sessionRef in the user's partition, so that ChangeUser and ResetPassword,
@@ -41,6 +41,20 @@
 // An account's audit trail shares the account's partition, so ListAudit is one Query on
 // PK with begins_with(SK, "AUDIT#"); the random suffix keeps two records written in the
 // same nanosecond apart.
+//
+// # Keys hold no personal data
+//
+// h(v) is a keyed hash: the base64url of the first 16 bytes of HMAC-SHA256 of v under the
+// store's secret (KEY_HASH_SECRET; see keys.go for the length). Every key component that
+// is a phone, an ID or registration number, or a counter's name (which callers build from
+// phones and source IPs) is hashed, so the table's keys, and the GSIs' keys, which
+// DynamoDB shows in its console, exports, metrics and error messages, hold none of them;
+// where the product reads a value back it is an ordinary attribute (the user's Phone, the
+// account's IDNumber, the code's Phone). The hash is computed locally, so every lookup
+// costs the calls it did with raw keys. A table is bound to its secret: with another, the
+// hashed items are not found (no migration: the project is pre-release, and a table has
+// only ever had one secret). Sessions were already keyed by the token's hash, and user,
+// account and upload ids are random.
 //
 // # SMS codes
 //
@@ -81,7 +95,7 @@
 // An identity item keeps one ID number (personal) or registration number (company) from
 // being APPROVED on two accounts. It is written only by Transition, in the transition's
 // own TransactWriteItems: approving an account with a non-empty IDNumber Puts
-// IDENTITY#<type>#<number> with the account's id on condition "attribute_not_exists(PK) OR
+// IDENTITY#<type>#<h(number)> with the account's id on condition "attribute_not_exists(PK) OR
 // AccountID = <this account>". If that item alone fails its condition (the cancellation
 // reasons name the failed item), another account holds the identity: ECONFLICT "identity
 // already verified on another account", and nothing of the transition is written. Of
@@ -89,8 +103,8 @@
 // type or number while APPROVED, Deletes the claim of the stored identity on the same
 // condition; should another account hold it (only data approved before claims existed),
 // the transaction is sent again without the Delete. IdentityOwner is one strongly
-// consistent GetItem of the claim. The number is part of the key, as the phone is of
-// PHONE#<phone>: keys are personal information and stay out of logs like the rest.
+// consistent GetItem of the claim. The key holds the number's keyed hash, as the phone
+// item's does the phone's, so that no key holds the number itself.
 //
 // # Global secondary indexes (both sparse, projection ALL)
 //

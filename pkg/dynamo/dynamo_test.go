@@ -156,13 +156,15 @@ func TestTableDefinition(t *testing.T) {
 // rawItem reads an item as stored, to check what the store writes beyond the domain.
 func (d db) rawItem(t *testing.T, table, pk, sk string) map[string]types.AttributeValue {
 	t.Helper()
-	out, err := d.client.GetItem(t.Context(), &dynamodb.GetItemInput{
-		TableName:      aws.String(table),
-		Key:            map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}},
-		ConsistentRead: aws.Bool(true),
-	})
+	return d.rawAt(t, table, map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}})
+}
+
+// rawAt is rawItem at a key the store built (Store.PhoneKey and the like).
+func (d db) rawAt(t *testing.T, table string, key map[string]types.AttributeValue) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := d.client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		t.Fatalf("GetItem %s %s: %v", pk, sk, err)
+		t.Fatalf("GetItem %s: %v", render(key), err)
 	}
 	return out.Item
 }
@@ -346,11 +348,11 @@ func TestTTLAttribute(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := fmt.Sprint(exp.Unix() + 1)
-		for _, k := range [][2]string{{"SESSION#h", "SESSION"}, {"USER#u1", "SESSION#h"}, {"COUNTER#k", "COUNTER"}, {"CODE#p1#register", "CODE"}, {"UPLOAD#uploads/a1/frontOfID/x", "UPLOAD"}} {
-			it := d.rawItem(t, table, k[0], k[1])
+		for _, k := range []item{keyOf("SESSION#h", "SESSION"), keyOf("USER#u1", "SESSION#h"), s.CounterKey("k"), s.CodeKey("p1", kyc.PurposeRegister), keyOf("UPLOAD#uploads/a1/frontOfID/x", "UPLOAD")} {
+			it := d.rawAt(t, table, k)
 			v, ok := it[dynamo.TTLAttribute].(*types.AttributeValueMemberN)
 			if !ok || v.Value != want {
-				t.Errorf("%s %s: %s = %v, want %s", k[0], k[1], dynamo.TTLAttribute, it[dynamo.TTLAttribute], want)
+				t.Errorf("%s: %s = %v, want %s", render(k), dynamo.TTLAttribute, it[dynamo.TTLAttribute], want)
 			}
 		}
 		u, a := mkUser(1, kyc.PersonalAccount)
@@ -401,7 +403,7 @@ func TestTryCodeCalls(t *testing.T) {
 		}
 		attempts := func(c kyc.SMSCode) string {
 			t.Helper()
-			v, _ := d.rawItem(t, table, "CODE#"+c.Phone+"#"+c.Purpose, "CODE")["Attempts"].(*types.AttributeValueMemberN)
+			v, _ := d.rawAt(t, table, s.CodeKey(c.Phone, c.Purpose))["Attempts"].(*types.AttributeValueMemberN)
 			if v == nil {
 				return "absent"
 			}
@@ -684,7 +686,7 @@ func TestIdentityCalls(t *testing.T) {
 		}
 		a := move(t, s, accounts[0], kyc.StateApproved, at)
 		want("approve", "TransactWriteItems")
-		it := d.rawItem(t, table, "IDENTITY#personal_account#n1", "IDENTITY")
+		it := d.rawAt(t, table, s.IdentityKey(kyc.PersonalAccount, "n1"))
 		if k, _ := it["Kind"].(*types.AttributeValueMemberS); k == nil || k.Value != "identity" {
 			t.Errorf("claim item Kind %v, want identity", it["Kind"])
 		}
@@ -721,7 +723,7 @@ func TestIdentityCalls(t *testing.T) {
 			t.Fatalf("change identity while APPROVED: %v", err)
 		}
 		want("identity change", "TransactWriteItems", "TransactWriteItems")
-		if it := d.rawItem(t, table, "IDENTITY#personal_account#n1", "IDENTITY"); it != nil {
+		if it := d.rawAt(t, table, s.IdentityKey(kyc.PersonalAccount, "n1")); it != nil {
 			t.Errorf("the old claim survived an identity change: %v", it)
 		}
 		if owner, err := s.IdentityOwner(ctx, kyc.CompanyAccount, "c1"); err != nil || owner != a.ID {

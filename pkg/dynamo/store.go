@@ -21,13 +21,31 @@ import (
 type Store struct {
 	client *dynamodb.Client
 	table  *string
+	keys   keyHasher
 }
 
 var _ kyc.Store = (*Store)(nil)
 
-// New returns a store on the table of that name, which must exist (see CreateTable).
+// New returns a store on the table of that name, which must exist (see CreateTable),
+// whose keys are hashed with DevKeySecret: for local tables (the local runner, tests,
+// benchmarks) only. Real data needs NewKeyed with a secret of its own.
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: aws.String(table)}
+	s, err := NewKeyed(client, table, []byte(DevKeySecret))
+	if err != nil {
+		panic(err) // DevKeySecret is a constant longer than MinKeySecret
+	}
+	return s
+}
+
+// NewKeyed returns a store on the table of that name whose keys of personal values are
+// hashed with secret (at least MinKeySecret bytes; see keyHasher). A table must always be
+// used with the same secret: with another, the items keyed by a hash are not found.
+func NewKeyed(client *dynamodb.Client, table string, secret []byte) (*Store, error) {
+	keys, err := newKeyHasher(secret)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{client: client, table: aws.String(table), keys: keys}, nil
 }
 
 // Ping reads a key that never exists: it proves the table is there and readable with

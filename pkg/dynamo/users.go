@@ -44,7 +44,7 @@ func (s *Store) newUserItems(u kyc.User, a kyc.Account, sessionsOpened int64) (i
 		return nil, 0, kyc.User{}, kyc.FieldError(kyc.EMISSING, "account.id", "required")
 	}
 	u.Version, a.Version = 1, 1
-	phone := phoneKey(u.Phone)
+	phone := s.keys.phoneKey(u.Phone)
 	phone[attrKind] = sv(kindPhone)
 	phone[attrUserID] = sv(u.ID)
 	phone[attrAccountID] = sv(a.ID)
@@ -94,7 +94,7 @@ func (s *Store) GetUserByPhone(ctx context.Context, phone string) (kyc.User, err
 	if phone == "" {
 		return kyc.User{}, notFound("User")
 	}
-	it, err := s.get(ctx, phoneKey(phone))
+	it, err := s.get(ctx, s.keys.phoneKey(phone))
 	if err != nil {
 		return kyc.User{}, fmt.Errorf("dynamo: get user by phone: %w", err)
 	}

@@ -65,12 +65,14 @@ func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, err
 // PhoneAndCounter is one strongly consistent BatchGetItem of the phone item and the
 // counter (or of whichever is asked for).
 func (s *Store) PhoneAndCounter(ctx context.Context, phone, key string, now time.Time) (string, string, int64, error) {
+	// Each digest is computed once: the keys also find the items in the answer.
+	phoneK, counterK := s.keys.phoneKey(phone), s.keys.counterKey(key)
 	var keys []item
 	if phone != "" {
-		keys = append(keys, phoneKey(phone))
+		keys = append(keys, phoneK)
 	}
 	if key != "" {
-		keys = append(keys, counterKey(key))
+		keys = append(keys, counterK)
 	}
 	if len(keys) == 0 {
 		return "", "", 0, nil
@@ -81,14 +83,14 @@ func (s *Store) PhoneAndCounter(ctx context.Context, phone, key string, now time
 	}
 	var userID, accountID string
 	var n int64
-	if it := found[itemID(phoneKey(phone))]; phone != "" && it != nil {
+	if it := found[itemID(phoneK)]; phone != "" && it != nil {
 		d := decoder{it: it}
 		userID, accountID = d.str(attrUserID), d.str(attrAccountID)
 		if d.err != nil || userID == "" {
 			return "", "", 0, fmt.Errorf("dynamo: phone and counter: bad phone item: %v", d.err)
 		}
 	}
-	if it := found[itemID(counterKey(key))]; key != "" && it != nil {
+	if it := found[itemID(counterK)]; key != "" && it != nil {
 		d := decoder{it: it}
 		v, end := d.int(attrN), d.int(attrWindowEnd)
 		if d.err != nil {

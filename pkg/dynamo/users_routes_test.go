@@ -134,12 +134,12 @@ func TestUserRoutesItems(t *testing.T) {
 		if _, err := s.CreateUser(ctx, u1, a1); err != nil {
 			t.Fatal(err)
 		}
-		if got := render(d.rawItem(t, table, "PHONE#p1", "PHONE")); got != render(item{"PK": str("PHONE#p1"), "SK": str("PHONE"), "Kind": str("phone"), "UserID": str("u1"), "AccountID": str("a1")}) {
+		if got := render(d.rawAt(t, table, s.PhoneKey("p1"))); got != render(with(s.PhoneKey("p1"), item{"Kind": str("phone"), "UserID": str("u1"), "AccountID": str("a1")})) {
 			t.Errorf("phone item of CreateUser: %s", got)
 		}
 		// A phone item of before: no AccountID.
 		if _, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table),
-			Item: item{"PK": str("PHONE#old"), "SK": str("PHONE"), "Kind": str("phone"), "UserID": str("u-old")}}); err != nil {
+			Item: with(s.PhoneKey("old"), item{"Kind": str("phone"), "UserID": str("u-old")})}); err != nil {
 			t.Fatal(err)
 		}
 		if uid, aid, _, err := s.PhoneAndCounter(ctx, "old", "", routesNow); err != nil || uid != "u-old" || aid != "" {
@@ -152,13 +152,13 @@ func TestUserRoutesItems(t *testing.T) {
 		if err := s.CountAndPutCode(ctx, c, nil, nil, routesNow, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 			t.Fatal(err)
 		}
-		if v := d.rawItem(t, table, "CODE#p1#reset_password", "CODE")["UserID"]; render(item{"v": v}) != render(item{"v": str("u1")}) {
+		if v := d.rawAt(t, table, s.CodeKey("p1", kyc.PurposeResetPassword))["UserID"]; render(item{"v": v}) != render(item{"v": str("u1")}) {
 			t.Errorf("code item UserID %v, want u1", v)
 		}
 		if uid, err := s.TryCode(ctx, "p1", c.Purpose, "h", routesNow); err != nil || uid != "u1" {
 			t.Errorf("TryCode: %q, %v; want u1", uid, err)
 		}
-		if _, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: keyOf("CODE#p1#reset_password", "CODE"),
+		if _, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: s.CodeKey("p1", kyc.PurposeResetPassword),
 			UpdateExpression: aws.String("REMOVE UserID")}); err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestUserRoutesItems(t *testing.T) {
 
 		// TryCode counts a wrong try on the item and nothing else.
 		attempts := func() string {
-			v, _ := d.rawItem(t, table, "CODE#p1#reset_password", "CODE")["Attempts"].(*types.AttributeValueMemberN)
+			v, _ := d.rawAt(t, table, s.CodeKey("p1", kyc.PurposeResetPassword))["Attempts"].(*types.AttributeValueMemberN)
 			return v.Value
 		}
 		_, _ = s.TryCode(ctx, "p1", c.Purpose, "wrong", routesNow)

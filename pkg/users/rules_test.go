@@ -523,10 +523,10 @@ func TestItemsOfBefore(t *testing.T) {
 	e.register(t, phoneA, goodPW)
 	u := e.user(t, phoneA)
 	// The phone item as CreateUser wrote it before: no AccountID.
-	if _, err := e.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "PHONE#" + phoneA}, "SK": &types.AttributeValueMemberS{Value: "PHONE"},
-		"Kind": &types.AttributeValueMemberS{Value: "phone"}, "UserID": &types.AttributeValueMemberS{Value: u.ID},
-	}}); err != nil {
+	phoneItem := e.store.PhoneKey(phoneA)
+	phoneItem["Kind"] = &types.AttributeValueMemberS{Value: "phone"}
+	phoneItem["UserID"] = &types.AttributeValueMemberS{Value: u.ID}
+	if _, err := e.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: phoneItem}); err != nil {
 		t.Fatal(err)
 	}
 	calls := &testenv.CallLog{}
@@ -550,9 +550,8 @@ func TestItemsOfBefore(t *testing.T) {
 		CreatedAt: now, ExpiresAt: now.Add(users.CodeTTL)}, nil, nil, now, func([]int64, string) (int, bool, error) { return 0, true, nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(e.table), Key: map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "CODE#" + phoneA + "#" + kyc.PurposeResetPassword}, "SK": &types.AttributeValueMemberS{Value: "CODE"},
-	}, UpdateExpression: aws.String("REMOVE UserID"), ConditionExpression: aws.String("attribute_exists(UserID)")}); err != nil {
+	if _, err := e.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(e.table), Key: e.store.CodeKey(phoneA, kyc.PurposeResetPassword),
+		UpdateExpression: aws.String("REMOVE UserID"), ConditionExpression: aws.String("attribute_exists(UserID)")}); err != nil {
 		t.Fatalf("taking the user id off the code item: %v", err)
 	}
 	if err := svc.ResetPassword(t.Context(), phoneA, code, otherPW); err != nil {
