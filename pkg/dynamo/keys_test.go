@@ -60,18 +60,18 @@ func keyFlow(t *testing.T, store *dynamo.Store) map[string]bool {
 		if err := svc.SendCode(ctx, p, kyc.PurposeRegister, []string{ipA, ipB}[i%2]); err != nil {
 			t.Fatalf("SendCode %d: %v", i, err)
 		}
-		if _, err := svc.Register(ctx, users.RegisterInput{Phone: p, Code: code(p, kyc.PurposeRegister), Password: pw}); err != nil {
+		if _, err := svc.Register(ctx, users.RegisterInput{Phone: p, Code: code(p, kyc.PurposeRegister), Password: pw, SourceIP: ipB}); err != nil {
 			t.Fatalf("Register %d: %v", i, err)
 		}
 	}
 	// Failed logins up to the lock, then a login once the lock is over, then a reset.
 	for range users.LoginFailLimit {
-		if _, err := svc.Login(ctx, phones[0], "not the passphrase"); !kyc.IsCode(err, kyc.ELOGIN) {
+		if _, err := svc.LoginFrom(ctx, phones[0], "not the passphrase", ipA); !kyc.IsCode(err, kyc.ELOGIN) {
 			t.Fatalf("wrong login: %v, want %s", err, kyc.ELOGIN)
 		}
 	}
-	clock.Advance(users.LoginLockFor + time.Minute)
-	if _, err := svc.Login(ctx, phones[0], pw); err != nil {
+	clock.Advance(users.LoginFailWindow + time.Minute)
+	if _, err := svc.LoginFrom(ctx, phones[0], pw, ipA); err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	if err := svc.SendCode(ctx, phones[0], kyc.PurposeResetPassword, ipA); err != nil {

@@ -34,7 +34,7 @@ func (s *Store) reserveItem(l kyc.Limit, now time.Time) (types.TransactWriteItem
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 s.table,
-		Key:                       counterKey(name),
+		Key:                       s.keys.counterKey(name),
 		UpdateExpression:          aws.String("SET #n = if_not_exists(#n, :zero) + :one, #end = :end, #ttl = :ttl, #kind = :kind"),
 		ConditionExpression:       aws.String("attribute_not_exists(#n) OR #n < :max"),
 		ExpressionAttributeNames:  map[string]string{"#n": attrN, "#end": attrWindowEnd, "#ttl": TTLAttribute, "#kind": attrKind},
@@ -52,7 +52,7 @@ func (s *Store) releaseItem(l kyc.Limit, reservedAt time.Time) (types.TransactWr
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 s.table,
-		Key:                       counterKey(name),
+		Key:                       s.keys.counterKey(name),
 		UpdateExpression:          aws.String("SET #n = if_not_exists(#n, :one) - :one, #end = if_not_exists(#end, :end), #ttl = if_not_exists(#ttl, :ttl), #kind = :kind"),
 		ExpressionAttributeNames:  map[string]string{"#n": attrN, "#end": attrWindowEnd, "#ttl": TTLAttribute, "#kind": attrKind},
 		ExpressionAttributeValues: item{":one": nv(1), ":end": nv(end.UnixNano()), ":ttl": nv(ttlEpoch(end)), ":kind": sv(kindCounter)},
@@ -107,7 +107,7 @@ func (s *Store) TryCodeLimited(ctx context.Context, phone, purpose, codeHash str
 	values[":one"] = nv(1)
 	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
 		TableName:                           s.table,
-		Key:                                 codeKey(phone, purpose),
+		Key:                                 s.keys.codeKey(phone, purpose),
 		UpdateExpression:                    aws.String("SET #att = #att + :one"),
 		ConditionExpression:                 aws.String(codeLive + " AND #hash <> :h"),
 		ExpressionAttributeNames:            codeNames,
