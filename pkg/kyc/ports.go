@@ -167,6 +167,12 @@ type Store interface {
 	// calls. EBADCODE if the code is no longer live with that hash (a concurrent reset
 	// used it) or the user does not have this phone; ENOTFOUND if there is no such user.
 	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (User, error)
+
+	// AppendActorAudit adds a record of what r.Actor read across accounts (a reviewer's
+	// list page), never overwriting one: one call. EMISSING without an actor.
+	AppendActorAudit(ctx context.Context, r ActorAuditRecord) error
+	// ListActorAudit returns the records of actor, oldest first.
+	ListActorAudit(ctx context.Context, actor string) ([]ActorAuditRecord, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.
@@ -213,6 +219,8 @@ type Documents interface {
 	Copy(ctx context.Context, src, dst string) error
 	// Delete is idempotent.
 	Delete(ctx context.Context, key string) error
+	// List returns the keys of the objects whose key starts with prefix, in key order.
+	List(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Message is a received queue message.
