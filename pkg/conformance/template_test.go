@@ -893,13 +893,13 @@ var wantGrants = map[string][]string{
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
 	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
 
-	// The reviewer routes: a page of the pending index and the counter (GetItem); the
-	// detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
+	// The reviewer routes: a page of the pending index and the counter (GetItem), and the
+	// page's audit record under the reviewer (PutItem); the detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
 	// decisions (GetItems, then a Transition from PENDING_REVIEW: Puts of the account,
 	// its audit record and, on approval, the identity claim, and an Update of the
 	// counter; never a Delete, which only a Transition out of APPROVED makes).
-	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
-	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
 	"AuthorizeAccountFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 	"RejectAccountFunction":                {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
