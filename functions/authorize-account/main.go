@@ -5,8 +5,9 @@ import (
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/s3docs"
 )
 
 func main() {
-	lambdafn.StartHTTP("authorize-account", httpapi.AuthorizeAccount, dynamo.Provide)
+	lambdafn.StartHTTP("authorize-account", httpapi.AuthorizeAccount, dynamo.Provide, s3docs.Provide)
 }

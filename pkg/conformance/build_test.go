@@ -109,7 +109,7 @@ var sizeBudget = map[string]int64{
 	"account": 8_160_000, "health": 8_160_000, "account-detail": 8_230_000, "down-auth-confirmation": 8_230_000,
 	"down-auth-licence": 8_230_000, "download-auth-back-of-id": 8_230_000, "download-auth-front-of-id": 8_230_000, "download-confirmation-file": 8_230_000,
 	"freeze-user": 8_230_000, "get-unauthored-company-account": 8_230_000, "get-unauthored-personal-account": 8_230_000, "grant-role": 8_230_000,
-	"logout": 8_230_000, "me": 8_230_000, "uploads": 8_230_000, "authorize-account": 8_290_000,
+	"logout": 8_230_000, "me": 8_230_000, "uploads": 8_230_000, "authorize-account": 9_430_000,
 	"reject-account": 8_290_000, "admin-set-role": 8_360_000, "password-reset": 8_360_000, "reconciler": 8_360_000,
 	"register": 8_360_000, "login": 8_430_000, "sms-code": 8_700_000, "review-worker": 9_430_000,
 	"portrait": 9_560_000, "upload-company-license": 10_230_000, "upload-personal-licence": 10_230_000,

@@ -893,16 +893,18 @@ var wantGrants = map[string][]string{
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
 	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
 
-	// The reviewer routes: a page of the pending index and the counter (GetItem); the
-	// detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
+	// The reviewer routes: a page of the pending index and the counter (GetItem), and the
+	// page's audit record under the reviewer (PutItem); the detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
 	// decisions (GetItems, then a Transition from PENDING_REVIEW: Puts of the account,
 	// its audit record and, on approval, the identity claim, and an Update of the
 	// counter; never a Delete, which only a Transition out of APPROVED makes).
-	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
-	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
-	"AuthorizeAccountFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
-	"RejectAccountFunction":                {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:ListBucket DocsBucket",
+		"s3:DeleteObject DocsBucket/accounts/*/frontOfID/*", "s3:DeleteObject DocsBucket/accounts/*/backOfID/*",
+		"s3:DeleteObject DocsBucket/accounts/*/licence/*", "s3:DeleteObject DocsBucket/accounts/*/confirmation/*"},
+	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
 	// that encrypts it) and records the upload.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/users"
 )
 
 // azCaller is a column of the authorization matrix: who sends the request.
@@ -25,15 +26,34 @@ const (
 	azOther                     // another plain user, owner of nothing the row touches
 	azReviewer                  // a reviewer
 	azAdmin                     // an admin
-	azCallers                   // the number of columns
+	// azOwnReviewer is a reviewer who owns the account in {id} (a user made reviewer after
+	// submitting): they may read their own account like any owner, and see it in the
+	// reviewer routes, but never decide it (maker-checker: 403 / 1020). Rows act on
+	// accounts of their own (see azFixture.id).
+	azOwnReviewer
+	// azIntegrator is a live session whose role is "integrator": integrators (seed 004)
+	// arrive in a later issue, and until then no route admits one. A route written for
+	// them turns its 403 here into what it answers them.
+	azIntegrator
+	azCallers // the number of columns
 )
 
-var azCallerNames = [azCallers]string{"anonymous", "malformed", "expired", "logged-out", "owner", "other-user", "reviewer", "admin"}
+var azCallerNames = [azCallers]string{"anonymous", "malformed", "expired", "logged-out", "owner", "other-user", "reviewer", "admin",
+	"own-reviewer", "integrator"}
 
 func (c azCaller) String() string { return azCallerNames[c] }
 
-// azStatuses is a row's expected HTTP status per caller, in the column order above.
+// azStatuses is a row's expected HTTP status per caller, in the column order above. A
+// column left out of a row's literal is 0, which TestAuthzMatrixCoversRoutes refuses: a
+// new column needs every route's answer written down, as a new route needs a row.
 type azStatuses [azCallers]int
+
+// roleIntegrator is the integrators' role (seed 004), which kyc does not define yet.
+const roleIntegrator kyc.Role = "integrator"
+
+// azDecisions are the routes that decide an account: its owner may not, whatever role
+// they hold (maker-checker).
+var azDecisions = map[string]bool{"authorize-account": true, "reject-account": true}
 
 // azTarget is what a row puts in the route's {id} and, with it, who "owner" is.
 type azTarget int
@@ -72,30 +92,30 @@ type azRow struct {
 // call is harmless or undone, else a 400 for a missing field, reached only after the role
 // check.
 var authzMatrix = map[string]azRow{
-	// columns:                                          anon malf exp  out  ownr othr rev  adm
-	"health":                          {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200}},                                // anyone: the token is not even read
-	"sms-code":                        {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone: 997 (real codes would hit the per-phone limit)
-	"register":                        {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, password: 997
-	"login":                           {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, password: 997 (a wrong password's 401 would blur the columns)
-	"password-reset":                  {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, new_password: 997
-	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200}},                                // user; ends the cell's own fresh session
-	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200}},                                // user
-	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200}},                                // user; the caller's own account
-	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used
-	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400}, body: azEmpty},                 // user; no key: 997
-	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302}},                                // user; the platform's sample
-	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400}, body: azEmpty},                 // user; no organization: 997
-	"upload-personal-licence":         {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400}, body: azEmpty},                 // user; no ID_number: 997
-	"download-auth-front-of-id":       {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302}},                                // owner or reviewer
-	"download-auth-back-of-id":        {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302}},                                // owner or reviewer
-	"down-auth-licence":               {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302}, on: azCompany},                 // owner or reviewer
-	"down-auth-confirmation":          {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302}, on: azCompany},                 // owner or reviewer
-	"get-unauthored-personal-account": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200}},                                // reviewer
-	"get-unauthored-company-account":  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200}},                                // reviewer
-	"account-detail":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200}},                                // reviewer; an audited read
-	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200}, restore: true},                 // reviewer; approves, put back after
-	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200}, body: azReject, restore: true}, // reviewer; rejects, put back after
-	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
+	// columns:                                          anon malf exp  out  ownr othr rev  adm  orev intg
+	"health":                          {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},                                // anyone: the token is not even read
+	"sms-code":                        {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone: 997 (real codes would hit the per-phone limit)
+	"register":                        {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, password: 997
+	"login":                           {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, password: 997 (a wrong password's 401 would blur the columns)
+	"password-reset":                  {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, new_password: 997
+	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; ends the cell's own fresh session
+	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user
+	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own account
+	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used
+	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no key: 997
+	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302, 302, 403}},                                // user; the platform's sample
+	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no organization: 997
+	"upload-personal-licence":         {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no ID_number: 997
+	"download-auth-front-of-id":       {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}},                                // owner or reviewer
+	"download-auth-back-of-id":        {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}},                                // owner or reviewer
+	"down-auth-licence":               {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}, on: azCompany},                 // owner or reviewer
+	"down-auth-confirmation":          {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}, on: azCompany},                 // owner or reviewer
+	"get-unauthored-personal-account": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer
+	"get-unauthored-company-account":  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer
+	"account-detail":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer; an audited read
+	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, restore: true},                 // reviewer; approves, put back after
+	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, body: azReject, restore: true}, // reviewer; rejects, put back after
+	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
 }
 
 // The rows' bodies.
@@ -109,7 +129,9 @@ var (
 // TestAuthzMatrixCoversRoutes: every route has a row and every row a route, so a new
 // route cannot ship without its authorization written down. The rows themselves obey the
 // role table: anyone routes answer every caller alike; other routes refuse the dead
-// tokens with 401 and callers below the route's role with 403, and let the rest through.
+// tokens with 401 and callers below the route's role with 403 (an integrator's role is
+// below every route's today), and let the rest through, except that the owner of an
+// account never decides it. Every row has a status for every column.
 func TestAuthzMatrixCoversRoutes(t *testing.T) {
 	routes := map[string]Route{}
 	for _, rt := range Routes() {
@@ -129,10 +151,12 @@ func TestAuthzMatrixCoversRoutes(t *testing.T) {
 			t.Errorf("%s: the row targets an {id} but %s has none", name, rt.Path)
 		}
 		rank := map[kyc.Role]int{kyc.RoleUser: 1, kyc.RoleReviewer: 2, kyc.RoleAdmin: 3}
-		callerRank := [azCallers]int{azOwner: 1, azOther: 1, azReviewer: 2, azAdmin: 3}
+		callerRank := [azCallers]int{azOwner: 1, azOther: 1, azReviewer: 2, azAdmin: 3, azOwnReviewer: 2, azIntegrator: 0}
 		for c := range azCallers {
 			got := row.want[c]
 			switch {
+			case got == 0:
+				t.Errorf("%s has no status for the %s column: write down what it answers", name, c)
 			case rt.Role == kyc.RoleAnyone:
 				if got != row.want[0] || got == 401 || got == 403 {
 					t.Errorf("%s is anyone's: %s gets %d, want the same non-auth status as every caller", name, c, got)
@@ -144,6 +168,10 @@ func TestAuthzMatrixCoversRoutes(t *testing.T) {
 			case callerRank[c] < rank[rt.Role]:
 				if got != 403 {
 					t.Errorf("%s needs %s: %s gets %d, want 403", name, rt.Role, c, got)
+				}
+			case c == azOwnReviewer && azDecisions[name]:
+				if got != 403 {
+					t.Errorf("%s decides an account: its owner, a %s, gets %d, want 403 (maker-checker)", name, rt.Role, got)
 				}
 			case got == 401 || got == 403 && !(c == azOther && strings.Contains(rt.Path, "{id}")):
 				t.Errorf("%s needs %s: %s gets %d, but that caller's role is enough (only a stranger to {id} may get 403)", name, rt.Role, c, got)
@@ -157,6 +185,10 @@ type azFixture struct {
 	*docFixture
 	personal, company      applicant
 	other, reviewer, admin docUser
+	// ownPersonal and ownCompany are applicants like personal and company, made reviewers
+	// once their accounts were pending: the own-reviewer column acts on these.
+	ownPersonal, ownCompany applicant
+	integrator              docUser
 	// dead is another admin, whose only sessions are the two dead tokens: no session is
 	// made for it later, since making one tidies the user's expired sessions away and the
 	// expired column would then test a deleted session instead.
@@ -175,6 +207,16 @@ func newAzFixture(t *testing.T) *azFixture {
 	f.other = d.newUser(t, kyc.RoleUser)
 	f.reviewer = d.newUser(t, kyc.RoleReviewer)
 	f.admin = d.newUser(t, kyc.RoleAdmin)
+	f.integrator = docUser{ID: d.user(t, roleIntegrator)}
+	f.ownPersonal = d.newApplicant(t, kyc.PersonalAccount, 2)
+	d.pending(t, f.ownPersonal)
+	f.ownCompany = d.newApplicant(t, kyc.CompanyAccount, 3)
+	d.pending(t, f.ownCompany)
+	for _, a := range []applicant{f.ownPersonal, f.ownCompany} {
+		if _, err := operatorUsers(d.svc).SetRole(t.Context(), users.Operator("test"), a.ID, string(kyc.RoleReviewer)); err != nil {
+			t.Fatalf("SetRole reviewer: %v", err)
+		}
+	}
 
 	// The dead admin logs out of its first session, then holds one that expired a second
 	// ago (in that order: a new session drops the user's expired ones).
@@ -195,22 +237,28 @@ func (f *azFixture) wantExpiredStored(t *testing.T) {
 	}
 }
 
-// owner is the user the owner column stands for in a row targeting on.
-func (f *azFixture) owner(on azTarget) docUser {
-	if on == azCompany {
+// owner is the user the owner column (or, for own, the own-reviewer column) stands for
+// in a row targeting on.
+func (f *azFixture) owner(on azTarget, own bool) docUser {
+	switch {
+	case on == azCompany && own:
+		return f.ownCompany.docUser
+	case on == azCompany:
 		return f.company.docUser
+	case own:
+		return f.ownPersonal.docUser
 	}
 	return f.personal.docUser
 }
 
-func (f *azFixture) id(on azTarget) string {
-	switch on {
-	case azCompany:
-		return f.company.AccountID
-	case azOwnerUser:
-		return f.personal.ID
+// id is what goes in {id} of a row targeting on for caller c: the own-reviewer column
+// acts on its own accounts, every other column on personal's and company's.
+func (f *azFixture) id(on azTarget, c azCaller) string {
+	u := f.owner(on, c == azOwnReviewer)
+	if on == azOwnerUser {
+		return u.ID
 	}
-	return f.personal.AccountID
+	return u.AccountID
 }
 
 // token is what caller c sends; live callers get a fresh session each time.
@@ -227,7 +275,11 @@ func (f *azFixture) token(t *testing.T, c azCaller, on azTarget) string {
 	case azLoggedOut:
 		return f.loggedOutToken
 	case azOwner:
-		u = f.owner(on)
+		u = f.owner(on, false)
+	case azOwnReviewer:
+		u = f.owner(on, true)
+	case azIntegrator:
+		u = f.integrator
 	case azOther:
 		u = f.other
 	case azReviewer:
@@ -243,7 +295,7 @@ func (f *azFixture) token(t *testing.T, c azCaller, on azTarget) string {
 // and that a refused request changed neither target account.
 func TestAuthzMatrix(t *testing.T) {
 	f := newAzFixture(t)
-	accounts := []string{f.personal.AccountID, f.company.AccountID}
+	accounts := []string{f.personal.AccountID, f.company.AccountID, f.ownPersonal.AccountID, f.ownCompany.AccountID}
 	snapshot := func() map[string]kyc.Account {
 		m := map[string]kyc.Account{}
 		for _, id := range accounts {
@@ -257,8 +309,8 @@ func TestAuthzMatrix(t *testing.T) {
 			continue // TestAuthzMatrixCoversRoutes fails for it
 		}
 		t.Run(rt.Name, func(t *testing.T) {
-			path := strings.ReplaceAll(rt.Path, "{id}", f.id(row.on))
 			for c := range azCallers {
+				path := strings.ReplaceAll(rt.Path, "{id}", f.id(row.on, c))
 				before := snapshot()
 				w := f.call(t, rt.Method, path, f.token(t, c, row.on), row.body)
 				cell := fmt.Sprintf("%s %s as %s", rt.Method, rt.Path, c)

@@ -38,8 +38,10 @@ func withUsers(env *app.Env) *API { return &API{svc: &env.Services, users: users
 
 func withDocs(env *app.Env) *API { return &API{svc: &env.Services, docs: docsService(env)} }
 
+// withReview builds the reviewer service; only the approval's function has the document
+// store (env.Docs), which the approval needs to delete earlier attempts' documents.
 func withReview(env *app.Env) *API {
-	return &API{svc: &env.Services, review: review.NewService(review.ServiceDeps{Store: env.Store, Clock: env.Clock, Log: env.Log})}
+	return &API{svc: &env.Services, review: review.NewService(review.ServiceDeps{Store: env.Store, Objects: env.Docs, Clock: env.Clock, Log: env.Log})}
 }
 
 // Health serves GET /v1/health.

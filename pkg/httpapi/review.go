@@ -14,11 +14,11 @@ func reviewer(r *http.Request) review.Reviewer {
 }
 
 // listPending returns the handler of one type's reviewer list (seed 000's
-// getUnAuthored*Account).
+// getUnAuthored*Account): masked items, and the page's read audited under the reviewer.
 func listPending(typ kyc.AccountType) func(*API, http.ResponseWriter, *http.Request) error {
 	return func(a *API, w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		page, err := a.review.ListPending(r.Context(), typ, q.Get("limit"), q.Get("cursor"))
+		page, err := a.review.ListPending(r.Context(), reviewer(r), typ, q.Get("limit"), q.Get("cursor"))
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func Routes() []Route {
 		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
-		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, docs}},
 		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},

@@ -194,6 +194,11 @@ type Store interface {
 	// write too, and one that would leave no active admin is refused: ECONFLICT with
 	// Reason "last_admin".
 	ChangeUserAudited(ctx context.Context, userID string, audit func(was, now User) AuditRecord, change func(u User) (User, bool, error)) (User, error)
+	// AppendActorAudit adds a record of what r.Actor read across accounts (a reviewer's
+	// list page), never overwriting one: one call. EMISSING without an actor.
+	AppendActorAudit(ctx context.Context, r ActorAuditRecord) error
+	// ListActorAudit returns the records of actor, oldest first.
+	ListActorAudit(ctx context.Context, actor string) ([]ActorAuditRecord, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.
@@ -240,6 +245,8 @@ type Documents interface {
 	Copy(ctx context.Context, src, dst string) error
 	// Delete is idempotent.
 	Delete(ctx context.Context, key string) error
+	// List returns the keys of the objects whose key starts with prefix, in key order.
+	List(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Message is a received queue message.

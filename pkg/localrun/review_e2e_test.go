@@ -152,7 +152,7 @@ func TestRunnerReviewEndToEnd(t *testing.T) {
 		t.Fatalf("reviewer's me %+v, want role reviewer and id %s", m, granted.UserID)
 	}
 
-	// The reviewer's list shows the account, its ID number masked.
+	// The reviewer's list shows the account, its name, phone and ID number masked.
 	lresp, lbody := rev.do(http.MethodGet, "/v1/cms/account/getUnAuthoredPersonalAccount", "", nil)
 	var list struct {
 		ErrorCode  int `json:"error_code"`
@@ -173,7 +173,7 @@ func TestRunnerReviewEndToEnd(t *testing.T) {
 		t.Fatalf("list %s, want the one account", lbody)
 	}
 	item := list.Data[0]
-	if item.ID != acct.ID || item.Name != "张三" || item.Tel != "13800138001" || item.Type != "personal_account" ||
+	if item.ID != acct.ID || item.Name != "张*" || item.Tel != "138****8001" || item.Type != "personal_account" ||
 		item.IDNumber != "1101"+strings.Repeat("*", 10)+"002X" || !item.NotAuthorized || bytes.Contains(lbody, []byte(docsID)) {
 		t.Errorf("list item %+v (%s)", item, lbody)
 	}

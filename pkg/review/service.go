@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/filecheck"
@@ -19,13 +20,26 @@ type ServiceStore interface {
 	ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error)
 	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
+	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 }
 
-// ServiceDeps are what the reviewer service is built from. Every field is required.
+// ServiceObjects are the object-store calls of an approval, which deletes the documents
+// of the account's earlier attempts; any kyc.Documents is one.
+type ServiceObjects interface {
+	List(ctx context.Context, prefix string) ([]string, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// ServiceDeps are what the reviewer service is built from. Every field but Objects is
+// required.
 type ServiceDeps struct {
 	Store ServiceStore
+	// Objects is the document store, needed by Approve only (the approval route's
+	// function has it; the lists, the detail and rejections do without). Without it an
+	// approval still succeeds and logs that it left the earlier attempts' documents.
+	Objects ServiceObjects
 	// Clock stamps the audit records of reads and decisions.
 	Clock kyc.Clock
 	// Log records each decision.
@@ -36,14 +50,15 @@ type ServiceDeps struct {
 // or reject it. Every decision is a conditional transition with its audit record in the
 // same write, so two reviewers never both decide an account.
 type Service struct {
-	store ServiceStore
-	clock kyc.Clock
-	log   *slog.Logger
+	store   ServiceStore
+	objects ServiceObjects
+	clock   kyc.Clock
+	log     *slog.Logger
 }
 
 // NewService returns the reviewer service over d.
 func NewService(d ServiceDeps) *Service {
-	return &Service{store: d.Store, clock: d.Clock, log: d.Log}
+	return &Service{store: d.Store, objects: d.Objects, clock: d.Clock, log: d.Log}
 }
 
 // Reviewer is who acts, for the audit trail.
@@ -54,8 +69,12 @@ type Reviewer struct {
 	RequestID string
 }
 
-// ListItem is one account of a reviewer list, with seed 000's fields; the ID number is
-// masked (first 4 and last 4 kept).
+// ListItem is one account of a reviewer list, with seed 000's fields. The personal data
+// is masked: the ID number keeps its first 4 and last 4 characters, the phone its first 3
+// and last 4 (138****5678), the name its first character and, from three characters on,
+// its last (张*, 张*明). Full values are on the detail view only, whose every read is
+// audited. The organization (a company's registered name, public in the business
+// registry) is not personal data and is shown in full; a personal account has none.
 type ListItem struct {
 	ID            string `json:"id"`
 	Name          string `json:"name"`
@@ -76,8 +95,11 @@ type Page struct {
 }
 
 // ListPending returns one page of typ's accounts in PENDING_REVIEW, oldest first: one
-// query on the store's pending index, whatever the table's size.
-func (s *Service) ListPending(ctx context.Context, typ kyc.AccountType, limit, cursor string) (Page, error) {
+// query on the store's pending index, whatever the table's size. A page that shows
+// accounts is audited: one record under the reviewer names the list and the accounts
+// shown, and nothing is returned unless it is written (an empty page shows nobody and
+// writes nothing). Two store calls for a first page, the query and the record.
+func (s *Service) ListPending(ctx context.Context, r Reviewer, typ kyc.AccountType, limit, cursor string) (Page, error) {
 	n := 20
 	if limit != "" {
 		v, err := strconv.Atoi(limit)
@@ -93,11 +115,26 @@ func (s *Service) ListPending(ctx context.Context, typ kyc.AccountType, limit, c
 		return Page{}, fmt.Errorf("list pending: %w", err)
 	}
 	page := Page{Items: make([]ListItem, 0, len(p.Accounts)), Total: p.Total, NextCursor: p.NextCursor}
+	shown := make([]string, 0, len(p.Accounts))
 	for _, a := range p.Accounts {
-		page.Items = append(page.Items, ListItem{ID: a.ID, Name: a.Name, Address: a.Address, Tel: a.Tel, NotActive: a.NotActive,
-			Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized()})
+		page.Items = append(page.Items, listItem(a))
+		shown = append(shown, a.ID)
+	}
+	if len(shown) == 0 {
+		return page, nil
+	}
+	rec := kyc.ActorAuditRecord{Actor: r.UserID, ActorRole: r.Role, At: s.clock.Now(), Action: kyc.ActionListRead,
+		Subject: string(typ), AccountIDs: shown, RequestID: r.RequestID}
+	if err := s.store.AppendActorAudit(ctx, rec); err != nil {
+		return Page{}, fmt.Errorf("audit list read: %w", err)
 	}
 	return page, nil
+}
+
+// listItem is a's entry of a reviewer list, masked as ListItem says.
+func listItem(a kyc.Account) ListItem {
+	return ListItem{ID: a.ID, Name: kyc.MaskName(a.Name), Address: a.Address, Tel: kyc.MaskPhone(a.Tel), NotActive: a.NotActive,
+		Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized()}
 }
 
 // DocumentView is one document on the detail view: what it is, never where.
@@ -152,7 +189,7 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	if err != nil {
 		return Detail{}, err
 	}
-	rec := kyc.AuditRecord{AccountID: a.ID, At: s.clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: "read", From: a.State, To: a.State, RequestID: r.RequestID}
+	rec := kyc.AuditRecord{AccountID: a.ID, At: s.clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: kyc.ActionRead, From: a.State, To: a.State, RequestID: r.RequestID}
 	if err := s.store.AppendAudit(ctx, rec); err != nil {
 		return Detail{}, fmt.Errorf("audit read: %w", err)
 	}
@@ -171,9 +208,70 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	return d, nil
 }
 
-// Approve moves a PENDING_REVIEW account to APPROVED.
+// Approve moves a PENDING_REVIEW account to APPROVED, then deletes the documents of the
+// account's earlier attempts (see sweepEarlierAttempts): the approved set is what the
+// account keeps.
 func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	return s.decide(ctx, r, accountID, kyc.Approve)
+	approved, err := s.decide(ctx, r, accountID, kyc.Approve)
+	if err != nil {
+		return err
+	}
+	s.sweepEarlierAttempts(ctx, approved)
+	return nil
+}
+
+// accountsPrefix is where pkg/submission puts an account's documents:
+// accounts/<account>/<slot>/<random>, a new key for every attempt.
+const accountsPrefix = "accounts/"
+
+// sweepEarlierAttempts deletes the objects of a's earlier attempts: every object in the
+// folder of an approved document's slot that is not an approved document. A resubmission
+// replaces the account's documents with new keys in the same folders (the rejected ones
+// stay, for the reviewer to compare while deciding), so once an attempt is approved the
+// rest of each folder is only earlier attempts' files (or copies a failed request could
+// not delete). Other folders of the account (the avatar) are not a submission's and are
+// left alone.
+//
+// It runs after the approval is written, which is the commit point: a failure here does
+// not undo the approval; it is logged and the files stay until an operator sweeps
+// (listing a folder again and deleting is idempotent). The audit trail is in the store
+// and untouched. No object key holds personal data, so the log may name the folders.
+func (s *Service) sweepEarlierAttempts(ctx context.Context, a kyc.Account) {
+	ctx = context.WithoutCancel(ctx) // the approval was answered: finish the sweep
+	if s.objects == nil {
+		s.log.WarnContext(ctx, "earlier attempts' documents not deleted: no object store", slog.String("account_id", a.ID))
+		return
+	}
+	keep := map[string]bool{}
+	var folders []string
+	for _, d := range a.Documents {
+		keep[d.Key] = true
+		dir := d.Key[:strings.LastIndexByte(d.Key, '/')+1]
+		// Only a slot folder of this account: never the account's whole prefix, never
+		// the bucket (a key without a folder would make dir "").
+		if strings.HasPrefix(dir, accountsPrefix+a.ID+"/") && strings.Count(dir, "/") == 3 && !slices.Contains(folders, dir) {
+			folders = append(folders, dir)
+		}
+	}
+	deleted := 0
+	for _, dir := range folders {
+		keys, err := s.objects.List(ctx, dir)
+		if err != nil {
+			s.log.WarnContext(ctx, "could not list earlier attempts' documents", slog.String("account_id", a.ID), slog.String("folder", dir), slog.String("error", err.Error()))
+			continue
+		}
+		for _, k := range keys {
+			if keep[k] {
+				continue
+			}
+			if err := s.objects.Delete(ctx, k); err != nil {
+				s.log.WarnContext(ctx, "could not delete an earlier attempt's document", slog.String("account_id", a.ID), slog.String("folder", dir), slog.String("error", err.Error()))
+				continue
+			}
+			deleted++
+		}
+	}
+	s.log.InfoContext(ctx, "earlier attempts' documents deleted", slog.String("account_id", a.ID), slog.Int("deleted", deleted))
 }
 
 // RejectInput is a rejection: the reason the user sees, whether they may try again, and
@@ -197,30 +295,32 @@ func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in R
 			return kyc.FieldError(kyc.EINVALID, "documents", "unknown slot "+strconv.Quote(slot))
 		}
 	}
-	return s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+	_, err = s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
 		return kyc.Reject(a, by, at, rej)
 	})
+	return err
 }
 
 // decide applies a reviewer's decision as one conditional transition: the domain refuses
 // an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
-// race, both with ECONFLICT.
-func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) error {
+// race, both with ECONFLICT. It returns the account as written.
+func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) (kyc.Account, error) {
 	a, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
-		return err
+		return kyc.Account{}, err
 	}
 	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}, s.clock.Now())
 	if err != nil {
-		return err
+		return kyc.Account{}, err
 	}
-	if _, err := s.store.Transition(ctx, t); err != nil {
+	saved, err := s.store.Transition(ctx, t)
+	if err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
-		return fmt.Errorf("%s: %w", t.Audit.Action, err)
+		return kyc.Account{}, fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
 	s.log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
-	return nil
+	return saved, nil
 }
 
 func orEmpty(s []string) []string {

@@ -51,7 +51,7 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	second := f.pending(t)
 
-	page, err := svc.ListPending(ctx, kyc.PersonalAccount, "", "")
+	page, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "", "")
 	if err != nil {
 		t.Fatalf("ListPending: %v", err)
 	}
@@ -61,11 +61,11 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 	if got := page.Items[0].IDNumber; got != idcheck.MaskID(first.IDNumber) || got == first.IDNumber {
 		t.Errorf("listed ID number %q, want it masked", got)
 	}
-	if page, err := svc.ListPending(ctx, kyc.CompanyAccount, "", ""); err != nil || len(page.Items) != 0 {
+	if page, err := svc.ListPending(ctx, r, kyc.CompanyAccount, "", ""); err != nil || len(page.Items) != 0 {
 		t.Errorf("company list = %+v, %v; want empty", page, err)
 	}
 	for _, tt := range []struct{ limit, cursor string }{{"0", ""}, {"x", ""}, {"", "not-a-cursor"}} {
-		if _, err := svc.ListPending(ctx, kyc.PersonalAccount, tt.limit, tt.cursor); !kyc.IsCode(err, kyc.EINVALID) {
+		if _, err := svc.ListPending(ctx, r, kyc.PersonalAccount, tt.limit, tt.cursor); !kyc.IsCode(err, kyc.EINVALID) {
 			t.Errorf("ListPending(limit %q, cursor %q) = %v, want EINVALID", tt.limit, tt.cursor, err)
 		}
 	}
@@ -124,7 +124,7 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 		!slices.Equal(got.ReuploadSlots, []string{"frontOfID"}) {
 		t.Errorf("after Reject: %s %q %q %q, want REJECTED RETRY [photo blurred] [frontOfID]", got.State, got.RejectType, got.Reasons, got.ReuploadSlots)
 	}
-	if page, err := svc.ListPending(ctx, kyc.PersonalAccount, "", ""); err != nil || len(page.Items) != 0 || page.Total != 0 {
+	if page, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "", ""); err != nil || len(page.Items) != 0 || page.Total != 0 {
 		t.Errorf("ListPending after both decisions = %+v, %v; want empty", page, err)
 	}
 }
