@@ -349,10 +349,7 @@ const (
 const checkOK = "ok"
 
 // checkDocument returns doc with its check: checkOK, or the problem code. A document
-// that passes and carries metadata (filecheck.StripMetadata: a phone photo's GPS position,
-// its owner's name) is written back without it, under the same key, and its Size is the
-// new one, which the transition records. The write comes before that transition, which
-// is what shows the account to reviewers, so they only ever download the stripped file.
+// that passes is kept without its metadata (keepStripped).
 //
 // The stored size must be the recorded one (else the object is not the one submitted),
 // except on a retry (an attempt after the first at this submission), which may find the
@@ -385,6 +382,18 @@ func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document, retry bool
 	if !verdict.OK() {
 		return withCheck(doc, verdict.Code), nil
 	}
+	if contentType == "" {
+		contentType = filecheck.ContentType(verdict.Format)
+	}
+	return w.keepStripped(ctx, doc, b, contentType, retry)
+}
+
+// keepStripped writes b, the content of doc that passed its check, back without its
+// metadata (filecheck.StripMetadata: a phone photo's GPS position, its owner's name)
+// under the same key, if it has any, and returns doc with the size stored, which the
+// transition records. The write comes before the transition that lists the account for
+// review and lets it be approved, so the files a decision is made on are stripped.
+func (w *Worker) keepStripped(ctx context.Context, doc kyc.Document, b []byte, contentType string, retry bool) (kyc.Document, error) {
 	stripped, removed := filecheck.StripMetadata(b)
 	if size := int64(len(b)); doc.Size > 0 && size != doc.Size {
 		if removed || !sizeMatches(doc, size, retry) {
@@ -393,11 +402,8 @@ func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document, retry bool
 		doc.Size = size
 	}
 	if removed {
-		if contentType == "" {
-			contentType = filecheck.ContentType(verdict.Format)
-		}
-		// b and stripped (each at most slot.MaxBytes) are all this holds: far less than the
-		// decode budget that the check has just given back.
+		// b and stripped (each at most the slot's MaxBytes) are all this holds: far less
+		// than the decode budget that the check has just given back.
 		if err := w.docs.Put(ctx, doc.Key, contentType, bytes.NewReader(stripped)); err != nil {
 			return kyc.Document{}, fmt.Errorf("write back the document without metadata: %w", err)
 		}
