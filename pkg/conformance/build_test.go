@@ -101,7 +101,9 @@ func TestFunctionsCompileForLambda(t *testing.T) {
 // about 2% over what it measured once each function's main named only its own adapters
 // and no package linked config.LoadDefaultConfig (issue 10): DynamoDB only about 8.0-8.3 MB,
 // with the presigner 8.06 MB, the review worker and the portrait (S3 client, document
-// checks) 9.2-9.4 MB, the multipart submissions (S3, SQS, checks) 10.03 MB. The target is
+// checks) 9.2-9.4 MB (the worker 9.50 MB once it PUTs documents back without their
+// metadata, issue 11: the S3 PutObject operation), the multipart submissions (S3, SQS,
+// checks) 10.03 MB. The target is
 // <= 10.7 MB, a minimal function linking the DynamoDB, S3 and SQS clients the old way;
 // every HTTP function was 12.26 MB when the route table held the handlers. Raise a budget
 // only with the reason in the commit.
@@ -111,7 +113,7 @@ var sizeBudget = map[string]int64{
 	"freeze-user": 8_230_000, "get-unauthored-company-account": 8_230_000, "get-unauthored-personal-account": 8_230_000, "grant-role": 8_230_000,
 	"logout": 8_230_000, "me": 8_230_000, "uploads": 8_230_000, "authorize-account": 9_430_000,
 	"reject-account": 8_290_000, "admin-set-role": 8_360_000, "password-reset": 8_360_000, "reconciler": 8_360_000,
-	"register": 8_360_000, "login": 8_430_000, "sms-code": 8_700_000, "review-worker": 9_430_000,
+	"register": 8_360_000, "login": 8_430_000, "sms-code": 8_700_000, "review-worker": 9_690_000,
 	"portrait": 9_560_000, "upload-company-license": 10_230_000, "upload-personal-licence": 10_230_000,
 }
 

@@ -886,10 +886,12 @@ var wantGrants = map[string][]string{
 	"GrantRoleFunction":   operatorGrants,
 	"FreezeUserFunction":  operatorGrants,
 	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
-	// Update of the pending counter); HEAD and GET of the submitted documents, which
-	// decrypts them.
+	// Update of the pending counter); the attempt counters (an Update, a GetItem); HEAD
+	// and GET of the submitted documents, which decrypts them, and the PUT (encrypted)
+	// of a document written back without its metadata.
 	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
-		"s3:GetObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket", "kms:Decrypt DocsKey"},
+		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
+		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
 	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
 

@@ -13,13 +13,18 @@
 package review
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -33,14 +38,22 @@ type WorkerStore interface {
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (accountID string, err error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
+	// Incr counts the attempts at a submission's checks, and those that ended without a
+	// verdict but without crashing (see MaxCheckAttempts).
+	Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error)
+	// Counter reads the second count, when the first is over MaxCheckAttempts.
+	Counter(ctx context.Context, key string, now time.Time) (int64, error)
 }
 
-// WorkerDocs is how the worker reads the stored documents; any kyc.Documents is one.
+// WorkerDocs is how the worker reads the stored documents and writes them back without
+// their metadata; any kyc.Documents is one.
 type WorkerDocs interface {
 	// Head returns ENOTFOUND if the object does not exist.
 	Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
 	// Get opens the whole object; the caller closes it.
 	Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectInfo, error)
+	// Put replaces the object.
+	Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error
 }
 
 // WorkerDeps are what the worker is built from. Every field is required.
@@ -66,20 +79,64 @@ func NewWorker(d WorkerDeps) *Worker {
 	return &Worker{store: d.Store, docs: d.Docs, clock: d.Clock, log: d.Log}
 }
 
+// MaxCheckAttempts is how many attempts at the automated checks of one submission (an
+// account at one version) may crash before the worker gives up on it. A crash is an
+// attempt that started and never ended: a panic, or the Lambda killed for its memory or
+// its timeout, which fails the whole batch and would otherwise bring the submission back
+// for ever (the queue's redelivery, then the reconciler's re-queue every few minutes).
+//
+// Every attempt is counted before the checks start (CheckAttemptsWindow), so a crash
+// leaves its count behind; an attempt that ends without a verdict but without crashing
+// (an S3 or DynamoDB error, retried) is counted again as such, so outages cost the
+// submission nothing. A redelivered message that finds MaxCheckAttempts crashes before
+// it rejects the account as unprocessable without running the checks (RETRY, every
+// document to upload again: which one crashes the checks is unknown), so the user can
+// submit again and the reconciler stops re-queueing it. A first delivery always runs the
+// checks: concurrent deliveries of one submission (the reconciler's copies of a backlogged
+// message) count attempts too, and only a redelivery proves that an attempt has failed.
+const MaxCheckAttempts = 3
+
+// CheckAttemptsWindow is how long the attempt counts of a submission last from its first
+// attempt. All of a submission's deliveries fall far within it (five receives 185 s apart,
+// then the reconciler's copies minutes apart), so every crash is counted; a count that
+// outlives it starts again, which still bounds the crashes to MaxCheckAttempts a day, and
+// TTL removes the counters of submissions long decided.
+const CheckAttemptsWindow = 24 * time.Hour
+
 // Handle processes an SQS batch. A message that failed for a reason a retry may cure is
 // listed in BatchItemFailures (the event source mapping has ReportBatchItemFailures), so
 // only it comes back; after the queue's maximum receives it lands in the dead-letter queue.
-// Records are logged with ctx: a caller that wants the Lambda request id on them puts it
-// there.
+// A panic while processing a message is that message's failure alone. Records are logged
+// with ctx: a caller that wants the Lambda request id on them puts it there.
 func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
-		if err := w.process(ctx, rec); err != nil {
+		if err := w.processRecovered(ctx, rec); err != nil {
 			w.log.ErrorContext(ctx, "review: message failed", slog.String("message_id", rec.MessageId), slog.String("error", err.Error()))
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
 	return resp, nil
+}
+
+// processRecovered is process with a panic turned into an error, so that the rest of the
+// batch is still processed. The panic's value is logged only when it is the runtime's
+// (an index out of range, a nil dereference): any other may hold what it was given.
+func (w *Worker) processRecovered(ctx context.Context, rec events.SQSMessage) (err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		what := fmt.Sprintf("%T", p)
+		if re, ok := p.(runtime.Error); ok {
+			what = re.Error()
+		}
+		w.log.ErrorContext(ctx, "review: panic while processing a message", slog.String("message_id", rec.MessageId),
+			slog.String("panic", what), slog.String("stack", string(debug.Stack())))
+		err = fmt.Errorf("panic while processing the message: %s", what)
+	}()
+	return w.process(ctx, rec)
 }
 
 // process handles one message. Returning nil means "done, delete it": that includes
@@ -101,15 +158,31 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 		return nil // already handled by an earlier delivery or superseded by a resubmission
 	}
 	now := w.clock.Now()
-	res, err := w.check(ctx, acct)
+	n, err := w.store.Incr(ctx, attemptsKey(acct), now, now.Add(CheckAttemptsWindow))
+	if err != nil {
+		return fmt.Errorf("count the attempt: %w", err) // not counted, so it costs no attempt
+	}
+	if err := w.attempt(ctx, acct, n, redelivered(rec), now); err != nil {
+		w.endedWithoutVerdict(ctx, acct, now)
+		return err
+	}
+	return nil
+}
+
+// attempt is the nth attempt at the checks of acct: it decides the account, or gives up
+// on it if earlier attempts crashed too often (MaxCheckAttempts).
+func (w *Worker) attempt(ctx context.Context, acct kyc.Account, n int64, redelivered bool, now time.Time) error {
+	crashed, err := w.crashedTooOften(ctx, acct, n, redelivered, now)
 	if err != nil {
 		return err
 	}
 	var t kyc.Transition
-	if len(res.reasons) == 0 {
-		t, err = kyc.ChecksPassed(acct, res.docs, now)
+	if crashed {
+		w.log.WarnContext(ctx, "review: the checks crashed too often; the account is rejected as unprocessable",
+			slog.String("account_id", acct.ID), slog.Int64("attempt", n))
+		t, err = unprocessable(acct, now)
 	} else {
-		t, err = kyc.ChecksFailed(acct, res.docs, res.reasons, res.reupload, now)
+		t, err = w.verdict(ctx, acct, n > 1, now)
 	}
 	if err != nil {
 		return fmt.Errorf("automated checks of account %s: %w", acct.ID, err)
@@ -124,6 +197,78 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 	return nil
 }
 
+// crashedTooOften reports whether the n-1 attempts before this one, on a redelivery,
+// include MaxCheckAttempts that crashed: those not counted as ended without a verdict.
+// (An attempt that reached a verdict moved the account on, so no attempt follows it.)
+func (w *Worker) crashedTooOften(ctx context.Context, acct kyc.Account, n int64, redelivered bool, now time.Time) (bool, error) {
+	if n <= MaxCheckAttempts || !redelivered {
+		return false, nil
+	}
+	clean, err := w.store.Counter(ctx, cleanEndsKey(acct), now)
+	if err != nil {
+		return false, fmt.Errorf("read the attempts that ended without a verdict: %w", err)
+	}
+	return n-1-clean >= MaxCheckAttempts, nil
+}
+
+// endedWithoutVerdict counts an attempt that failed without crashing (it returned an
+// error, to be retried), so it does not count towards MaxCheckAttempts. Should the count
+// fail too (the store is down, or ctx ran out, as when the Lambda is about to time out),
+// the attempt counts as crashed.
+func (w *Worker) endedWithoutVerdict(ctx context.Context, acct kyc.Account, now time.Time) {
+	if _, err := w.store.Incr(ctx, cleanEndsKey(acct), now, now.Add(CheckAttemptsWindow)); err != nil {
+		w.log.WarnContext(ctx, "review: a failed attempt could not be counted as such; it counts as crashed",
+			slog.String("account_id", acct.ID), slog.String("error", err.Error()))
+	}
+}
+
+// attemptsKey and cleanEndsKey are the counters of MaxCheckAttempts, per submission:
+// a resubmission (a new version) starts with none.
+func attemptsKey(a kyc.Account) string {
+	return "review-attempts:" + a.ID + ":" + strconv.FormatInt(a.Version, 10)
+}
+func cleanEndsKey(a kyc.Account) string {
+	return "review-failed:" + a.ID + ":" + strconv.FormatInt(a.Version, 10)
+}
+
+// redelivered reports whether SQS has delivered rec before (its ApproximateReceiveCount).
+func redelivered(rec events.SQSMessage) bool {
+	n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+	return err == nil && n > 1
+}
+
+// verdict runs the checks on acct and returns the transition they decide. retry says
+// that an earlier attempt at this submission may have written documents back.
+func (w *Worker) verdict(ctx context.Context, acct kyc.Account, retry bool, now time.Time) (kyc.Transition, error) {
+	res, err := w.check(ctx, acct, retry)
+	if err != nil {
+		return kyc.Transition{}, err
+	}
+	if len(res.reasons) == 0 {
+		return kyc.ChecksPassed(acct, res.docs, now)
+	}
+	return kyc.ChecksFailed(acct, res.docs, res.reasons, res.reupload, now)
+}
+
+// unprocessable rejects acct without checking it, for the checks crashed too often. Every
+// document it has, and every required one it lacks, is asked for again: which one crashes
+// the checks is unknown.
+func unprocessable(acct kyc.Account, now time.Time) (kyc.Transition, error) {
+	docs := make(map[string]kyc.Document, len(acct.Documents))
+	for name, d := range acct.Documents {
+		d.Check = ReasonUnprocessable
+		docs[name] = d
+	}
+	reupload := slices.Collect(maps.Keys(docs))
+	for _, slot := range kyc.RequiredSlots(acct.Type) {
+		if !slices.Contains(reupload, slot) {
+			reupload = append(reupload, slot)
+		}
+	}
+	slices.Sort(reupload)
+	return kyc.ChecksFailed(acct, docs, []string{ReasonUnprocessable}, reupload, now)
+}
+
 // checkResult is the verdict of the automated checks.
 type checkResult struct {
 	reasons  []string                // machine-readable, "<code>" or "<code>:<field or slot>"
@@ -134,8 +279,9 @@ type checkResult struct {
 // check runs the automated checks of DOMAIN.md: every required document exists, is within
 // its slot's size, and is an allowed format decoded in full (filecheck); the identifiers
 // pass their checksums; and the identity is not already approved on another account.
+// A document that passes is written back without its metadata (checkDocument).
 // An error means the check could not run (a store or S3 outage): the message is retried.
-func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, error) {
+func (w *Worker) check(ctx context.Context, acct kyc.Account, retry bool) (checkResult, error) {
 	res := checkResult{docs: map[string]kyc.Document{}}
 	fail := func(code, where string) { res.reasons = append(res.reasons, code+":"+where) }
 	for _, slot := range kyc.RequiredSlots(acct.Type) {
@@ -145,15 +291,12 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account) (checkResult, erro
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(acct.Documents)) {
-		doc := acct.Documents[name]
-		code, err := w.checkDocument(ctx, doc)
+		doc, err := w.checkDocument(ctx, acct.Documents[name], retry)
 		if err != nil {
 			return checkResult{}, err
 		}
-		doc.Check = "ok"
-		if code != "" {
-			doc.Check = code
-			fail(code, name)
+		if doc.Check != checkOK {
+			fail(doc.Check, name)
 			res.reupload = append(res.reupload, name)
 		}
 		res.docs[name] = doc
@@ -197,37 +340,103 @@ const (
 	ReasonBadChecksum       = "bad_checksum"
 	ReasonBadFormat         = filecheck.BadFormat
 	ReasonDuplicateIdentity = "duplicate_identity"
+	// ReasonUnprocessable is the whole reason, and every document's check, of an account
+	// whose checks crashed MaxCheckAttempts times.
+	ReasonUnprocessable = "unprocessable"
 )
 
-// checkDocument returns the problem code of one stored document, "" if it passes.
-func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document) (string, error) {
+// checkOK is the check of a document that passed.
+const checkOK = "ok"
+
+// checkDocument returns doc with its check: checkOK, or the problem code. A document
+// that passes is kept without its metadata (keepStripped).
+//
+// The stored size must be the recorded one (else the object is not the one submitted),
+// except on a retry (an attempt after the first at this submission), which may find the
+// smaller copy an earlier attempt wrote back before it crashed, or that a concurrent
+// delivery wrote: a smaller object is then accepted if it has no metadata left.
+func (w *Worker) checkDocument(ctx context.Context, doc kyc.Document, retry bool) (kyc.Document, error) {
 	slot, ok := filecheck.LookupSlot(doc.Slot)
 	if !ok {
-		return ReasonBadFormat, nil
+		return withCheck(doc, ReasonBadFormat), nil
 	}
 	info, err := w.docs.Head(ctx, doc.Key)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
-		return ReasonDocumentMissing, nil
+		return withCheck(doc, ReasonDocumentMissing), nil
 	} else if err != nil {
-		return "", fmt.Errorf("head document: %w", err)
+		return kyc.Document{}, fmt.Errorf("head document: %w", err)
 	}
 	if info.Size > slot.MaxBytes {
-		return filecheck.TooLarge, nil
+		return withCheck(doc, filecheck.TooLarge), nil
 	}
-	if doc.Size > 0 && info.Size != doc.Size {
-		// Not the file that was submitted: the object changed after the submission.
-		return filecheck.Corrupt, nil
+	if !sizeMatches(doc, info.Size, retry) {
+		return withCheck(doc, filecheck.Corrupt), nil
 	}
-	body, _, err := w.docs.Get(ctx, doc.Key)
+	b, contentType, err := w.read(ctx, doc.Key, info.Size, slot.MaxBytes)
 	if kyc.IsCode(err, kyc.ENOTFOUND) {
-		return ReasonDocumentMissing, nil
+		return withCheck(doc, ReasonDocumentMissing), nil
 	} else if err != nil {
-		return "", fmt.Errorf("get document: %w", err)
+		return kyc.Document{}, err
+	}
+	verdict := filecheck.CheckBytes(b, slot)
+	if !verdict.OK() {
+		return withCheck(doc, verdict.Code), nil
+	}
+	if contentType == "" {
+		contentType = filecheck.ContentType(verdict.Format)
+	}
+	return w.keepStripped(ctx, doc, b, contentType, retry)
+}
+
+// keepStripped writes b, the content of doc that passed its check, back without its
+// metadata (filecheck.StripMetadata: a phone photo's GPS position, its owner's name)
+// under the same key, if it has any, and returns doc with the size stored, which the
+// transition records. The write comes before the transition that lists the account for
+// review and lets it be approved, so the files a decision is made on are stripped.
+func (w *Worker) keepStripped(ctx context.Context, doc kyc.Document, b []byte, contentType string, retry bool) (kyc.Document, error) {
+	stripped, removed := filecheck.StripMetadata(b)
+	if size := int64(len(b)); doc.Size > 0 && size != doc.Size {
+		if removed || !sizeMatches(doc, size, retry) {
+			return withCheck(doc, filecheck.Corrupt), nil
+		}
+		doc.Size = size
+	}
+	if removed {
+		// b and stripped (each at most the slot's MaxBytes) are all this holds: far less
+		// than the decode budget that the check has just given back.
+		if err := w.docs.Put(ctx, doc.Key, contentType, bytes.NewReader(stripped)); err != nil {
+			return kyc.Document{}, fmt.Errorf("write back the document without metadata: %w", err)
+		}
+		doc.Size = int64(len(stripped))
+	}
+	return withCheck(doc, checkOK), nil
+}
+
+// sizeMatches reports whether size bytes may be doc as submitted (see checkDocument). A
+// document recorded without a size (0) matches any.
+func sizeMatches(doc kyc.Document, size int64, retry bool) bool {
+	return doc.Size <= 0 || size == doc.Size || retry && size < doc.Size
+}
+
+func withCheck(doc kyc.Document, check string) kyc.Document {
+	doc.Check = check
+	return doc
+}
+
+// read reads the whole object key, of size bytes as its HEAD said, into a buffer of that
+// size; at most limit+1 bytes, one more than allowed telling "too large" from "at the
+// limit", however large the object has become since. It also returns the object's
+// content type, which a write-back keeps.
+func (w *Worker) read(ctx context.Context, key string, size, limit int64) ([]byte, string, error) {
+	body, info, err := w.docs.Get(ctx, key)
+	if err != nil {
+		return nil, "", fmt.Errorf("get document: %w", err)
 	}
 	defer body.Close()
-	verdict, err := filecheck.Check(body, slot)
-	if err != nil {
-		return "", fmt.Errorf("read document: %w", err)
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, limit)) + bytes.MinRead) // ReadFrom grows the buffer when less than MinRead is free
+	if _, err := buf.ReadFrom(io.LimitReader(body, limit+1)); err != nil {
+		return nil, "", fmt.Errorf("read document: %w", err)
 	}
-	return verdict.Code, nil
+	return buf.Bytes(), info.ContentType, nil
 }
