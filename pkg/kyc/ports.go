@@ -213,6 +213,11 @@ type Documents interface {
 	Copy(ctx context.Context, src, dst string) error
 	// Delete is idempotent.
 	Delete(ctx context.Context, key string) error
+	// CopyAs is Copy with fresh metadata on dst: Content-Type contentType (the type the
+	// server decided) and Cache-Control no-store, nothing of src's, so that what an
+	// uploader stored with src is never served with the document. ENOTFOUND if src does
+	// not exist.
+	CopyAs(ctx context.Context, src, dst, contentType string) error
 }
 
 // Message is a received queue message.

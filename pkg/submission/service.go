@@ -32,12 +32,13 @@ type Store interface {
 }
 
 // Objects is what the submissions and the portrait do with the stored files: check an
-// upload (Head, the first bytes), copy it to its final place, write a file sent in the
+// upload (Head, the first bytes), copy it to its final place with metadata of the
+// server's choosing (CopyAs: nothing the uploader sent with it), write a file sent in the
 // request, delete what a failed request wrote. Any kyc.Documents is one.
 type Objects interface {
 	Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
 	GetRange(ctx context.Context, key string, off, n int64) ([]byte, error)
-	Copy(ctx context.Context, src, dst string) error
+	CopyAs(ctx context.Context, src, dst, contentType string) error
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error
 	Delete(ctx context.Context, key string) error
 }

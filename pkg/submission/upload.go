@@ -157,7 +157,9 @@ func (s *Service) adopt(ctx context.Context, accountID, field string, rec kyc.Up
 			Message: field + ": the file's content is not " + rec.ContentType}
 	}
 	dst := s.documentKey(accountID, slot.Name)
-	if err := s.objects.Copy(ctx, rec.Key, dst); err != nil {
+	// The type is the one the slot check accepted and the sniff confirmed; the copy takes
+	// nothing else from the upload, whose metadata the uploader chose.
+	if err := s.objects.CopyAs(ctx, rec.Key, dst, rec.ContentType); err != nil {
 		return kyc.Document{}, fmt.Errorf("copy upload: %w", err)
 	}
 	return kyc.Document{Slot: slot.Name, Key: dst, ContentType: rec.ContentType, Size: info.Size, UploadedAt: s.clock.Now()}, nil
