@@ -40,6 +40,7 @@ func TestOperationCalls(t *testing.T) {
 		"licence":      {Key: e.upload(t, c, "licence", "image/png", frontPNG)},
 		"confirmation": {Key: e.upload(t, c, "confirmation", "image/png", backPNG)},
 	}}
+	failed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "corrupt", "backOfID": "ok"})
 	portraits := []string{e.upload(t, u, "portrait", "image/png", filechecktest.PNG(40, 40)), e.upload(t, u, "portrait", "image/png", filechecktest.PNG(41, 41))}
 	steps := []struct {
 		op     string
@@ -79,6 +80,10 @@ func TestOperationCalls(t *testing.T) {
 		}, []string{"GetItem"}},
 		{"DownloadURL by a reviewer (audited)", 2, func() error {
 			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role}, u.AccountID, "frontOfID")
+			return err
+		}, []string{"GetItem", "PutItem"}},
+		{"DownloadURL of a failed document, forensic (audited)", 2, func() error {
+			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role, Forensic: true}, failed.ID, "frontOfID")
 			return err
 		}, []string{"GetItem", "PutItem"}},
 		{"ConfirmationURL", 0, func() error {
