@@ -188,7 +188,9 @@ func TestDownloadFailedCheck(t *testing.T) {
 // auditFails is a store whose audit writes fail.
 type auditFails struct{ submission.Store }
 
-func (auditFails) AppendAudit(context.Context, kyc.AuditRecord) error { return errors.New("store down") }
+func (auditFails) AppendAudit(context.Context, kyc.AuditRecord) error {
+	return errors.New("store down")
+}
 
 func TestParseForensic(t *testing.T) {
 	for _, c := range []struct {
