@@ -905,8 +905,9 @@ var wantGrants = map[string][]string{
 	"RejectAccountFunction":                {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
-	// that encrypts it) and records the upload.
-	"CreateUploadFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:PutObject DocsBucket/uploads/*", "kms:GenerateDataKey DocsKey"},
+	// that encrypts it) and records the upload with the count of the user's grants (a
+	// transaction of the counter's Update and the record's Put).
+	"CreateUploadFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:PutObject DocsBucket/uploads/*", "kms:GenerateDataKey DocsKey"},
 	// HEAD + copy of the upload, delete of the old avatar, presigned GET of the new one.
 	"SetPortraitFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table",
 		"s3:GetObject DocsBucket/uploads/*/portrait/*", "s3:GetObject DocsBucket/accounts/*/portrait/*",

@@ -167,6 +167,13 @@ type Store interface {
 	// calls. EBADCODE if the code is no longer live with that hash (a concurrent reset
 	// used it) or the user does not have this phone; ENOTFOUND if there is no such user.
 	ResetPassword(ctx context.Context, phone, codeHash, userID, passwordHash string, now time.Time) (User, error)
+	// PutUploadCounted is PutUpload and an Incr of the counter key, in one atomic write:
+	// one call. The counter is added to only while it is below limit: one at limit
+	// fails with ETOOMANY, and an upload key recorded already with EEXISTS; nothing is
+	// written on failure. The counter never restarts: the caller names a new key for each
+	// window, and windowEnd is the end of that window (as Incr's expiresAt, so Counter
+	// reads it). Of concurrent calls at most limit succeed.
+	PutUploadCounted(ctx context.Context, u Upload, key string, limit int64, windowEnd time.Time) error
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

@@ -20,12 +20,21 @@ const (
 	PortraitURLTTL = time.Hour
 )
 
+// UploadGrantsPerHour is how many upload grants (POST /v1/uploads) one user gets per
+// clock hour (UTC); the next is 429 / 1022 until the hour ends. A submission needs two
+// to six files and a portrait one, so this leaves room for several tries and
+// corrections, while bounding what one user can make the service sign and record, and
+// store in the bucket's staging prefix (up to 10 MiB an upload, kept a day). The windows
+// are fixed hours (one counter each, see uploadGrantsKey), so a user may get up to twice
+// the limit across the turn of an hour, never more.
+const UploadGrantsPerHour = 20
+
 // Store is what the service reads and writes; any kyc.Store is one.
 type Store interface {
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
-	PutUpload(ctx context.Context, u kyc.Upload) error
+	PutUploadCounted(ctx context.Context, u kyc.Upload, key string, limit int64, windowEnd time.Time) error
 	GetUpload(ctx context.Context, key string, now time.Time) (kyc.Upload, error)
 	GetAccountAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, map[string]kyc.Upload, error)
 	SetUserPortrait(ctx context.Context, userID, key string, at time.Time) (old string, err error)

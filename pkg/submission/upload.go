@@ -63,10 +63,25 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
 	}
 	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
-	if err := s.store.PutUpload(ctx, rec); err != nil {
+	// Counted and recorded in one write, before the grant is returned: the grant over the
+	// limit records nothing, and concurrent requests cannot all slip under it.
+	counter, windowEnd := uploadGrantsKey(p.UserID, now)
+	err = s.store.PutUploadCounted(ctx, rec, counter, UploadGrantsPerHour, windowEnd)
+	if kyc.IsCode(err, kyc.ETOOMANY) {
+		return UploadGrant{}, kyc.Errorf(kyc.ETOOMANY, "too many uploads: at most %d upload URLs per hour; try again after %s",
+			UploadGrantsPerHour, windowEnd.UTC().Format("15:04 UTC"))
+	}
+	if err != nil {
 		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
 	}
 	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
+}
+
+// uploadGrantsKey is the counter of userID's upload grants in the clock hour of now, and
+// the end of that hour. A new hour is a new counter, so none ever needs resetting.
+func uploadGrantsKey(userID string, now time.Time) (string, time.Time) {
+	start := now.UTC().Truncate(time.Hour)
+	return "upload-grants:" + userID + ":" + strconv.FormatInt(start.Unix()/3600, 10), start.Add(time.Hour)
 }
 
 // slotFor finds the slot and checks the account may fill it. An account that has never
