@@ -44,7 +44,8 @@ func TestCreateUpload(t *testing.T) {
 	if !strings.Contains(pu.Query().Get("X-Amz-SignedHeaders"), "content-length") || !strings.Contains(pu.Query().Get("X-Amz-SignedHeaders"), "content-type") {
 		t.Errorf("signed headers %q, want content-length and content-type", pu.Query().Get("X-Amz-SignedHeaders"))
 	}
-	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": strconv.Itoa(len(frontPNG))}
+	// Cache-Control is signed too, so the uploader cannot store another with the file.
+	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": strconv.Itoa(len(frontPNG)), "Cache-Control": "no-store"}
 	for k, v := range wantHeaders {
 		if g.Headers[k] != v {
 			t.Errorf("headers[%s] = %q, want %q (all: %v)", k, g.Headers[k], v, g.Headers)
@@ -547,5 +548,20 @@ func TestForensicDownload(t *testing.T) {
 
 	if w := d.call(t, http.MethodGet, path, owner.Token, nil); w.Code != http.StatusFound {
 		t.Fatalf("owner's download of their failed document = %d: %s", w.Code, w.Body)
+	}
+}
+
+// POST /v1/uploads gives a user submission.UploadGrantsPerHour grants an hour; the next
+// is 429 / 1022 naming the limit.
+func TestUploadQuota(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	for range submission.UploadGrantsPerHour {
+		d.grant(t, u.Token, "frontOfID", "image/png", len(frontPNG))
+	}
+	w := d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "frontOfID", "content_type": "image/png", "content_length": len(frontPNG)})
+	e := wantEnvelope(t, w, http.StatusTooManyRequests, 1022, "")
+	if !strings.Contains(e.Msg, strconv.Itoa(submission.UploadGrantsPerHour)+" upload URLs per hour") {
+		t.Errorf("message %q does not name the limit", e.Msg)
 	}
 }
