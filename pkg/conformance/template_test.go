@@ -3,6 +3,7 @@ package conformance
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,12 +16,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/s3presign"
 	"github.com/realname-kyc/realname/pkg/submission"
 )
 
@@ -634,6 +637,7 @@ func TestTemplateBucket(t *testing.T) {
 				t.Errorf("%s: CORS allows every request header; name the ones presigned requests send", id)
 			}
 		}
+		checkCORSHeaders(t, id, r)
 	}
 
 	var expiresUploads, abortsMultipart bool
@@ -909,8 +913,9 @@ var wantGrants = map[string][]string{
 	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
-	// that encrypts it) and records the upload.
-	"CreateUploadFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "s3:PutObject DocsBucket/uploads/*", "kms:GenerateDataKey DocsKey"},
+	// that encrypts it) and records the upload with the count of the user's grants (a
+	// transaction of the counter's Update and the record's Put).
+	"CreateUploadFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:PutObject DocsBucket/uploads/*", "kms:GenerateDataKey DocsKey"},
 	// HEAD + copy of the upload, delete of the old avatar, presigned GET of the new one.
 	"SetPortraitFunction": {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table",
 		"s3:GetObject DocsBucket/uploads/*/portrait/*", "s3:GetObject DocsBucket/accounts/*/portrait/*",
@@ -1070,5 +1075,32 @@ func checkKMSCondition(t *testing.T, st any, bucketID string) {
 	}
 	if !bucket {
 		t.Errorf("KMS statement: the %s condition does not allow the bucket's ARN, which S3 passes with bucket keys on", key)
+	}
+}
+
+// checkCORSHeaders: a browser's presigned PUT sends every header of the grant, and its
+// preflight asks for each one a page may not send freely; a header the rule does not
+// allow fails every browser upload. Content-Length is the browser's own (a page cannot
+// set it), so it is never asked for.
+func checkCORSHeaders(t *testing.T, id string, rule any) {
+	t.Helper()
+	allowed := map[string]bool{}
+	for _, h := range list(at(rule, "AllowedHeaders")) {
+		allowed[strings.ToLower(str(h))] = true
+	}
+	p, err := s3presign.New(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AK", "SK", "")}, "kyc-docs", s3presign.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.PresignPut(t.Context(), "uploads/a/frontOfID/x", "image/png", 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range pr.Headers {
+		h := strings.ToLower(name)
+		if h == "content-length" || allowed[h] || strings.HasPrefix(h, "x-amz-") && allowed["x-amz-*"] {
+			continue
+		}
+		t.Errorf("%s: CORS AllowedHeaders %v lack %s, which presigned PUTs require: browsers could not upload", id, slices.Sorted(maps.Keys(allowed)), h)
 	}
 }

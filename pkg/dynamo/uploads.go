@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -53,4 +54,34 @@ func (s *Store) GetUpload(ctx context.Context, key string, now time.Time) (kyc.U
 		return kyc.Upload{}, notFound("Upload")
 	}
 	return u, nil
+}
+
+// PutUploadCounted is one TransactWriteItems of Reserve's Update of the limit's counter
+// and PutUpload's conditional Put, so that a route that counts and records an upload stays
+// within its three calls; a cancelled transaction says which condition failed: the
+// counter's is ETOOMANY, the upload's EEXISTS.
+func (s *Store) PutUploadCounted(ctx context.Context, u kyc.Upload, limit kyc.Limit, now time.Time) error {
+	if u.Key == "" {
+		return kyc.FieldError(kyc.EMISSING, "upload key", "required")
+	}
+	count, err := s.reserveItem(limit, now)
+	if err != nil {
+		return err
+	}
+	put := types.TransactWriteItem{Put: &types.Put{
+		TableName:           s.table,
+		Item:                encodeUpload(u),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}
+	err = s.transact(ctx, []types.TransactWriteItem{count, put})
+	if full, _ := conditionFailed(err, 0); full {
+		return kyc.Errorf(kyc.ETOOMANY, "Upload limit reached.")
+	}
+	if taken, _ := conditionFailed(err, 1); taken {
+		return kyc.Errorf(kyc.EEXISTS, "Upload already recorded.")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: put upload counted: %w", err)
+	}
+	return nil
 }

@@ -109,11 +109,17 @@ func (a *API) downloadConfirmation(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// download returns the handler of one document slot's download route.
+// download returns the handler of one document slot's download route. ?forensic=1 is a
+// reviewer's explicit request for a document that failed its check (submission.Viewer).
 func download(slot string) func(*API, http.ResponseWriter, *http.Request) error {
 	return func(a *API, w http.ResponseWriter, r *http.Request) error {
+		forensic, err := submission.ParseForensic(r.URL.Query()["forensic"])
+		if err != nil {
+			return err
+		}
 		p, _ := PrincipalFrom(r.Context())
-		u, err := a.docs.DownloadURL(r.Context(), submission.Viewer{UserID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context())}, r.PathValue("id"), slot)
+		v := submission.Viewer{UserID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context()), Forensic: forensic}
+		u, err := a.docs.DownloadURL(r.Context(), v, r.PathValue("id"), slot)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -43,7 +44,8 @@ func TestCreateUpload(t *testing.T) {
 	if !strings.Contains(pu.Query().Get("X-Amz-SignedHeaders"), "content-length") || !strings.Contains(pu.Query().Get("X-Amz-SignedHeaders"), "content-type") {
 		t.Errorf("signed headers %q, want content-length and content-type", pu.Query().Get("X-Amz-SignedHeaders"))
 	}
-	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": strconv.Itoa(len(frontPNG))}
+	// Cache-Control is signed too, so the uploader cannot store another with the file.
+	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": strconv.Itoa(len(frontPNG)), "Cache-Control": "no-store"}
 	for k, v := range wantHeaders {
 		if g.Headers[k] != v {
 			t.Errorf("headers[%s] = %q, want %q (all: %v)", k, g.Headers[k], v, g.Headers)
@@ -478,4 +480,88 @@ func TestPortrait(t *testing.T) {
 	t.Run("missing", func(t *testing.T) {
 		wantEnvelope(t, d.call(t, http.MethodPost, "/v1/user/portrait", u.Token, map[string]string{}), 400, 997, "key")
 	})
+}
+
+// A reviewer's download of a document that failed its check is 409 / 1021 unless asked
+// for with ?forensic=1, which is then audited as a forensic download; a forensic value
+// that is neither 1 nor 0 is 400 naming the field. The owner downloads it as any other.
+func TestForensicDownload(t *testing.T) {
+	d := newDocFixture(t)
+	owner := d.newUser(t, kyc.RoleUser)
+	reviewer := d.newUser(t, kyc.RoleReviewer)
+	d.submitPersonal(t, owner)
+	a := d.account(t, owner.AccountID)
+	next := a
+	next.State = kyc.StatePendingReview
+	next.Documents = maps.Clone(a.Documents)
+	front := next.Documents["frontOfID"]
+	front.Check = "active_content"
+	next.Documents["frontOfID"] = front
+	if _, err := d.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: a.ID, At: d.clock.Now(), Actor: "system", Action: "transition", From: a.State, To: next.State}}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/cms/account/" + owner.AccountID + "/downloadAuthFrontOfID"
+	forensicDownloads := func() int {
+		recs, err := d.store.ListAudit(t.Context(), owner.AccountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range recs {
+			if r.Action == submission.ActionForensicDownload && r.Actor == reviewer.ID && r.Reason == "frontOfID check=active_content" {
+				n++
+			}
+		}
+		return n
+	}
+
+	e := wantEnvelope(t, d.call(t, http.MethodGet, path, reviewer.Token, nil), http.StatusConflict, 1021, "")
+	if !strings.Contains(e.Msg, "failed its check") || !strings.Contains(e.Msg, "forensic=1") {
+		t.Errorf("message %q, want it to say the document failed its check and how to ask for it", e.Msg)
+	}
+	wantEnvelope(t, d.call(t, http.MethodGet, path+"?forensic=0", reviewer.Token, nil), http.StatusConflict, 1021, "")
+	for _, bad := range []string{"true", "yes", "1&forensic=1"} {
+		wantEnvelope(t, d.call(t, http.MethodGet, path+"?forensic="+bad, reviewer.Token, nil), http.StatusBadRequest, 1006, "forensic")
+	}
+	if n := forensicDownloads(); n != 0 {
+		t.Fatalf("%d forensic downloads audited before any was given", n)
+	}
+
+	w := d.call(t, http.MethodGet, path+"?forensic=1", reviewer.Token, nil)
+	if w.Code != http.StatusFound || w.Header().Get("Location") == "" {
+		t.Fatalf("forensic download = %d, want 302 with a Location: %s", w.Code, w.Body)
+	}
+	if n := forensicDownloads(); n != 1 {
+		t.Fatalf("%d forensic downloads audited, want 1", n)
+	}
+	resp, body := fetch(t, w.Header().Get("Location"))
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, frontPNG) || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("presigned GET = %d, %d bytes, Cache-Control %q; want the bytes submitted, no-store", resp.StatusCode, len(body), resp.Header.Get("Cache-Control"))
+	}
+
+	// With the token in the query, as a browser link sends it.
+	w = d.call(t, http.MethodGet, path+"?forensic=1&auth_token="+url.QueryEscape(reviewer.Token), "", nil)
+	if w.Code != http.StatusFound {
+		t.Fatalf("forensic download with auth_token = %d: %s", w.Code, w.Body)
+	}
+
+	if w := d.call(t, http.MethodGet, path, owner.Token, nil); w.Code != http.StatusFound {
+		t.Fatalf("owner's download of their failed document = %d: %s", w.Code, w.Body)
+	}
+}
+
+// POST /v1/uploads gives a user submission.UploadGrantsPerHour grants an hour; the next
+// is 429 / 1022 naming the limit.
+func TestUploadQuota(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	for range submission.UploadGrantsPerHour {
+		d.grant(t, u.Token, "frontOfID", "image/png", len(frontPNG))
+	}
+	w := d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "frontOfID", "content_type": "image/png", "content_length": len(frontPNG)})
+	e := wantEnvelope(t, w, http.StatusTooManyRequests, 1022, "")
+	if !strings.Contains(e.Msg, strconv.Itoa(submission.UploadGrantsPerHour)+" upload URLs per hour") {
+		t.Errorf("message %q does not name the limit", e.Msg)
+	}
 }

@@ -199,6 +199,10 @@ type Store interface {
 	AppendActorAudit(ctx context.Context, r ActorAuditRecord) error
 	// ListActorAudit returns the records of actor, oldest first.
 	ListActorAudit(ctx context.Context, actor string) ([]ActorAuditRecord, error)
+	// PutUploadCounted is PutUpload and Reserve of limit at now, in one atomic write: one
+	// call. A full limit is ETOOMANY, an upload key recorded already EEXISTS; nothing is
+	// written on failure, so of concurrent calls at most limit.Max a window succeed.
+	PutUploadCounted(ctx context.Context, u Upload, limit Limit, now time.Time) error
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.
@@ -247,6 +251,11 @@ type Documents interface {
 	Delete(ctx context.Context, key string) error
 	// List returns the keys of the objects whose key starts with prefix, in key order.
 	List(ctx context.Context, prefix string) ([]string, error)
+	// CopyAs is Copy with fresh metadata on dst: Content-Type contentType (the type the
+	// server decided) and Cache-Control no-store, nothing of src's, so that what an
+	// uploader stored with src is never served with the document. ENOTFOUND if src does
+	// not exist.
+	CopyAs(ctx context.Context, src, dst, contentType string) error
 }
 
 // Message is a received queue message.

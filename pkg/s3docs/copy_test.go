@@ -6,6 +6,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/s3docs"
 )
@@ -55,11 +58,74 @@ func TestCopy(t *testing.T) {
 		}
 	})
 
+	t.Run("replaces what the uploader stored", func(t *testing.T) {
+		// What a presigned PUT could once store with an upload: its own caching rule,
+		// disposition, encoding, type and user metadata. None of it may reach the copy
+		// that is served.
+		body := []byte("\x89PNG\r\n\x1a\n not html")
+		raw, err := s3docs.NewClient(ctx, gw.ClientEndpoint())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			copy func(src, dst string) error
+			want string
+		}{
+			{"CopyAs", func(src, dst string) error { return s.CopyAs(ctx, src, dst, "image/png") }, "image/png"},
+			{"Copy", func(src, dst string) error { return s.Copy(ctx, src, dst) }, "text/html"},
+		} {
+			src, dst := key(t, c.name+"/uploads/acc/frontOfID/id"), key(t, c.name+"/accounts/acc/frontOfID/id")
+			if _, err := raw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(src), Body: bytes.NewReader(body),
+				ContentType: aws.String("text/html"), CacheControl: aws.String("public, max-age=31536000"),
+				ContentDisposition: aws.String("inline"), ContentEncoding: aws.String("gzip"),
+				Metadata: map[string]string{"evil": "1"}}); err != nil {
+				t.Fatal(err)
+			}
+			if m := rawHead(t, src); aws.ToString(m.CacheControl) == "" || len(m.Metadata) == 0 {
+				t.Fatalf("the gateway did not store the uploader's metadata (%+v): the test proves nothing", m)
+			}
+			if err := c.copy(src, dst); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			m := rawHead(t, dst)
+			if got := aws.ToString(m.ContentType); got != c.want {
+				t.Errorf("%s: Content-Type %q, want %q", c.name, got, c.want)
+			}
+			if got := aws.ToString(m.CacheControl); got != "no-store" {
+				t.Errorf("%s: Cache-Control %q, want no-store", c.name, got)
+			}
+			if m.ContentDisposition != nil || m.ContentEncoding != nil || len(m.Metadata) != 0 {
+				t.Errorf("%s: copy carries the uploader's Content-Disposition %q, Content-Encoding %q, metadata %v",
+					c.name, aws.ToString(m.ContentDisposition), aws.ToString(m.ContentEncoding), m.Metadata)
+			}
+			if got, _ := readAll(t, s, dst); !bytes.Equal(got, body) {
+				t.Errorf("%s: copied bytes %q", c.name, got)
+			}
+		}
+	})
+
+	t.Run("bad content type", func(t *testing.T) {
+		src, dst := key(t, "src"), key(t, "dst")
+		if err := s.Put(ctx, src, "image/png", bytes.NewReader([]byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+		for _, ct := range []string{"", "image/png\r\nX-Evil: 1"} {
+			if err := s.CopyAs(ctx, src, dst, ct); kyc.ErrorCode(err) != kyc.EMISSING && kyc.ErrorCode(err) != kyc.EINVALID {
+				t.Errorf("CopyAs with type %q = %v, want a field error", ct, err)
+			}
+		}
+		wantNotFound(t, s, dst)
+	})
+
 	t.Run("missing source", func(t *testing.T) {
 		dst := key(t, "dst")
 		err := s.Copy(ctx, key(t, "nothing-here"), dst)
 		if !kyc.IsCode(err, kyc.ENOTFOUND) {
 			t.Fatalf("Copy of a missing source = %v, want ENOTFOUND", err)
+		}
+		if err := s.CopyAs(ctx, key(t, "nothing-here"), dst, "image/png"); !kyc.IsCode(err, kyc.ENOTFOUND) {
+			t.Fatalf("CopyAs of a missing source = %v, want ENOTFOUND", err)
 		}
 		wantNotFound(t, s, dst)
 	})

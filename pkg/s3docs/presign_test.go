@@ -52,6 +52,7 @@ func TestPresignsAsSDK(t *testing.T) {
 			want, err := sdk.PresignPutObject(ctx, &s3.PutObjectInput{
 				Bucket: aws.String("kyc-docs"), Key: aws.String("a b/营业执照.png"),
 				ContentType: aws.String("image/png"), ContentLength: aws.Int64(42),
+				CacheControl: aws.String("no-store"),
 			}, s3.WithPresignExpires(time.Minute))
 			if err != nil {
 				t.Fatal(err)
@@ -66,6 +67,7 @@ func TestPresignsAsSDK(t *testing.T) {
 			want, err := sdk.PresignGetObject(ctx, &s3.GetObjectInput{
 				Bucket: aws.String("kyc-docs"), Key: aws.String("a b/营业执照.pdf"),
 				ResponseContentDisposition: aws.String(s3docs.ContentDisposition("营业执照.pdf")),
+				ResponseCacheControl:       aws.String("no-store"),
 			}, s3.WithPresignExpires(time.Minute))
 			if err != nil {
 				t.Fatal(err)

@@ -175,10 +175,11 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, kyc.ObjectI
 	return out.Body, objectInfo(out.ContentLength, out.ContentType, out.ETag), nil
 }
 
-// Put stores body under key. The body must be seekable: over plain http (local mode,
-// emulators) SigV4 signs a hash of the payload, which the SDK can only compute by reading
-// the body and rewinding it; an unseekable body fails in the SDK before any request. A
-// *bytes.Reader or *os.File will do.
+// Put stores body under key, with Cache-Control: no-store (s3presign.CacheControl), so
+// that even a request that bypasses the presigned GET's override is not cached. The body
+// must be seekable: over plain http (local mode, emulators) SigV4 signs a hash of the
+// payload, which the SDK can only compute by reading the body and rewinding it; an
+// unseekable body fails in the SDK before any request. A *bytes.Reader or *os.File will do.
 func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error {
 	if err := s3presign.CheckKey(key); err != nil {
 		return err
@@ -190,10 +191,11 @@ func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSe
 		return fmt.Errorf("s3docs: put %q: nil body", key)
 	}
 	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(s.bucket),
-		Key:         aws.String(key),
-		ContentType: aws.String(contentType),
-		Body:        body,
+		Bucket:       aws.String(s.bucket),
+		Key:          aws.String(key),
+		ContentType:  aws.String(contentType),
+		CacheControl: aws.String(s3presign.CacheControl),
+		Body:         body,
 	})
 	if err != nil {
 		return fmt.Errorf("s3docs: put %q: %w", key, err)
@@ -201,28 +203,45 @@ func (s *Store) Put(ctx context.Context, key, contentType string, body io.ReadSe
 	return nil
 }
 
-// Copy copies src to dst inside the bucket with one CopyObject, so the bytes never pass
-// through the caller; dst is overwritten if it exists. The object's metadata, Content-Type
-// included, goes with it (MetadataDirective COPY). ENOTFOUND if src does not exist.
-//
-// S3 refuses to copy an object onto itself without changing its metadata, so a copy of a
-// key to itself only checks that it exists.
+// Copy is CopyAs with src's own Content-Type, read by a HEAD of src: like every copy
+// here it carries nothing else of src's metadata. ENOTFOUND if src does not exist.
 func (s *Store) Copy(ctx context.Context, src, dst string) error {
+	if err := s3presign.CheckKey(dst); err != nil {
+		return err
+	}
+	info, err := s.Head(ctx, src)
+	if err != nil {
+		return err
+	}
+	return s.CopyAs(ctx, src, dst, info.ContentType)
+}
+
+// CopyAs copies src to dst inside the bucket with one CopyObject, so the bytes never pass
+// through the caller; dst is overwritten if it exists. ENOTFOUND if src does not exist.
+//
+// The copy gets fresh metadata (MetadataDirective REPLACE): Content-Type contentType
+// (the type the server decided, not what the uploader declared), Cache-Control: no-store,
+// and nothing else. Whatever the uploader managed to store with src (user metadata,
+// Cache-Control, Content-Disposition, Content-Encoding) stays behind with it, so it is
+// never served with the document. The same REPLACE makes a copy of a key onto itself a
+// legal request that rewrites its metadata.
+func (s *Store) CopyAs(ctx context.Context, src, dst, contentType string) error {
 	if err := s3presign.CheckKey(src); err != nil {
 		return err
 	}
 	if err := s3presign.CheckKey(dst); err != nil {
 		return err
 	}
-	if src == dst {
-		_, err := s.Head(ctx, src)
+	if err := s3presign.CheckContentType(contentType); err != nil {
 		return err
 	}
 	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket:            aws.String(s.bucket),
 		Key:               aws.String(dst),
 		CopySource:        aws.String(copySource(s.bucket, src)),
-		MetadataDirective: types.MetadataDirectiveCopy,
+		MetadataDirective: types.MetadataDirectiveReplace,
+		ContentType:       aws.String(contentType),
+		CacheControl:      aws.String(s3presign.CacheControl),
 	})
 	if err != nil {
 		return objectErr("copy "+strconv.Quote(src)+" to", dst, err)

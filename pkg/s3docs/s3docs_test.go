@@ -5,12 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localgw"
@@ -96,6 +100,20 @@ func do(t *testing.T, method, rawURL string, headers map[string]string, body []b
 	return result{resp.StatusCode, resp.Header, b}
 }
 
+// rawHead is the S3 client's HeadObject of k: every piece of metadata stored with it.
+func rawHead(t *testing.T, k string) *s3.HeadObjectOutput {
+	t.Helper()
+	c, err := s3docs.NewClient(context.Background(), gw.ClientEndpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
+	if err != nil {
+		t.Fatalf("HeadObject(%q): %v", k, err)
+	}
+	return out
+}
+
 func wantNotFound(t *testing.T, s *s3docs.Store, k string) {
 	t.Helper()
 	_, err := s.Head(context.Background(), k)
@@ -149,12 +167,12 @@ func TestPresignPut(t *testing.T) {
 		if pr.Method != http.MethodPut {
 			t.Fatalf("method %q", pr.Method)
 		}
-		want := map[string]string{"Content-Type": ct, "Content-Length": fmt.Sprint(len(body))}
+		want := map[string]string{"Cache-Control": "no-store", "Content-Type": ct, "Content-Length": fmt.Sprint(len(body))}
 		if fmt.Sprint(pr.Headers) != fmt.Sprint(want) {
 			t.Fatalf("headers %v, want %v", pr.Headers, want)
 		}
 		q := mustURL(t, pr.URL).Query()
-		if sh := q.Get("X-Amz-SignedHeaders"); sh != "content-length;content-type;host" {
+		if sh := q.Get("X-Amz-SignedHeaders"); sh != "cache-control;content-length;content-type;host" {
 			t.Fatalf("signed headers %q", sh)
 		}
 		// Presigned PUTs come from clients without the SDK: no SDK checksum may be required.
@@ -204,6 +222,17 @@ func TestPresignPut(t *testing.T) {
 		k := key(t, "x")
 		pr := presign(t, k)
 		wantRefused(t, do(t, pr.Method, pr.URL, nil, body))
+		wantNotFound(t, s, k)
+	})
+
+	t.Run("uploader's Cache-Control is refused", func(t *testing.T) {
+		// The attack: a PUT that adds Cache-Control: public, max-age=31536000 to
+		// have the document cached wherever it is served.
+		k := key(t, "x")
+		pr := presign(t, k)
+		h := maps.Clone(pr.Headers)
+		h["Cache-Control"] = "public, max-age=31536000"
+		wantRefused(t, do(t, pr.Method, pr.URL, h, body))
 		wantNotFound(t, s, k)
 	})
 
@@ -417,6 +446,9 @@ func TestGetPutDelete(t *testing.T) {
 	}
 	if info.Size != int64(len(body)) || info.ContentType != "image/jpeg" || info.ETag == "" {
 		t.Fatalf("Get info %+v", info)
+	}
+	if m := rawHead(t, k); aws.ToString(m.CacheControl) != "no-store" {
+		t.Fatalf("Put stored Cache-Control %q, want no-store", aws.ToString(m.CacheControl))
 	}
 	head, err := s.Head(ctx, k)
 	if err != nil || head != info {

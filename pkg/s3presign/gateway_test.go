@@ -5,12 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localgw"
@@ -63,6 +67,17 @@ func newStore(t *testing.T) *s3docs.Store {
 		t.Fatal(err)
 	}
 	return s3docs.New(c, bucket)
+}
+
+// s3Client is a plain S3 client of the gateway, to store objects with what an uploader
+// could have sent.
+func s3Client(t *testing.T) *s3.Client {
+	t.Helper()
+	c, err := s3docs.NewClient(context.Background(), gw.ClientEndpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // key returns a key under the test's own prefix.
@@ -181,12 +196,12 @@ func TestPresignPut(t *testing.T) {
 		if pr.Method != http.MethodPut {
 			t.Fatalf("method %q", pr.Method)
 		}
-		want := map[string]string{"Content-Type": ct, "Content-Length": fmt.Sprint(len(body))}
+		want := map[string]string{"Cache-Control": "no-store", "Content-Type": ct, "Content-Length": fmt.Sprint(len(body))}
 		if fmt.Sprint(pr.Headers) != fmt.Sprint(want) {
 			t.Fatalf("headers %v, want %v", pr.Headers, want)
 		}
 		q := mustURL(t, pr.URL).Query()
-		if sh := q.Get("X-Amz-SignedHeaders"); sh != "content-length;content-type;host" {
+		if sh := q.Get("X-Amz-SignedHeaders"); sh != "cache-control;content-length;content-type;host" {
 			t.Fatalf("signed headers %q", sh)
 		}
 		if d := time.Until(pr.ExpiresAt); d < 55*time.Second || d > 61*time.Second {
@@ -223,6 +238,22 @@ func TestPresignPut(t *testing.T) {
 		pr := presign(t, k)
 		wantRefused(t, do(t, pr.Method, pr.URL, map[string]string{"Content-Type": "text/html"}, body))
 		wantNotFound(t, s, k)
+	})
+
+	t.Run("uploader's Cache-Control is refused", func(t *testing.T) {
+		// Otherwise an uploader could store "public, max-age=31536000" with the object,
+		// and every GET would serve it back.
+		for _, cc := range []string{"public, max-age=31536000", ""} {
+			k := key(t, "x")
+			pr := presign(t, k)
+			h := maps.Clone(pr.Headers)
+			h["Cache-Control"] = cc
+			if cc == "" {
+				delete(h, "Cache-Control") // a client that leaves it out
+			}
+			wantRefused(t, do(t, pr.Method, pr.URL, h, body))
+			wantNotFound(t, s, k)
+		}
 	})
 
 	t.Run("missing content type is refused", func(t *testing.T) {
@@ -325,7 +356,31 @@ func TestPresignGet(t *testing.T) {
 	if r.header.Get("X-Evil") != "" {
 		t.Fatal("header injected")
 	}
+	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("Cache-Control %q, want no-store", cc)
+	}
 
+	t.Run("no-store whatever the object was stored with", func(t *testing.T) {
+		k := key(t, "cached.pdf")
+		if _, err := s3Client(t).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k),
+			Body: bytes.NewReader(body), ContentType: aws.String("application/pdf"), CacheControl: aws.String("public, max-age=31536000")}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := p.PresignGet(ctx, k, time.Minute, "a.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, http.MethodGet, u, nil, nil)
+		if r.status != http.StatusOK || !bytes.Equal(r.body, body) {
+			t.Fatalf("GET status %d body %q", r.status, r.body)
+		}
+		if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("Cache-Control %q, want no-store", cc)
+		}
+	})
+	t.Run("other cache control is refused", func(t *testing.T) {
+		wantRefused(t, do(t, http.MethodGet, withQuery(t, u, "response-cache-control", "public, max-age=31536000"), nil, nil))
+	})
 	t.Run("other key is refused", func(t *testing.T) {
 		other := strings.Replace(u, "license.pdf", "license.pdX", 1)
 		if other == u {

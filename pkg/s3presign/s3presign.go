@@ -136,11 +136,18 @@ func (p *Presigner) withUnescapedPrefix() (*Presigner, error) {
 // Bucket returns the bucket the URLs point into.
 func (p *Presigner) Bucket() string { return p.bucket }
 
+// CacheControl is the Cache-Control of every stored document: the PUT signs it, Put and
+// the copies store it, and every GET asks for it (response-cache-control). A document is
+// PII: no browser, proxy or CDN may keep it.
+const CacheControl = "no-store"
+
 // PresignPut returns a PUT of exactly length bytes of contentType to key.
 //
-// Content-Length and Content-Type are part of the signature (X-Amz-SignedHeaders), so the
-// store rejects (403) a body of another length or another declared type; that is what
-// enforces the size limit checked when the URL was issued. SigV4 signs Content-Length
+// Content-Length, Content-Type and Cache-Control (CacheControl) are part of the
+// signature (X-Amz-SignedHeaders), so the store rejects (403) a body of another length,
+// another declared type or another caching rule; the length is what enforces the size
+// limit checked when the URL was issued, and the caching rule keeps an uploader from
+// storing, say, "public, max-age=31536000" with the object. SigV4 signs Content-Length
 // only when it is positive, which is one reason length must be > 0. Headers holds the
 // headers the client must send as given (Host is left out: every client sets it, and it
 // is derived from the URL). Browsers set Content-Length from the body themselves.
@@ -159,15 +166,18 @@ func (p *Presigner) PresignPut(ctx context.Context, key, contentType string, len
 	}
 	req := p.request(ctx, http.MethodPut, key, "PutObject", ttl, nil)
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Cache-Control", CacheControl)
 	req.ContentLength = length
 	signedURL, signed, at, err := p.sign(ctx, req)
 	if err != nil {
 		return kyc.PresignedRequest{}, fmt.Errorf("s3presign: presign put %q: %w", key, err)
 	}
 	// Refuse to hand out a URL that would not enforce the limits: if a future signer
-	// stopped signing either header, uploads of any size or type would be accepted.
-	if signed.Get("Content-Length") != strconv.FormatInt(length, 10) || signed.Get("Content-Type") != contentType {
-		return kyc.PresignedRequest{}, fmt.Errorf("s3presign: presign put %q: Content-Length and Content-Type not signed (signed %v)", key, headerNames(signed))
+	// stopped signing one of these headers, uploads of any size, type or caching rule
+	// would be accepted.
+	if signed.Get("Content-Length") != strconv.FormatInt(length, 10) || signed.Get("Content-Type") != contentType ||
+		signed.Get("Cache-Control") != CacheControl {
+		return kyc.PresignedRequest{}, fmt.Errorf("s3presign: presign put %q: Content-Length, Content-Type and Cache-Control not signed (signed %v)", key, headerNames(signed))
 	}
 	headers := make(map[string]string, len(signed))
 	for name, values := range signed {
@@ -186,7 +196,9 @@ func (p *Presigner) PresignPut(ctx context.Context, key, contentType string, len
 
 // PresignGet returns a GET URL for key whose response carries
 // Content-Disposition: attachment; filename="<filename, sanitized>", so a browser saves the
-// document instead of rendering it in the bucket's origin.
+// document instead of rendering it in the bucket's origin, and Cache-Control: no-store
+// (CacheControl) whatever the object was stored with, so no cache keeps a copy. Both are
+// signed query parameters: a holder of the URL cannot change them.
 func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
 	if err := CheckKey(key); err != nil {
 		return "", err
@@ -196,6 +208,7 @@ func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duratio
 	}
 	req := p.request(ctx, http.MethodGet, key, "GetObject", ttl, url.Values{
 		"response-content-disposition": {ContentDisposition(filename)},
+		"response-cache-control":       {CacheControl},
 	})
 	signedURL, _, _, err := p.sign(ctx, req)
 	if err != nil {

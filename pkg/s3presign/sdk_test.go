@@ -137,6 +137,7 @@ func TestSameURLsAsSDK(t *testing.T) {
 						want, err := sdk.PresignPutObject(ctx, &s3.PutObjectInput{
 							Bucket: aws.String(st.bucket), Key: aws.String(key),
 							ContentType: aws.String(pu.ct), ContentLength: aws.Int64(pu.n),
+							CacheControl: aws.String(s3presign.CacheControl),
 						}, s3.WithPresignExpires(pu.ttl))
 						if err != nil {
 							t.Fatalf("SDK PresignPutObject(%q): %v", key, err)
@@ -171,6 +172,7 @@ func TestSameURLsAsSDK(t *testing.T) {
 						want, err := sdk.PresignGetObject(ctx, &s3.GetObjectInput{
 							Bucket: aws.String(st.bucket), Key: aws.String(key),
 							ResponseContentDisposition: aws.String(s3presign.ContentDisposition(name)),
+							ResponseCacheControl:       aws.String(s3presign.CacheControl),
 						}, s3.WithPresignExpires(10*time.Minute))
 						if err != nil {
 							t.Fatalf("SDK PresignGetObject(%q): %v", key, err)

@@ -24,7 +24,8 @@ const maxServiceCalls = 2
 // methods (cmd/bench's count less the session): for SetPortrait, GetUser, GetAccount,
 // GetUpload and UpdateUser, and the handler's users.Me after it, which the URL that
 // SetPortrait now returns makes unnecessary; for a submission from keys, GetAccount, a
-// GetUpload per document and the transition.
+// GetUpload per document and the transition. CreateUpload records its upload with the
+// count of the user's grants (the hourly quota) in one transaction, where it had a PutItem.
 func TestOperationCalls(t *testing.T) {
 	e := newEnv(t)
 	calls := &testenv.CallLog{}
@@ -40,6 +41,7 @@ func TestOperationCalls(t *testing.T) {
 		"licence":      {Key: e.upload(t, c, "licence", "image/png", frontPNG)},
 		"confirmation": {Key: e.upload(t, c, "confirmation", "image/png", backPNG)},
 	}}
+	failed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "corrupt", "backOfID": "ok"})
 	portraits := []string{e.upload(t, u, "portrait", "image/png", filechecktest.PNG(40, 40)), e.upload(t, u, "portrait", "image/png", filechecktest.PNG(41, 41))}
 	steps := []struct {
 		op     string
@@ -50,7 +52,7 @@ func TestOperationCalls(t *testing.T) {
 		{"CreateUpload (POST /v1/uploads)", 2, func() error {
 			_, err := svc.CreateUpload(ctx, u.Principal(), submission.UploadRequest{Slot: "frontOfID", ContentType: "image/png", ContentLength: "100"})
 			return err
-		}, []string{"GetItem", "PutItem"}},
+		}, []string{"GetItem", "TransactWriteItems"}},
 		{"SetPortrait (POST /v1/user/portrait)", 5, func() error {
 			_, err := svc.SetPortrait(ctx, u.Principal(), portraits[0])
 			return err
@@ -79,6 +81,10 @@ func TestOperationCalls(t *testing.T) {
 		}, []string{"GetItem"}},
 		{"DownloadURL by a reviewer (audited)", 2, func() error {
 			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role}, u.AccountID, "frontOfID")
+			return err
+		}, []string{"GetItem", "PutItem"}},
+		{"DownloadURL of a failed document, forensic (audited)", 2, func() error {
+			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role, Forensic: true}, failed.ID, "frontOfID")
 			return err
 		}, []string{"GetItem", "PutItem"}},
 		{"ConfirmationURL", 0, func() error {

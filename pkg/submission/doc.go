@@ -19,10 +19,18 @@
 // Each route is a handful of store calls: a submission reads the account and its upload
 // records together (kyc.Store's GetAccountAndUploads) and writes the transition, and the
 // portrait reads its upload record and swaps the user's portrait in one write
-// (SetUserPortrait), so that no route's success costs more than three DynamoDB calls,
-// counting the session lookup of the request (pkg/dynamo's documentation counts them).
+// (SetUserPortrait), and an upload grant is counted against the user's hourly quota
+// (UploadGrantsPerHour) in the write that records it (PutUploadCounted), so that no
+// route's success costs more than three DynamoDB calls, counting the session lookup of
+// the request (pkg/dynamo's documentation counts them).
 //
 // Object keys are always server-chosen: presigned uploads land under uploads/ (a staging
 // prefix the bucket's lifecycle rule empties after a day), and a submission copies what it
 // accepts to accounts/<id>/<slot>/<random>, so nothing a user names or abandons is kept.
+// The copy's metadata is the server's (CopyAs: the accepted type, Cache-Control no-store),
+// never what the uploader sent with the file.
+//
+// A reviewer's download is audited before its URL is returned; a document the review
+// worker found bad (Document.Check other than "" and "ok") is refused to reviewers unless
+// they ask for it for forensics (Viewer.Forensic), which the audit record says.
 package submission

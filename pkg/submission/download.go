@@ -57,13 +57,31 @@ type Viewer struct {
 	UserID    string
 	Role      kyc.Role
 	RequestID string
+	// Forensic is a reviewer's explicit request (?forensic=1) for a document that failed
+	// its check; without it such a download is refused. It changes nothing for a document
+	// that passed or is not checked yet, nor for the owner.
+	Forensic bool
 }
 
 // Reviewer reports whether the viewer may see every account's documents.
 func (v Viewer) Reviewer() bool { return v.Role == kyc.RoleReviewer || v.Role == kyc.RoleAdmin }
 
+// Audit actions of reviewers' downloads.
+const (
+	ActionDownload         = "download"
+	ActionForensicDownload = "document.forensic_download"
+)
+
 // DownloadURL returns a short-lived presigned GET for one document of an account, to its
-// owner or a reviewer. A reviewer's download of someone else's document is audited.
+// owner or a reviewer. A reviewer's download of someone else's document is audited, and
+// the record is written before the URL is returned, so no URL is handed out unrecorded.
+//
+// A document that failed the review worker's check (Check neither "" nor "ok": corrupt,
+// active content, too large...) may be hostile to whoever opens it. A reviewer gets it
+// only by asking explicitly (v.Forensic), and the audit record then says so and names
+// the check; otherwise ECONFLICT. The owner gets it without asking: they uploaded those
+// bytes, so serving them back exposes nothing they did not have, and lets them see what
+// was refused.
 func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot string) (string, error) {
 	if s.presigner == nil {
 		return "", errNoPresigner
@@ -81,14 +99,56 @@ func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot str
 		return "", kyc.Errorf(kyc.ENOTFOUND, "no %s document on this account", slot)
 	}
 	if !owner {
-		rec := kyc.AuditRecord{AccountID: acct.ID, At: s.clock.Now(), Actor: v.UserID, ActorRole: v.Role, Action: "download", From: acct.State, To: acct.State, Reason: slot, RequestID: v.RequestID}
-		if err := s.store.AppendAudit(ctx, rec); err != nil {
-			return "", fmt.Errorf("audit download: %w", err)
+		if err := s.auditDownload(ctx, v, acct, slot, doc); err != nil {
+			return "", err
 		}
-		s.log.InfoContext(ctx, "reviewer download", slog.String("account_id", acct.ID), slog.String("slot", slot))
 	}
 	return s.presigner.PresignGet(ctx, doc.Key, DownloadTTL, slot+extension(doc.ContentType))
 }
+
+// auditDownload records a reviewer's download of doc, the account's document in slot, refusing one of a document that
+// failed its check unless v asked for it for forensics.
+func (s *Service) auditDownload(ctx context.Context, v Viewer, acct kyc.Account, slot string, doc kyc.Document) error {
+	rec := kyc.AuditRecord{AccountID: acct.ID, At: s.clock.Now(), Actor: v.UserID, ActorRole: v.Role, Action: ActionDownload,
+		From: acct.State, To: acct.State, Reason: slot, RequestID: v.RequestID}
+	if failedCheck(doc) {
+		if !v.Forensic {
+			return kyc.Errorf(kyc.ECONFLICT, "%s failed its check (%s); add forensic=1 to download it for forensics, which is audited",
+				slot, doc.Check)
+		}
+		rec.Action, rec.Reason = ActionForensicDownload, slot+" check="+doc.Check
+	}
+	if err := s.store.AppendAudit(ctx, rec); err != nil {
+		return fmt.Errorf("audit %s: %w", rec.Action, err)
+	}
+	s.log.InfoContext(ctx, "reviewer download", slog.String("action", rec.Action), slog.String("account_id", acct.ID),
+		slog.String("slot", slot), slog.String("check", doc.Check))
+	return nil
+}
+
+// ParseForensic reads the forensic query parameter of a download route, given as many
+// times as it was sent: absent, "" or "0" is false and "1" true. Anything else is
+// refused rather than read as either, so a typo never downloads a failed document
+// silently nor hides why it was refused.
+func ParseForensic(values []string) (bool, error) {
+	if len(values) > 1 {
+		return false, kyc.FieldError(kyc.EINVALID, "forensic", "must be given at most once")
+	}
+	if len(values) == 0 {
+		return false, nil
+	}
+	switch values[0] {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	return false, kyc.FieldError(kyc.EINVALID, "forensic", "must be 1 or 0")
+}
+
+// failedCheck reports whether the review worker found doc bad. "" is a document not
+// checked yet (submitted, the worker has not run): nothing is known against it.
+func failedCheck(doc kyc.Document) bool { return doc.Check != "" && doc.Check != "ok" }
 
 func extension(contentType string) string {
 	f, ok := filecheck.FormatOf(contentType)

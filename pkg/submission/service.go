@@ -20,24 +20,34 @@ const (
 	PortraitURLTTL = time.Hour
 )
 
+// UploadGrantsPerHour is how many upload grants (POST /v1/uploads) one user gets per
+// clock hour (UTC); the next is 429 / 1022 until the hour ends. A submission needs two
+// to six files and a portrait one, so this leaves room for several tries and
+// corrections, while bounding what one user can make the service sign and record, and
+// store in the bucket's staging prefix (up to 10 MiB an upload, kept a day). The windows
+// are fixed hours (one counter each, see uploadGrantsKey), so a user may get up to twice
+// the limit across the turn of an hour, never more.
+const UploadGrantsPerHour = 20
+
 // Store is what the service reads and writes; any kyc.Store is one.
 type Store interface {
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
-	PutUpload(ctx context.Context, u kyc.Upload) error
+	PutUploadCounted(ctx context.Context, u kyc.Upload, limit kyc.Limit, now time.Time) error
 	GetUpload(ctx context.Context, key string, now time.Time) (kyc.Upload, error)
 	GetAccountAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, map[string]kyc.Upload, error)
 	SetUserPortrait(ctx context.Context, userID, key string, at time.Time) (old string, err error)
 }
 
 // Objects is what the submissions and the portrait do with the stored files: check an
-// upload (Head, the first bytes), copy it to its final place, write a file sent in the
+// upload (Head, the first bytes), copy it to its final place with metadata of the
+// server's choosing (CopyAs: nothing the uploader sent with it), write a file sent in the
 // request, delete what a failed request wrote. Any kyc.Documents is one.
 type Objects interface {
 	Head(ctx context.Context, key string) (kyc.ObjectInfo, error)
 	GetRange(ctx context.Context, key string, off, n int64) ([]byte, error)
-	Copy(ctx context.Context, src, dst string) error
+	CopyAs(ctx context.Context, src, dst, contentType string) error
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker) error
 	Delete(ctx context.Context, key string) error
 }

@@ -63,10 +63,24 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
 	}
 	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
-	if err := s.store.PutUpload(ctx, rec); err != nil {
+	// Counted and recorded in one write, before the grant is returned: the grant over the
+	// limit records nothing, and concurrent requests cannot all slip under it.
+	limit := uploadGrantsLimit(p.UserID)
+	err = s.store.PutUploadCounted(ctx, rec, limit, now)
+	if kyc.IsCode(err, kyc.ETOOMANY) {
+		return UploadGrant{}, kyc.Errorf(kyc.ETOOMANY, "too many uploads: at most %d upload URLs per hour; try again after %s",
+			UploadGrantsPerHour, now.UTC().Truncate(limit.Window).Add(limit.Window).Format("15:04 UTC"))
+	}
+	if err != nil {
 		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
 	}
 	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
+}
+
+// uploadGrantsLimit is the limit of userID's upload grants: UploadGrantsPerHour in each
+// clock hour.
+func uploadGrantsLimit(userID string) kyc.Limit {
+	return kyc.Limit{Key: "upload-grants:" + userID, Max: UploadGrantsPerHour, Window: time.Hour}
 }
 
 // slotFor finds the slot and checks the account may fill it. An account that has never
@@ -157,7 +171,9 @@ func (s *Service) adopt(ctx context.Context, accountID, field string, rec kyc.Up
 			Message: field + ": the file's content is not " + rec.ContentType}
 	}
 	dst := s.documentKey(accountID, slot.Name)
-	if err := s.objects.Copy(ctx, rec.Key, dst); err != nil {
+	// The type is the one the slot check accepted and the sniff confirmed; the copy takes
+	// nothing else from the upload, whose metadata the uploader chose.
+	if err := s.objects.CopyAs(ctx, rec.Key, dst, rec.ContentType); err != nil {
 		return kyc.Document{}, fmt.Errorf("copy upload: %w", err)
 	}
 	return kyc.Document{Slot: slot.Name, Key: dst, ContentType: rec.ContentType, Size: info.Size, UploadedAt: s.clock.Now()}, nil
