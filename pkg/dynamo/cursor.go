@@ -51,7 +51,7 @@ func cursorSum(payload []byte) []byte {
 // exactly what encodeCursor makes for type typ.
 func decodeCursor(c string, typ kyc.AccountType) (string, error) {
 	bad := kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
-	if len(c) > 1024 { // far above any real cursor; refuse before decoding
+	if len(c) > maxCursorLen { // refuse before decoding
 		return "", bad
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)
@@ -78,10 +78,18 @@ func decodeCursor(c string, typ kyc.AccountType) (string, error) {
 	return cur.SK, nil
 }
 
+// maxQueueID bounds the id in a queue sort key (ours are 26 characters), and maxCursorLen
+// the cursor of the longest such key, JSON escapes (6 characters for 1 byte) included: a
+// position the store can make always has a cursor decodeCursor takes back.
+const (
+	maxQueueID   = 256
+	maxCursorLen = 4096
+)
+
 // validQueueSK checks the shape "<fixed-width time>#<id>".
 func validQueueSK(sk string) bool {
 	n := len(timeLayout)
-	if len(sk) < n+2 || sk[n] != '#' {
+	if len(sk) < n+2 || len(sk) > n+1+maxQueueID || sk[n] != '#' {
 		return false
 	}
 	ts, id := sk[:n], sk[n+1:]
