@@ -24,8 +24,11 @@ type Config struct {
 	SMSSenderID    string
 	TokenTTL       time.Duration
 	MaxAttempts    int
-	ReconcileAfter time.Duration
-	LogLevel       string
+	// UploadGrantsPerHour is UPLOAD_GRANTS_PER_HOUR: presigned upload grants per user
+	// per clock hour.
+	UploadGrantsPerHour int
+	ReconcileAfter      time.Duration
+	LogLevel            string
 	// KeyHashSecret is KEY_HASH_SECRET decoded: the bytes (held in a string, so that
 	// Config stays comparable) the store hashes phones, ID numbers and counter names with
 	// before they become DynamoDB keys; "" when unset. Never log it.
@@ -58,6 +61,7 @@ func Vars() []Var {
 		{Name: "SMS_SENDER_ID", Meaning: "SMS sender ID where the country supports one (1-11 letters/digits); empty for none"},
 		{Name: "TOKEN_TTL", Default: "168h", Meaning: "session token lifetime (Go duration, 1m to 8760h)"},
 		{Name: "MAX_ATTEMPTS", Default: "5", Meaning: "submissions allowed per account (1 to 100)"},
+		{Name: "UPLOAD_GRANTS_PER_HOUR", Default: "20", Meaning: "presigned upload grants (POST /v1/uploads) one user gets per clock hour (1 to 1000000); the next is 429 / 1022"},
 		{Name: "RECONCILE_AFTER", Default: "2m", Meaning: "how long an account may stay SUBMITTED before the reconciler re-queues it (30s to 24h)"},
 		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
 		{Name: "APP_VERSION", Default: "dev", Meaning: "version reported by /v1/health"},
@@ -115,6 +119,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: environment variable MAX_ATTEMPTS must be a whole number from 1 to 100")
 	}
 	c.MaxAttempts = n
+	g, err := strconv.Atoi(get("UPLOAD_GRANTS_PER_HOUR"))
+	if err != nil || g < 1 || g > 1_000_000 {
+		return Config{}, fmt.Errorf("config: environment variable UPLOAD_GRANTS_PER_HOUR must be a whole number from 1 to 1000000")
+	}
+	c.UploadGrantsPerHour = g
 	ra, err := time.ParseDuration(get("RECONCILE_AFTER"))
 	if err != nil || ra < 30*time.Second || ra > 24*time.Hour {
 		return Config{}, fmt.Errorf("config: environment variable RECONCILE_AFTER must be a duration from 30s to 24h")

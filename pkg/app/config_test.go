@@ -39,6 +39,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MaxAttempts: 5,
 		LogLevel:    "info",
 
+		UploadGrantsPerHour: 20,
+
 		ReconcileAfter: 2 * time.Minute,
 	}
 	if c != want {
@@ -71,39 +73,41 @@ func TestVarsDefaultsAreValid(t *testing.T) {
 
 func TestLoadConfigAllSet(t *testing.T) {
 	c, err := app.LoadConfig(env(map[string]string{
-		"APP_VERSION":       "v1.2.3",
-		"AWS_REGION":        " eu-west-1 ",
-		"DYNAMODB_ENDPOINT": "http://127.0.0.1:8000",
-		"S3_ENDPOINT":       "http://127.0.0.1:7070",
-		"SQS_ENDPOINT":      "https://127.0.0.1:4566",
-		"REVIEW_QUEUE_URL":  "http://127.0.0.1:4566/000000000000/review",
-		"TOKEN_TTL":         "1m",
-		"MAX_ATTEMPTS":      "100",
-		"LOG_LEVEL":         "debug",
-		"RECONCILE_AFTER":   "24h",
-		"SNS_ENDPOINT":      "http://127.0.0.1:4566",
-		"SMS_SENDER_ID":     "realname",
-		"KEY_HASH_SECRET":   " " + strings.Repeat("0f", 32) + " ",
+		"APP_VERSION":            "v1.2.3",
+		"AWS_REGION":             " eu-west-1 ",
+		"DYNAMODB_ENDPOINT":      "http://127.0.0.1:8000",
+		"S3_ENDPOINT":            "http://127.0.0.1:7070",
+		"SQS_ENDPOINT":           "https://127.0.0.1:4566",
+		"REVIEW_QUEUE_URL":       "http://127.0.0.1:4566/000000000000/review",
+		"TOKEN_TTL":              "1m",
+		"MAX_ATTEMPTS":           "100",
+		"UPLOAD_GRANTS_PER_HOUR": "500",
+		"LOG_LEVEL":              "debug",
+		"RECONCILE_AFTER":        "24h",
+		"SNS_ENDPOINT":           "http://127.0.0.1:4566",
+		"SMS_SENDER_ID":          "realname",
+		"KEY_HASH_SECRET":        " " + strings.Repeat("0f", 32) + " ",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	want := app.Config{
-		Version:        "v1.2.3",
-		Region:         "eu-west-1",
-		TableName:      "realname",
-		DynamoEndpoint: "http://127.0.0.1:8000",
-		Bucket:         "realname-docs",
-		S3Endpoint:     "http://127.0.0.1:7070",
-		QueueURL:       "http://127.0.0.1:4566/000000000000/review",
-		SQSEndpoint:    "https://127.0.0.1:4566",
-		TokenTTL:       time.Minute,
-		MaxAttempts:    100,
-		LogLevel:       "debug",
-		ReconcileAfter: 24 * time.Hour,
-		SNSEndpoint:    "http://127.0.0.1:4566",
-		SMSSenderID:    "realname",
-		KeyHashSecret:  strings.Repeat("\x0f", 32),
+		Version:             "v1.2.3",
+		Region:              "eu-west-1",
+		TableName:           "realname",
+		DynamoEndpoint:      "http://127.0.0.1:8000",
+		Bucket:              "realname-docs",
+		S3Endpoint:          "http://127.0.0.1:7070",
+		QueueURL:            "http://127.0.0.1:4566/000000000000/review",
+		SQSEndpoint:         "https://127.0.0.1:4566",
+		TokenTTL:            time.Minute,
+		MaxAttempts:         100,
+		UploadGrantsPerHour: 500,
+		LogLevel:            "debug",
+		ReconcileAfter:      24 * time.Hour,
+		SNSEndpoint:         "http://127.0.0.1:4566",
+		SMSSenderID:         "realname",
+		KeyHashSecret:       strings.Repeat("\x0f", 32),
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -136,6 +140,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"MAX_ATTEMPTS negative", map[string]string{"MAX_ATTEMPTS": "-3"}, "MAX_ATTEMPTS"},
 		{"MAX_ATTEMPTS not a number", map[string]string{"MAX_ATTEMPTS": "five"}, "MAX_ATTEMPTS"},
 		{"MAX_ATTEMPTS fraction", map[string]string{"MAX_ATTEMPTS": "2.5"}, "MAX_ATTEMPTS"},
+		{"UPLOAD_GRANTS_PER_HOUR zero", map[string]string{"UPLOAD_GRANTS_PER_HOUR": "0"}, "UPLOAD_GRANTS_PER_HOUR"},
+		{"UPLOAD_GRANTS_PER_HOUR too many", map[string]string{"UPLOAD_GRANTS_PER_HOUR": "1000001"}, "UPLOAD_GRANTS_PER_HOUR"},
+		{"UPLOAD_GRANTS_PER_HOUR not a number", map[string]string{"UPLOAD_GRANTS_PER_HOUR": "lots"}, "UPLOAD_GRANTS_PER_HOUR"},
 		{"RECONCILE_AFTER too short", map[string]string{"RECONCILE_AFTER": "29s"}, "RECONCILE_AFTER"},
 		{"RECONCILE_AFTER too long", map[string]string{"RECONCILE_AFTER": "25h"}, "RECONCILE_AFTER"},
 		{"RECONCILE_AFTER not a duration", map[string]string{"RECONCILE_AFTER": "soon"}, "RECONCILE_AFTER"},

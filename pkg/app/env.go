@@ -51,13 +51,14 @@ func NewEnv(c Config, providers ...Provider) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Config: c, AWS: awsCfg, Services: Services{
-		Clock:          kyc.SystemClock{},
-		IDs:            kyc.RandomIDs{},
-		Log:            NewLogger(os.Stderr, c.LogLevel),
-		Version:        c.Version,
-		TokenTTL:       c.TokenTTL,
-		MaxAttempts:    c.MaxAttempts,
-		ReconcileAfter: c.ReconcileAfter,
+		Clock:               kyc.SystemClock{},
+		IDs:                 kyc.RandomIDs{},
+		Log:                 NewLogger(os.Stderr, c.LogLevel),
+		Version:             c.Version,
+		TokenTTL:            c.TokenTTL,
+		MaxAttempts:         c.MaxAttempts,
+		UploadGrantsPerHour: c.UploadGrantsPerHour,
+		ReconcileAfter:      c.ReconcileAfter,
 	}}
 	for _, p := range providers {
 		if err := p(e); err != nil {

@@ -34,6 +34,8 @@ type Services struct {
 	TokenTTL time.Duration
 	// MaxAttempts is how many submissions an account may make.
 	MaxAttempts int
+	// UploadGrantsPerHour is how many upload grants one user gets per clock hour.
+	UploadGrantsPerHour int
 	// ReconcileAfter is how long an account may stay SUBMITTED before the reconciler
 	// queues it again.
 	ReconcileAfter time.Duration

@@ -31,7 +31,8 @@ func usersService(env *app.Env) *users.Service {
 
 func docsService(env *app.Env) *submission.Service {
 	return submission.New(submission.Deps{Store: env.Store, Presigner: env.Presigner, Objects: env.Docs, Queue: env.Queue,
-		Clock: env.Clock, IDs: env.IDs, Log: env.Log, MaxAttempts: env.MaxAttempts})
+		Clock: env.Clock, IDs: env.IDs, Log: env.Log, MaxAttempts: env.MaxAttempts,
+		UploadGrantsPerHour: env.UploadGrantsPerHour})
 }
 
 func withUsers(env *app.Env) *API { return &API{svc: &env.Services, users: usersService(env)} }

@@ -206,7 +206,7 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		Store: dynamo.New(ddb, cfg.TableName), Docs: docs, Queue: queue, SMS: sms,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
 		Version: cfg.Version, Backends: kinds,
-		TokenTTL: cfg.TokenTTL, MaxAttempts: cfg.MaxAttempts, ReconcileAfter: cfg.ReconcileAfter,
+		TokenTTL: cfg.TokenTTL, MaxAttempts: cfg.MaxAttempts, UploadGrantsPerHour: cfg.UploadGrantsPerHour, ReconcileAfter: cfg.ReconcileAfter,
 	}
 	return b, nil
 }

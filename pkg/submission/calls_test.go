@@ -42,6 +42,7 @@ func TestOperationCalls(t *testing.T) {
 		"confirmation": {Key: e.upload(t, c, "confirmation", "image/png", backPNG)},
 	}}
 	failed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "corrupt", "backOfID": "ok"})
+	passed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "ok", "backOfID": "ok"})
 	portraits := []string{e.upload(t, u, "portrait", "image/png", filechecktest.PNG(40, 40)), e.upload(t, u, "portrait", "image/png", filechecktest.PNG(41, 41))}
 	steps := []struct {
 		op     string
@@ -80,7 +81,7 @@ func TestOperationCalls(t *testing.T) {
 			return err
 		}, []string{"GetItem"}},
 		{"DownloadURL by a reviewer (audited)", 2, func() error {
-			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role}, u.AccountID, "frontOfID")
+			_, err := svc.DownloadURL(ctx, submission.Viewer{UserID: reviewer.ID, Role: reviewer.Role}, passed.ID, "frontOfID")
 			return err
 		}, []string{"GetItem", "PutItem"}},
 		{"DownloadURL of a failed document, forensic (audited)", 2, func() error {

@@ -41,9 +41,7 @@ func get(t *testing.T, url string) (int, []byte) {
 func TestPresignOnlyRoutes(t *testing.T) {
 	e := newEnv(t)
 	owner, reviewer := e.user(t, kyc.RoleUser), e.user(t, kyc.RoleReviewer)
-	if err := e.s.SubmitPersonal(t.Context(), owner.Principal(), e.personal(t, owner)); err != nil {
-		t.Fatal(err)
-	}
+	e.checked(t, owner, map[string]string{"frontOfID": "ok", "backOfID": "ok"}) // reviewers download checked documents only
 	if err := submission.EnsureConfirmationSample(t.Context(), docsOf(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +87,7 @@ func TestPresignOnlyRoutes(t *testing.T) {
 
 	// GET /v1/account: the store alone.
 	reading := submission.New(submission.Deps{Store: e.store, Clock: e.clock, Log: e.deps.Log, MaxAttempts: 5})
-	if v, err := reading.Account(t.Context(), owner.Principal(), users.Status); err != nil || v.State != "SUBMITTED" {
+	if v, err := reading.Account(t.Context(), owner.Principal(), users.Status); err != nil || v.State != "PENDING_REVIEW" {
 		t.Errorf("Account: %+v, %v", v, err)
 	}
 }

@@ -2,6 +2,7 @@ package submission
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -76,10 +77,12 @@ const (
 // owner or a reviewer. A reviewer's download of someone else's document is audited, and
 // the record is written before the URL is returned, so no URL is handed out unrecorded.
 //
-// A document that failed the review worker's check (Check neither "" nor "ok": corrupt,
-// active content, too large...) may be hostile to whoever opens it. A reviewer gets it
-// only by asking explicitly (v.Forensic), and the audit record then says so and names
-// the check; otherwise ECONFLICT. The owner gets it without asking: they uploaded those
+// A reviewer gets only documents that passed the review worker's check (Check "ok"): one
+// that failed it (corrupt, active content, too large...) may be hostile to whoever opens
+// it, and one not checked yet (Check "": the worker has not run) has neither been
+// inspected nor had its photo metadata (GPS) stripped. A reviewer gets those only by
+// asking explicitly (v.Forensic), and the audit record then says so and names the
+// check; otherwise ECONFLICT. The owner gets it without asking: they uploaded those
 // bytes, so serving them back exposes nothing they did not have, and lets them see what
 // was refused.
 func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot string) (string, error) {
@@ -111,12 +114,15 @@ func (s *Service) DownloadURL(ctx context.Context, v Viewer, accountID, slot str
 func (s *Service) auditDownload(ctx context.Context, v Viewer, acct kyc.Account, slot string, doc kyc.Document) error {
 	rec := kyc.AuditRecord{AccountID: acct.ID, At: s.clock.Now(), Actor: v.UserID, ActorRole: v.Role, Action: ActionDownload,
 		From: acct.State, To: acct.State, Reason: slot, RequestID: v.RequestID}
-	if failedCheck(doc) {
+	if doc.Check != "ok" {
 		if !v.Forensic {
+			if doc.Check == "" {
+				return kyc.Errorf(kyc.ECONFLICT, "%s has not been through the automated checks yet; add forensic=1 to download it as uploaded, which is audited", slot)
+			}
 			return kyc.Errorf(kyc.ECONFLICT, "%s failed its check (%s); add forensic=1 to download it for forensics, which is audited",
 				slot, doc.Check)
 		}
-		rec.Action, rec.Reason = ActionForensicDownload, slot+" check="+doc.Check
+		rec.Action, rec.Reason = ActionForensicDownload, slot+" check="+cmp.Or(doc.Check, "none")
 	}
 	if err := s.store.AppendAudit(ctx, rec); err != nil {
 		return fmt.Errorf("audit %s: %w", rec.Action, err)
@@ -145,10 +151,6 @@ func ParseForensic(values []string) (bool, error) {
 	}
 	return false, kyc.FieldError(kyc.EINVALID, "forensic", "must be 1 or 0")
 }
-
-// failedCheck reports whether the review worker found doc bad. "" is a document not
-// checked yet (submitted, the worker has not run): nothing is known against it.
-func failedCheck(doc kyc.Document) bool { return doc.Check != "" && doc.Check != "ok" }
 
 func extension(contentType string) string {
 	f, ok := filecheck.FormatOf(contentType)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,10 +178,22 @@ func TestDownloadFailedCheck(t *testing.T) {
 	})
 
 	t.Run("not checked yet", func(t *testing.T) {
+		// Neither inspected nor stripped of its photo metadata (GPS): forensic only.
 		u := e.user(t, kyc.RoleUser)
 		a := e.checked(t, u, nil)
-		if _, err := e.s.DownloadURL(ctx, as(reviewer, false), a.ID, "frontOfID"); err != nil {
-			t.Fatalf("download of a document not checked yet: %v", err)
+		before := len(e.trail(t, a.ID))
+		_, err := e.s.DownloadURL(ctx, as(reviewer, false), a.ID, "frontOfID")
+		if !kyc.IsCode(err, kyc.ECONFLICT) || !strings.Contains(kyc.ErrorMessage(err), "not been through the automated checks") {
+			t.Fatalf("download of a document not checked yet: %v, want ECONFLICT saying so", err)
+		}
+		if _, err := e.s.DownloadURL(ctx, as(reviewer, true), a.ID, "frontOfID"); err != nil {
+			t.Fatalf("forensic download of a document not checked yet: %v", err)
+		}
+		trail := e.trail(t, a.ID)
+		// Records of one instant (the test clock stands still) list in any order.
+		i := slices.IndexFunc(trail, func(r kyc.AuditRecord) bool { return r.Action == submission.ActionForensicDownload })
+		if len(trail) != before+1 || i < 0 || trail[i].Reason != "frontOfID check=none" {
+			t.Errorf("trail after the forensic download: %+v", trail)
 		}
 	})
 }

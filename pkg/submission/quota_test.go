@@ -94,3 +94,22 @@ func TestUploadQuotaConcurrent(t *testing.T) {
 		t.Errorf("%d granted and %d limited of %d, want %d and %d", ok, limited, n, submission.UploadGrantsPerHour, n-submission.UploadGrantsPerHour)
 	}
 }
+
+// The quota is a setting (UPLOAD_GRANTS_PER_HOUR): a service built with 2 refuses the
+// third grant of the hour.
+func TestUploadQuotaSetting(t *testing.T) {
+	e := newEnv(t)
+	u := e.user(t, kyc.RoleUser)
+	d := e.deps
+	d.UploadGrantsPerHour = 2
+	e.s = submission.New(d)
+	for i := range 2 {
+		if _, err := e.grant(t, u); err != nil {
+			t.Fatalf("grant %d: %v", i+1, err)
+		}
+	}
+	_, err := e.grant(t, u)
+	if !kyc.IsCode(err, kyc.ETOOMANY) || !strings.Contains(kyc.ErrorMessage(err), "2 upload URLs per hour") {
+		t.Errorf("the third grant with a quota of 2: %v", err)
+	}
+}

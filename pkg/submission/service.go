@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -21,11 +22,12 @@ const (
 )
 
 // UploadGrantsPerHour is how many upload grants (POST /v1/uploads) one user gets per
-// clock hour (UTC); the next is 429 / 1022 until the hour ends. A submission needs two
+// clock hour (UTC) by default (Deps.UploadGrantsPerHour, UPLOAD_GRANTS_PER_HOUR); the
+// next is 429 / 1022 until the hour ends. A submission needs two
 // to six files and a portrait one, so this leaves room for several tries and
 // corrections, while bounding what one user can make the service sign and record, and
 // store in the bucket's staging prefix (up to 10 MiB an upload, kept a day). The windows
-// are fixed hours (one counter each, see uploadGrantsKey), so a user may get up to twice
+// are fixed hours (one counter each, see uploadGrantsLimit), so a user may get up to twice
 // the limit across the turn of an hour, never more.
 const UploadGrantsPerHour = 20
 
@@ -86,6 +88,8 @@ type Deps struct {
 	Log *slog.Logger
 	// MaxAttempts is how many submissions an account may make; the account view shows it.
 	MaxAttempts int
+	// UploadGrantsPerHour is the upload quota; 0 means UploadGrantsPerHour.
+	UploadGrantsPerHour int
 }
 
 // Service implements the document routes.
@@ -98,12 +102,13 @@ type Service struct {
 	ids         kyc.IDs
 	log         *slog.Logger
 	maxAttempts int
+	grants      int64
 }
 
 // New returns the service over d.
 func New(d Deps) *Service {
 	return &Service{store: d.Store, presigner: d.Presigner, objects: d.Objects, queue: d.Queue, clock: d.Clock,
-		ids: d.IDs, log: d.Log, maxAttempts: d.MaxAttempts}
+		ids: d.IDs, log: d.Log, maxAttempts: d.MaxAttempts, grants: int64(cmp.Or(d.UploadGrantsPerHour, UploadGrantsPerHour))}
 }
 
 // Errors of a service built without what a method needs: the method fails before it

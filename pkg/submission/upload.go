@@ -65,11 +65,11 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
 	// Counted and recorded in one write, before the grant is returned: the grant over the
 	// limit records nothing, and concurrent requests cannot all slip under it.
-	limit := uploadGrantsLimit(p.UserID)
+	limit := uploadGrantsLimit(p.UserID, s.grants)
 	err = s.store.PutUploadCounted(ctx, rec, limit, now)
 	if kyc.IsCode(err, kyc.ETOOMANY) {
 		return UploadGrant{}, kyc.Errorf(kyc.ETOOMANY, "too many uploads: at most %d upload URLs per hour; try again after %s",
-			UploadGrantsPerHour, now.UTC().Truncate(limit.Window).Add(limit.Window).Format("15:04 UTC"))
+			limit.Max, now.UTC().Truncate(limit.Window).Add(limit.Window).Format("15:04 UTC"))
 	}
 	if err != nil {
 		return UploadGrant{}, fmt.Errorf("record upload: %w", err)
@@ -77,10 +77,9 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
 }
 
-// uploadGrantsLimit is the limit of userID's upload grants: UploadGrantsPerHour in each
-// clock hour.
-func uploadGrantsLimit(userID string) kyc.Limit {
-	return kyc.Limit{Key: "upload-grants:" + userID, Max: UploadGrantsPerHour, Window: time.Hour}
+// uploadGrantsLimit is the limit of userID's upload grants: max in each clock hour.
+func uploadGrantsLimit(userID string, max int64) kyc.Limit {
+	return kyc.Limit{Key: "upload-grants:" + userID, Max: max, Window: time.Hour}
 }
 
 // slotFor finds the slot and checks the account may fill it. An account that has never
