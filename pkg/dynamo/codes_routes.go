@@ -160,16 +160,10 @@ func (s *Store) TryCode(ctx context.Context, phone, purpose, codeHash string, no
 	if phone == "" || purpose == "" || strings.Contains(purpose, "#") {
 		return "", errBadCode() // no such code can have been stored
 	}
-	values := codeLiveValues(now)
-	values[":h"] = sv(codeHash)
-	values[":one"] = nv(1)
+	u := s.codeTry(phone, purpose, codeHash, now)
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           s.table,
-		Key:                                 s.keys.codeKey(phone, purpose),
-		UpdateExpression:                    aws.String("SET #att = #att + :one"),
-		ConditionExpression:                 aws.String(codeLive + " AND #hash <> :h"),
-		ExpressionAttributeNames:            codeNames,
-		ExpressionAttributeValues:           values,
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
@@ -179,21 +173,52 @@ func (s *Store) TryCode(ctx context.Context, phone, purpose, codeHash string, no
 	if !errors.As(err, &ccf) {
 		return "", fmt.Errorf("dynamo: try code: %w", err)
 	}
-	if ccf.Item == nil {
+	userID, err := tried(ccf.Item, codeHash, now)
+	if kyc.IsCode(err, kyc.ECONFLICT) {
+		return "", errBadCode() // used: TryCode does not tell a used code from a dead one
+	}
+	return userID, err
+}
+
+// codeTry is the update of a try: Attempts + 1 on condition that the code is live and
+// its hash is not codeHash, returning the stored item when the condition fails.
+func (s *Store) codeTry(phone, purpose, codeHash string, now time.Time) *types.Update {
+	values := codeLiveValues(now)
+	values[":h"] = sv(codeHash)
+	values[":one"] = nv(1)
+	return &types.Update{
+		TableName:                           s.table,
+		Key:                                 s.keys.codeKey(phone, purpose),
+		UpdateExpression:                    aws.String("SET #att = #att + :one"),
+		ConditionExpression:                 aws.String(codeLive + " AND #hash <> :h"),
+		ExpressionAttributeNames:            codeNames,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+}
+
+// tried reads the code item stored (nil if absent) whose try's condition failed: a live
+// code with codeHash is a match, whose user id is returned; a used code with codeHash is
+// ECONFLICT; anything else EBADCODE. The hashes are compared in constant time.
+func tried(stored item, codeHash string, now time.Time) (string, error) {
+	if stored == nil {
 		return "", errBadCode()
 	}
-	c, err := decodeCode(ccf.Item)
+	c, err := decodeCode(stored)
 	if err != nil {
 		return "", fmt.Errorf("dynamo: try code: %w", err)
 	}
-	if c.Used || c.Attempts >= kyc.MaxCodeAttempts || !now.Before(c.ExpiresAt) {
+	match := subtle.ConstantTimeCompare([]byte(c.CodeHash), []byte(codeHash)) == 1
+	switch {
+	case c.Used && match:
+		return "", kyc.Errorf(kyc.ECONFLICT, "This code was used already.")
+	case c.Used || c.Attempts >= kyc.MaxCodeAttempts || !now.Before(c.ExpiresAt):
 		return "", errBadCode()
-	}
-	if subtle.ConstantTimeCompare([]byte(c.CodeHash), []byte(codeHash)) != 1 {
+	case !match:
 		// The condition failed on a live code with another hash: the item is malformed.
 		return "", errors.New("dynamo: try code: condition failed on a live code with another hash")
 	}
-	d := decoder{it: ccf.Item}
+	d := decoder{it: stored}
 	userID := d.str(attrUserID)
 	if d.err != nil {
 		return "", fmt.Errorf("dynamo: try code: %w", d.err)

@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -102,18 +100,7 @@ func (s *Store) TryCodeLimited(ctx context.Context, phone, purpose, codeHash str
 	if err != nil {
 		return "", err
 	}
-	values := codeLiveValues(now)
-	values[":h"] = sv(codeHash)
-	values[":one"] = nv(1)
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
-		TableName:                           s.table,
-		Key:                                 s.keys.codeKey(phone, purpose),
-		UpdateExpression:                    aws.String("SET #att = #att + :one"),
-		ConditionExpression:                 aws.String(codeLive + " AND #hash <> :h"),
-		ExpressionAttributeNames:            codeNames,
-		ExpressionAttributeValues:           values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}, guard})
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: s.codeTry(phone, purpose, codeHash, now)}, guard})
 	if err == nil {
 		return "", errBadCode() // a wrong try, counted on the code and against the limit
 	}
@@ -124,28 +111,7 @@ func (s *Store) TryCodeLimited(ctx context.Context, phone, purpose, codeHash str
 		}
 		return "", fmt.Errorf("dynamo: try code: %w", err)
 	}
-	if stored == nil {
-		return "", errBadCode()
-	}
-	c, err := decodeCode(stored)
-	if err != nil {
-		return "", fmt.Errorf("dynamo: try code: %w", err)
-	}
-	match := subtle.ConstantTimeCompare([]byte(c.CodeHash), []byte(codeHash)) == 1
-	switch {
-	case c.Used && match:
-		return "", kyc.Errorf(kyc.ECONFLICT, "This code was used already.")
-	case c.Used || c.Attempts >= kyc.MaxCodeAttempts || !now.Before(c.ExpiresAt):
-		return "", errBadCode()
-	case !match:
-		return "", errors.New("dynamo: try code: condition failed on a live code with another hash")
-	}
-	d := decoder{it: stored}
-	userID := d.str(attrUserID)
-	if d.err != nil {
-		return "", fmt.Errorf("dynamo: try code: %w", d.err)
-	}
-	return userID, nil
+	return tried(stored, codeHash, now)
 }
 
 // OpenSessionReleasing is OpenSession's TransactWriteItems with one release per limit.
