@@ -825,6 +825,18 @@ func TestSetRoleRoute(t *testing.T) {
 		return u.do(t, request{path: path, json: body, token: token})
 	}
 
+	t.Run("not your own role, not the last admin", func(t *testing.T) {
+		self := "/v1/admin/users/" + u.storedUser(t, phoneB).ID + "/role"
+		want(t, setRole(t, adminToken, self, map[string]string{"role": "user"}), 409, 1021)
+		if r := u.storedUser(t, phoneB).Role; r != kyc.RoleAdmin {
+			t.Errorf("the admin's role = %q after demoting themselves, want admin", r)
+		}
+		// Only the operator could try to demote the only admin: refused too.
+		if _, err := operatorUsers(u.svc).SetRoleByPhone(t.Context(), users.Operator("test"), phoneB, "user"); kyc.ErrorCode(err) != kyc.ECONFLICT {
+			t.Errorf("demoting the last admin: %v, want conflict", err)
+		}
+		want(t, u.me(t, adminToken), 200, 1000) // the refusals ended no session
+	})
 	t.Run("a user may not", func(t *testing.T) {
 		want(t, setRole(t, userToken, path, map[string]string{"role": "admin"}), 403, 1020)
 		if r := u.storedUser(t, phoneA).Role; r != kyc.RoleUser {
