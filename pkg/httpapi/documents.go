@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck"
@@ -123,9 +124,32 @@ func download(slot string) func(*API, http.ResponseWriter, *http.Request) error 
 		if err != nil {
 			return err
 		}
+		if wantsJSON(r) {
+			writeOK(w, http.StatusOK, "download URL", downloadData{URL: u, ExpiresIn: int(submission.DownloadTTL.Seconds())})
+			return nil
+		}
 		redirect(w, u)
 		return nil
 	}
+}
+
+// downloadData is a download route's answer to a client that asks for JSON: the
+// presigned URL itself, so that an app authenticated by its Authorization header can put
+// the URL (which holds no session token, and expires) in an <img> or a link, instead of
+// putting its token in a URL with ?auth_token=.
+type downloadData struct {
+	URL       string `json:"url"`
+	ExpiresIn int    `json:"expires_in"` // seconds
+}
+
+// wantsJSON reports whether the request's Accept header names application/json.
+func wantsJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mt, _, _ := strings.Cut(strings.TrimSpace(part), ";"); strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+			return true
+		}
+	}
+	return false
 }
 
 // redirect answers 302 to a presigned URL. The URL carries a signature, so it must not be

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -264,6 +265,24 @@ func TestDownloads(t *testing.T) {
 	t.Run("auth_token query", func(t *testing.T) {
 		w := d.call(t, http.MethodGet, base+"/downloadAuthFrontOfID?auth_token="+url.QueryEscape(owner.Token), "", nil)
 		wantFile(t, noRedirect(t, w), frontPNG, "frontOfID.png")
+	})
+	t.Run("the URL as JSON, for an app that keeps its token out of URLs", func(t *testing.T) {
+		r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, base+"/downloadAuthFrontOfID", nil)
+		r.Header.Set("Authorization", "Bearer "+owner.Token)
+		r.Header.Set("Accept", "text/html;q=0.5, application/json")
+		w := serve(d.mux, r)
+		e := wantEnvelope(t, w, 200, 1000, "")
+		var data struct {
+			URL       string `json:"url"`
+			ExpiresIn int    `json:"expires_in"`
+		}
+		if err := json.Unmarshal(e.Data, &data); err != nil || data.ExpiresIn != int(submission.DownloadTTL.Seconds()) {
+			t.Fatalf("data %s: %v", e.Data, err)
+		}
+		if strings.Contains(data.URL, owner.Token) || w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("URL holds the token, or the answer may be cached")
+		}
+		wantFile(t, data.URL, frontPNG, "frontOfID.png")
 	})
 	t.Run("another user", func(t *testing.T) {
 		wantEnvelope(t, d.call(t, http.MethodGet, base+"/downloadAuthFrontOfID", other.Token, nil), 403, 1020, "")
