@@ -107,25 +107,26 @@ func appendGlyph(b []byte, g Glyph) ([]byte, error) {
 	return append(b, byte(OpEnd)), nil
 }
 
-// Font is a parsed seal font file. It reads glyphs straight from the file's bytes, so
-// opening one costs nothing whatever the number of glyphs.
+// Font is a parsed seal font file. It reads glyphs straight from the file's text (a
+// string, so an embedded file is immutable and shared without a copy), and opening one
+// costs nothing whatever the number of glyphs.
 type Font struct {
 	unitsPerEm int32
 	n          int
-	index      []byte
-	data       []byte
+	index      string
+	data       string
 }
 
 // ErrFormat reports a file that is not a valid seal font.
 var ErrFormat = errors.New("sealfont: not a valid seal font file")
 
-// Parse checks the header and index of a seal font file; b must not change afterwards.
-func Parse(b []byte) (*Font, error) {
-	if len(b) < headerLen || string(b[:len(Magic)]) != Magic {
+// Parse checks the header of a seal font file.
+func Parse(b string) (*Font, error) {
+	if len(b) < headerLen || b[:len(Magic)] != Magic {
 		return nil, fmt.Errorf("%w: bad header", ErrFormat)
 	}
-	upem := binary.BigEndian.Uint16(b[len(Magic):])
-	n := int(binary.BigEndian.Uint32(b[len(Magic)+2:]))
+	upem := uint16(b[len(Magic)])<<8 | uint16(b[len(Magic)+1])
+	n := int(be32(b[len(Magic)+2:]))
 	if upem == 0 || n > (len(b)-headerLen)/indexEntryLen {
 		return nil, fmt.Errorf("%w: bad units per em or glyph count", ErrFormat)
 	}
@@ -141,7 +142,7 @@ func (f *Font) Len() int { return f.n }
 
 // RuneAt is the rune of the i-th glyph in rune order, for listing the coverage.
 func (f *Font) RuneAt(i int) rune {
-	return rune(binary.BigEndian.Uint32(f.index[i*indexEntryLen:]))
+	return rune(be32(f.index[i*indexEntryLen:]))
 }
 
 // Glyph decodes the outline of r, appending its segments to buf[:0]; ok is false when
@@ -159,7 +160,7 @@ func (f *Font) Glyph(r rune, buf []Segment) (g Glyph, ok bool, err error) {
 	if lo == f.n || f.RuneAt(lo) != r {
 		return Glyph{}, false, nil
 	}
-	off := binary.BigEndian.Uint32(f.index[lo*indexEntryLen+4:])
+	off := be32(f.index[lo*indexEntryLen+4:])
 	if int64(off) >= int64(len(f.data)) {
 		return Glyph{}, false, fmt.Errorf("%w: glyph %U starts past the end", ErrFormat, r)
 	}
@@ -167,9 +168,40 @@ func (f *Font) Glyph(r rune, buf []Segment) (g Glyph, ok bool, err error) {
 	return g, err == nil, err
 }
 
-func decodeGlyph(b []byte, r rune, segs []Segment) (Glyph, error) {
-	adv, n := binary.Uvarint(b)
-	if n <= 0 || adv > 1<<20 {
+func be32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0])<<24 | uint32(s[1])<<16 | uint32(s[2])<<8 | uint32(s[3])
+}
+
+// uvarint is binary.Uvarint for a string.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -1 // overflows 64 bits
+			}
+			return x | uint64(c)<<(7*i), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	return 0, 0
+}
+
+// varint is binary.Varint (zigzag) for a string.
+func varint(s string) (int64, int) {
+	ux, n := uvarint(s)
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x, n
+}
+
+func decodeGlyph(b string, r rune, segs []Segment) (Glyph, error) {
+	adv, n := uvarint(b)
+	if n <= 0 || adv > coordLimit {
 		return Glyph{}, fmt.Errorf("%w: glyph %U has a bad advance", ErrFormat, r)
 	}
 	b = b[n:]
@@ -202,18 +234,18 @@ func decodeGlyph(b []byte, r rune, segs []Segment) (Glyph, error) {
 // arithmetic of the reader or the float32 of the rasteriser.
 const coordLimit = 1 << 20
 
-func readPoint(b []byte, pen Point) (Point, []byte, error) {
-	dx, n := binary.Varint(b)
+func readPoint(b string, pen Point) (Point, string, error) {
+	dx, n := varint(b)
 	if n <= 0 {
-		return pen, nil, fmt.Errorf("%w: truncated point", ErrFormat)
+		return pen, "", fmt.Errorf("%w: truncated point", ErrFormat)
 	}
-	dy, m := binary.Varint(b[n:])
+	dy, m := varint(b[n:])
 	if m <= 0 {
-		return pen, nil, fmt.Errorf("%w: truncated point", ErrFormat)
+		return pen, "", fmt.Errorf("%w: truncated point", ErrFormat)
 	}
 	x, y := int64(pen.X)+dx, int64(pen.Y)+dy
 	if x < -coordLimit || x > coordLimit || y < -coordLimit || y > coordLimit {
-		return pen, nil, fmt.Errorf("%w: point out of range", ErrFormat)
+		return pen, "", fmt.Errorf("%w: point out of range", ErrFormat)
 	}
 	return Point{X: int32(x), Y: int32(y)}, b[n+m:], nil
 }
