@@ -48,7 +48,7 @@ FUNCTIONS := \
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual
 
-.PHONY: all build run run-emulated test test-go lint fmt vet staticcheck tools tools-emulated bench clean help deploy
+.PHONY: seal-font all build run run-emulated test test-go lint fmt vet staticcheck tools tools-emulated bench clean help deploy
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -70,6 +70,14 @@ $(VERSITYGW):
 	GOBIN=$(GOBIN_DIR) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 tools-emulated: tools $(VERSITYGW) ## also the VersityGW binary for make run-emulated
+
+SEAL_FONT_SOURCE := /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+
+# The seal font is committed (the Lambda build has no network); this rebuilds it from the
+# Debian package, byte for byte the same while the package and tools/sealfont do not change.
+seal-font: ## rebuild pkg/seal/font/droid-sans-fallback.sfg from Debian's fonts-droid-fallback
+	test -f $(SEAL_FONT_SOURCE) || apt-get install -y --no-install-recommends fonts-droid-fallback
+	$(GO) run ./tools/sealfont -font $(SEAL_FONT_SOURCE) -out pkg/seal/font/droid-sans-fallback.sfg
 
 ## ---- run ----
 run: tools ## run the product locally: pkg/dynamo on dynoxide, embedded VersityGW, in-process queue (data in .local/)
