@@ -8,4 +8,23 @@
 // into the maps and structs here, call these functions, and write what they return; the
 // errors are *kyc.Error values naming the field, so the one error mapping of pkg/httpapi
 // answers 997, 1006 or 1021 without knowing about companies.
+//
+// What the company form requires (ParseProfile), by identificationType (0 multi-certificate,
+// 1 unified) and organizationType (0 enterprise, 1 public institution):
+//
+//	always:               emailOrMobile (an email), name, organizationType, identificationType,
+//	                      organizationRegNo, organizationRegImg (slot licence), legalName
+//	identificationType 1: organizationRegNo is a unified social credit code (GB 32100)
+//	identificationType 0: organizationRegNo is a 15-digit registration number (enterprise) or
+//	                      a 12-digit institution certificate number (public institution);
+//	                      organizationCode (GB 11714) and organizationCodeImg are required;
+//	                      taxCertificateImg too, unless the organization is a public institution
+//	optional:             legalIdentityCard (GB 11643), legalMobile, legalIdentityFrontImg and
+//	                      legalIdentityBackImg (both or neither), signImg (generated when
+//	                      absent), address, authorizeName, authorizeCard and
+//	                      authorizeMobilePhone (the last two need authorizeName),
+//	                      signApplication
+//
+// A seed-002 enterprise change (CheckEnterpriseChange) is judged on the request first, then
+// on the account, whose unmet preconditions are all named (the Fail* constants).
 package company
