@@ -363,16 +363,19 @@ func TestSlots(t *testing.T) {
 		maxBytes int64
 		accounts string
 	}{
-		"frontOfID":           {img, 2 << 20, both},
-		"backOfID":            {img, 2 << 20, both},
-		"licence":             {imgPDF, 10 << 20, co},
-		"confirmation":        {imgPDF, 10 << 20, co},
-		"organizationCodeImg": {imgPDF, 10 << 20, co},
-		"taxCertificateImg":   {imgPDF, 10 << 20, co},
-		"signApplication":     {"jpeg,png,pdf", 10 << 20, co},
-		"signImg":             {"png", 2 << 20, co},
-		"qualification":       {"jpeg,png,pdf", 10 << 20, both},
-		"portrait":            {"jpeg,png", 2 << 20, both},
+		"frontOfID":             {img, 2 << 20, both},
+		"backOfID":              {img, 2 << 20, both},
+		"licence":               {imgPDF, 10 << 20, both}, // personal: a change into an enterprise
+		"certificateBackImg":    {imgPDF, 10 << 20, both},
+		"legalIdentityFrontImg": {img, 2 << 20, both},
+		"legalIdentityBackImg":  {img, 2 << 20, both},
+		"confirmation":          {imgPDF, 10 << 20, co},
+		"organizationCodeImg":   {imgPDF, 10 << 20, co},
+		"taxCertificateImg":     {imgPDF, 10 << 20, co},
+		"signApplication":       {"jpeg,png,pdf", 10 << 20, co},
+		"signImg":               {"png", 2 << 20, co},
+		"qualification":         {"jpeg,png,pdf", 10 << 20, both},
+		"portrait":              {"jpeg,png", 2 << 20, both},
 	}
 	slots := filecheck.Slots()
 	if len(slots) != len(want) {
@@ -408,8 +411,11 @@ func TestSlots(t *testing.T) {
 			t.Errorf("%s Image = %+v, want %+v", s.Name, s.Image, wantRule)
 		}
 	}
-	if s := slot(t, "licence"); !s.ForAccount(kyc.CompanyAccount) || s.ForAccount(kyc.PersonalAccount) {
-		t.Error("licence: ForAccount wrong")
+	if s := slot(t, "confirmation"); !s.ForAccount(kyc.CompanyAccount) || s.ForAccount(kyc.PersonalAccount) {
+		t.Error("confirmation: ForAccount wrong")
+	}
+	if s, ok := filecheck.LookupSlot("organizationRegImg"); !ok || s.Name != "licence" {
+		t.Errorf("organizationRegImg (seed 001's name of the licence) = %+v, %v", s, ok)
 	}
 	if _, ok := filecheck.LookupSlot("FrontOfID"); ok {
 		t.Error("LookupSlot is case-insensitive")

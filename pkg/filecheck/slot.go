@@ -40,8 +40,16 @@ func Slots() []Slot {
 		// ID card sides: a personal account's holder, or a company's legal person.
 		{Name: "frontOfID", AccountTypes: []kyc.AccountType{personal, company}, Formats: images(), MaxBytes: 2 * MiB},
 		{Name: "backOfID", AccountTypes: []kyc.AccountType{personal, company}, Formats: images(), MaxBytes: 2 * MiB},
-		// Business licence (organizationRegImg).
-		{Name: "licence", AccountTypes: []kyc.AccountType{company}, Formats: imagesOrPDF(), MaxBytes: 10 * MiB},
+		// Business licence (organizationRegImg, its name in seed 001's form). A personal
+		// account fills it, and the three slots below, for its change into an enterprise
+		// (seed 002): it stays personal until the change is approved.
+		{Name: "licence", AccountTypes: []kyc.AccountType{personal, company}, Formats: imagesOrPDF(), MaxBytes: 10 * MiB},
+		// The back of the certificate (seed 002's verified_file_url[1]).
+		{Name: "certificateBackImg", AccountTypes: []kyc.AccountType{personal, company}, Formats: imagesOrPDF(), MaxBytes: 10 * MiB},
+		// The legal person's ID card (seed 001's legalIdentityFrontImg/BackImg): apart from
+		// frontOfID/backOfID, which a personal account changing into an enterprise keeps.
+		{Name: "legalIdentityFrontImg", AccountTypes: []kyc.AccountType{personal, company}, Formats: images(), MaxBytes: 2 * MiB},
+		{Name: "legalIdentityBackImg", AccountTypes: []kyc.AccountType{personal, company}, Formats: images(), MaxBytes: 2 * MiB},
 		// Platform confirmation file, filled in from the sample.
 		{Name: "confirmation", AccountTypes: []kyc.AccountType{company}, Formats: imagesOrPDF(), MaxBytes: 10 * MiB},
 		// Multi-certificate companies (identificationType 0) only.
@@ -60,8 +68,19 @@ func Slots() []Slot {
 	}
 }
 
-// LookupSlot returns the slot called name (exact, case-sensitive match).
+// canonicalSlot maps another name of a slot to the slot's own: seed 001's form names the
+// licence organizationRegImg, seed 000 licence.
+func canonicalSlot(name string) string {
+	if name == "organizationRegImg" {
+		return "licence"
+	}
+	return name
+}
+
+// LookupSlot returns the slot called name (exact, case-sensitive match), or of which name
+// is an alias; the slot returned carries its own name.
 func LookupSlot(name string) (Slot, bool) {
+	name = canonicalSlot(name)
 	for _, s := range Slots() {
 		if s.Name == name {
 			return s, true

@@ -287,8 +287,9 @@ func TestSubmitStates(t *testing.T) {
 	t.Run("a personal account cannot resubmit as a company", func(t *testing.T) {
 		d.move(t, u.AccountID, kyc.StateRejected, kyc.RejectRetry)
 		before := d.snapshot(t, u.AccountID)
-		// The company slots are not even handed out any more, and the route refuses.
-		wantEnvelope(t, d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "licence", "content_type": "image/png", "content_length": 10}), 400, 1006, "slot")
+		// The company-only slots are not even handed out any more (the licence is, for a
+		// change into an enterprise), and the route refuses.
+		wantEnvelope(t, d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "confirmation", "content_type": "image/png", "content_length": 10}), 400, 1006, "slot")
 		body := map[string]string{"organization": "某某科技有限公司", "organizationRegNo": goodUSCC, "licence": "uploads/x", "confirmation": "uploads/y"}
 		wantEnvelope(t, d.call(t, http.MethodPost, companyPath, u.Token, body), 409, 1021, "")
 		d.wantUnchanged(t, u.AccountID, before)

@@ -122,9 +122,9 @@ func TestCreateUploadRefused(t *testing.T) {
 	})
 
 	// Once a personal account has submitted its type is fixed: company slots are refused.
-	t.Run("licence for a personal account that has submitted", func(t *testing.T) {
+	t.Run("confirmation for a personal account that has submitted", func(t *testing.T) {
 		d.submitPersonal(t, u)
-		w := d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "licence", "content_type": "image/png", "content_length": 100})
+		w := d.call(t, http.MethodPost, "/v1/uploads", u.Token, map[string]any{"slot": "confirmation", "content_type": "image/png", "content_length": 100})
 		e := wantEnvelope(t, w, 400, 1006, "slot")
 		if !strings.Contains(e.Msg, "personal_account") && !strings.Contains(string(e.Data), "personal_account") {
 			t.Errorf("refusal %s does not say why", w.Body)
