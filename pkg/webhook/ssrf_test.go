@@ -46,6 +46,7 @@ var dns = fakeDNS{
 	"linklocal6.example":  {"fe80::1"},
 	"nat64.example.com":   {"64:ff9b::a9fe:a9fe"},
 	"empty.example.com":   {},
+	"zoned.example.com":   {"2606:2800:21f:cb07:6820:80da:af6b:8b2c%eth0"},
 }
 
 func TestCheckURL(t *testing.T) {
@@ -88,6 +89,7 @@ func TestCheckURL(t *testing.T) {
 		// names
 		{"https://nowhere.example.com/", aws, false},
 		{"https://empty.example.com/", aws, false},
+		{"https://zoned.example.com/", aws, false},
 		{"https://metadata.example/", aws, false},
 		{"https://mixed.example.com/", aws, false},
 		{"https://private.example.com/", aws, false},
@@ -225,5 +227,31 @@ func TestForbiddenAddr(t *testing.T) {
 	}
 	if !webhook.ForbiddenAddr(netip.Addr{}) {
 		t.Error("the zero Addr is allowed")
+	}
+}
+
+// wildcardDNS answers every name with a public address, as a hostile or catch-all zone
+// would: numeric hosts must be refused for their spelling, before any lookup.
+type wildcardDNS struct{}
+
+func (wildcardDNS) LookupIPAddr(context.Context, string) ([]net.IPAddr, error) {
+	return []net.IPAddr{{IP: net.ParseIP("93.184.215.14")}}, nil
+}
+
+func TestCheckURLRefusesNumericHostsWhateverDNSSays(t *testing.T) {
+	for _, u := range []string{
+		"https://2130706433/", "https://017700000001/", "https://0177.0.0.1/", "https://0x7f.0.0.1/",
+		"https://0x7f000001/", "https://127.1/", "https://127.0.0.1./", "https://0/", "https://a.123/",
+	} {
+		for _, local := range []bool{false, true} {
+			err := webhook.CheckURL(context.Background(), u, webhook.Options{AllowLoopbackHTTP: local}, wildcardDNS{})
+			var e *kyc.Error
+			if !errors.As(err, &e) || e.Field != "url" {
+				t.Errorf("CheckURL(%q, local=%v) = %v, want refused", u, local, err)
+			}
+		}
+	}
+	if err := webhook.CheckURL(context.Background(), "https://a123.example/", webhook.Options{}, wildcardDNS{}); err != nil {
+		t.Errorf("a name with digits was refused: %v", err)
 	}
 }
