@@ -907,10 +907,12 @@ var wantGrants = map[string][]string{
 	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
-	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:ListBucket DocsBucket",
+	// The decisions read the account with its enterprise change (BatchGetItem); approving
+	// a change releases the personal identity's claim (DeleteItem).
+	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "s3:ListBucket DocsBucket",
 		"s3:DeleteObject DocsBucket/accounts/*/frontOfID/*", "s3:DeleteObject DocsBucket/accounts/*/backOfID/*",
 		"s3:DeleteObject DocsBucket/accounts/*/licence/*", "s3:DeleteObject DocsBucket/accounts/*/confirmation/*"},
-	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
 	// that encrypts it) and records the upload with the count of the user's grants (a

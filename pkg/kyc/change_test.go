@@ -59,8 +59,6 @@ func TestChangeDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := person
-	want.UpdatedAt = at
 	if rt.Account.Type != PersonalAccount || rt.Account.IDNumber != "id-1" || rt.Account.State != StateApproved || len(rt.Account.Documents) != 1 ||
 		rt.Audit.Action != ActionRejectChange || rt.Audit.Reason != "unreadable" || rt.FromVersion != 7 {
 		t.Errorf("rejection %+v, want the account as it was, audited", rt)

@@ -23,6 +23,8 @@ type ServiceStore interface {
 	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
+	GetAccountChangeAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, kyc.EnterpriseChange, map[string]kyc.Upload, error)
+	DecideChange(ctx context.Context, t kyc.Transition, c kyc.EnterpriseChange) (kyc.Account, error)
 }
 
 // ServiceObjects are the object-store calls of an approval, which deletes the documents
@@ -211,12 +213,18 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 // Approve moves a PENDING_REVIEW account to APPROVED, then deletes the documents of the
 // account's earlier attempts (see sweepEarlierAttempts): the approved set is what the
 // account keeps.
+//
+// An APPROVED personal account with a pending enterprise change (seed 002) has the change
+// decided instead (kyc.ApproveChange): it becomes the company's APPROVED account. Its
+// earlier files are not swept then: the personal documents stay with the account.
 func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	approved, err := s.decide(ctx, r, accountID, kyc.Approve)
+	approved, changed, err := s.decide(ctx, r, accountID, kyc.Approve, kyc.ApproveChange)
 	if err != nil {
 		return err
 	}
-	s.sweepEarlierAttempts(ctx, approved)
+	if !changed {
+		s.sweepEarlierAttempts(ctx, approved)
+	}
 	return nil
 }
 
@@ -295,32 +303,51 @@ func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in R
 			return kyc.FieldError(kyc.EINVALID, "documents", "unknown slot "+strconv.Quote(slot))
 		}
 	}
-	_, err = s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+	_, _, err = s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
 		return kyc.Reject(a, by, at, rej)
+	}, func(a kyc.Account, c kyc.EnterpriseChange, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+		return kyc.RejectChange(a, c, by, at, rej.Reason)
 	})
 	return err
 }
 
 // decide applies a reviewer's decision as one conditional transition: the domain refuses
 // an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
-// race, both with ECONFLICT. It returns the account as written.
-func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) (kyc.Account, error) {
-	a, err := s.store.GetAccount(ctx, accountID)
+// race, both with ECONFLICT. An APPROVED account with a pending enterprise change has
+// changeStep decide the change instead, in one write with the change (changed true).
+// Account and change come in one read, so a decision is two store calls either way. It
+// returns the account as written.
+func (s *Service) decide(ctx context.Context, r Reviewer, accountID string,
+	step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error),
+	changeStep func(kyc.Account, kyc.EnterpriseChange, kyc.Actor, time.Time) (kyc.Transition, error),
+) (saved kyc.Account, changed bool, err error) {
+	a, c, _, err := s.store.GetAccountChangeAndUploads(ctx, accountID, nil, s.clock.Now())
 	if err != nil {
-		return kyc.Account{}, err
+		return kyc.Account{}, false, err
 	}
-	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}, s.clock.Now())
+	by := kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}
+	changed = c.Pending && a.State == kyc.StateApproved
+	var t kyc.Transition
+	if changed {
+		t, err = changeStep(a, c, by, s.clock.Now())
+	} else {
+		t, err = step(a, by, s.clock.Now())
+	}
 	if err != nil {
-		return kyc.Account{}, err
+		return kyc.Account{}, false, err
 	}
-	saved, err := s.store.Transition(ctx, t)
+	if changed {
+		saved, err = s.store.DecideChange(ctx, t, c)
+	} else {
+		saved, err = s.store.Transition(ctx, t)
+	}
 	if err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
-		return kyc.Account{}, fmt.Errorf("%s: %w", t.Audit.Action, err)
+		return kyc.Account{}, false, fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
 	s.log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
-	return saved, nil
+	return saved, changed, nil
 }
 
 func orEmpty(s []string) []string {
