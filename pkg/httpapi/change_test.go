@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -21,10 +22,16 @@ var certBackPNG = filechecktest.PNG(80, 61)
 // that several may exist in one test).
 func (d *docFixture) approvedPerson(t *testing.T) docUser {
 	t.Helper()
+	return d.approvedPersonWithID(t, "")
+}
+
+// approvedPersonWithID is approvedPerson claiming the personal identity idNumber.
+func (d *docFixture) approvedPersonWithID(t *testing.T, idNumber string) docUser {
+	t.Helper()
 	u := d.newUser(t, kyc.RoleUser)
 	a := d.account(t, u.AccountID)
 	next := a
-	next.Type, next.State, next.IDNumber = kyc.PersonalAccount, kyc.StateApproved, ""
+	next.Type, next.State, next.IDNumber = kyc.PersonalAccount, kyc.StateApproved, idNumber
 	if _, err := d.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
 		Audit: kyc.AuditRecord{AccountID: a.ID, At: d.clock.Now(), Actor: "test", Action: "transition", From: a.State, To: kyc.StateApproved}}); err != nil {
 		t.Fatalf("approve %s: %v", a.ID, err)
@@ -199,4 +206,90 @@ func TestEnterpriseChangeBadKeys(t *testing.T) {
 	body["verified_file_url"] = good
 	body["customer_id"] = other.AccountID
 	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, body), 403, 1020, "customer_id")
+}
+
+// A reviewer approves a change: the account becomes the APPROVED company account holding
+// the company's number (the personal claim released), audited, the change decided. A
+// second company with the same number is 409 / 1021, and nobody decides their own change.
+func TestEnterpriseChangeApproved(t *testing.T) {
+	d := newDocFixture(t)
+	rv := d.rvUser(t, kyc.RoleReviewer, nil)
+	u := d.approvedPersonWithID(t, goodID)
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, d.changeBody(t, u)), 200, CodeOK, "")
+
+	// Maker-checker: the owner, even made a reviewer, cannot approve their own change.
+	if _, err := d.store.ChangeUser(t.Context(), u.ID, func(x kyc.User) (kyc.User, bool, error) {
+		x.Role = kyc.RoleReviewer
+		return x, true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	own := d.session(t, u.ID, time.Hour)
+	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", own, "req-own", nil), 403, 1020, "")
+
+	c := d.change(t, u.AccountID)
+	w := d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", rv.Token, "req-approve", nil)
+	if w.Code != 200 {
+		t.Fatalf("approve: %d %s", w.Code, w.Body)
+	}
+	a := d.account(t, u.AccountID)
+	if a.Type != kyc.CompanyAccount || a.State != kyc.StateApproved || a.IDNumber != goodUSCC || a.Organization != c.CorpName ||
+		a.Documents["licence"] != c.Documents["licence"] || a.Documents["legalIdentityBackImg"] != c.Documents["legalIdentityBackImg"] {
+		t.Errorf("account after approval %+v, want the APPROVED company of %+v", a, c)
+	}
+	if owner, err := d.store.IdentityOwner(t.Context(), kyc.CompanyAccount, goodUSCC); err != nil || owner != u.AccountID {
+		t.Errorf("company identity owner %q, %v; want %s", owner, err, u.AccountID)
+	}
+	if _, err := d.store.IdentityOwner(t.Context(), kyc.PersonalAccount, goodID); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("personal identity still claimed: %v", err)
+	}
+	if got := d.change(t, u.AccountID); got.Pending {
+		t.Errorf("change still pending after approval: %+v", got)
+	}
+	d.wantAudit(t, u.AccountID, kyc.AuditRecord{At: d.clock.Now(), Actor: rv.ID, ActorRole: kyc.RoleReviewer, Action: kyc.ActionApproveChange,
+		From: kyc.StateApproved, To: kyc.StateApproved, RequestID: "req-approve"})
+
+	// Another person asks with the same number: approving it is 409 / 1021, nothing moves.
+	v := d.approvedPerson(t)
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, v.Token, d.changeBody(t, v)), 200, CodeOK, "")
+	before, pending := d.account(t, v.AccountID), d.change(t, v.AccountID)
+	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+v.AccountID+"/authorizeAccount", rv.Token, "req-dup", nil), 409, 1021, "")
+	if a := d.account(t, v.AccountID); !reflect.DeepEqual(a, before) {
+		t.Errorf("refused approval changed the account: %+v", a)
+	}
+	if got := d.change(t, v.AccountID); !reflect.DeepEqual(got, pending) {
+		t.Errorf("refused approval decided the change: %+v", got)
+	}
+}
+
+// A reviewer rejects a change: the personal account is as it was (state, type, identity,
+// documents), the change is no longer pending, the rejection audited with its reason, and
+// the person may ask again.
+func TestEnterpriseChangeRejected(t *testing.T) {
+	d := newDocFixture(t)
+	rv := d.rvUser(t, kyc.RoleReviewer, nil)
+	u := d.approvedPersonWithID(t, goodID)
+	before := d.account(t, u.AccountID)
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, d.changeBody(t, u)), 200, CodeOK, "")
+	w := d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/rejectAccount", rv.Token, "req-reject", map[string]string{"reason": "licence unreadable"})
+	if w.Code != 200 {
+		t.Fatalf("reject: %d %s", w.Code, w.Body)
+	}
+	a := d.account(t, u.AccountID)
+	if a.Type != before.Type || a.State != before.State || a.IDNumber != before.IDNumber || a.Name != before.Name ||
+		!reflect.DeepEqual(a.Documents, before.Documents) || a.Attempts != before.Attempts {
+		t.Errorf("account after a rejected change %+v, want as before %+v", a, before)
+	}
+	if owner, err := d.store.IdentityOwner(t.Context(), kyc.PersonalAccount, goodID); err != nil || owner != u.AccountID {
+		t.Errorf("personal identity owner %q, %v; want still %s", owner, err, u.AccountID)
+	}
+	if c := d.change(t, u.AccountID); c.Pending || c.Attempts != 1 {
+		t.Errorf("change after rejection %+v, want decided, 1 attempt", c)
+	}
+	d.wantAudit(t, u.AccountID, kyc.AuditRecord{At: d.clock.Now(), Actor: rv.ID, ActorRole: kyc.RoleReviewer, Action: kyc.ActionRejectChange,
+		From: kyc.StateApproved, To: kyc.StateApproved, Reason: "licence unreadable", RequestID: "req-reject"})
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, d.changeBody(t, u)), 200, CodeOK, "")
+	if c := d.change(t, u.AccountID); !c.Pending || c.Attempts != 2 {
+		t.Errorf("second change %+v, want pending, attempt 2", c)
+	}
 }
