@@ -228,6 +228,22 @@ func TestEnterpriseChangeApproved(t *testing.T) {
 	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", own, "req-own", nil), 403, 1020, "")
 
 	c := d.change(t, u.AccountID)
+	// The reviewer's detail shows the change in full, with its documents.
+	e := wantEnvelope(t, d.rvCall(t, http.MethodGet, detailPath(u.AccountID), rv.Token, "req-detail", nil), 200, CodeOK, "")
+	var detail struct {
+		Type   string `json:"type"`
+		Change *struct {
+			VerifiedNumber string `json:"verified_number"`
+			LegalIDNumber  string `json:"legel_id_number"`
+			Documents      []struct {
+				Slot string `json:"slot"`
+			} `json:"documents"`
+		} `json:"enterprise_change"`
+	}
+	if err := json.Unmarshal(e.Data, &detail); err != nil || detail.Change == nil || detail.Type != string(kyc.PersonalAccount) ||
+		detail.Change.VerifiedNumber != goodUSCC || detail.Change.LegalIDNumber != goodID || len(detail.Change.Documents) != 4 {
+		t.Errorf("detail %s, want the personal account with its pending change and 4 documents", e.Data)
+	}
 	w := d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", rv.Token, "req-approve", nil)
 	if w.Code != 200 {
 		t.Fatalf("approve: %d %s", w.Code, w.Body)

@@ -218,6 +218,9 @@ type Store interface {
 	// c.Version+1), in one atomic write, if the stored change is still pending at
 	// c.Version; ECONFLICT otherwise, nothing written.
 	DecideChange(ctx context.Context, t Transition, c EnterpriseChange) (Account, error)
+	// GetAccountChangeAndAudit is GetAccountAndAudit that also returns the account's
+	// enterprise change (the zero change if none), in the same read.
+	GetAccountChangeAndAudit(ctx context.Context, accountID string) (Account, EnterpriseChange, []AuditRecord, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

@@ -19,6 +19,7 @@ import (
 type ServiceStore interface {
 	ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error)
 	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
+	GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
 	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
@@ -180,14 +181,32 @@ type Detail struct {
 	SubmittedAt   time.Time      `json:"submitted_at"`
 	Documents     []DocumentView `json:"documents"`
 	Audit         []AuditView    `json:"audit"`
+	// EnterpriseChange is the account's pending enterprise change (seed 002), which the
+	// approve and reject routes decide; absent when none waits.
+	EnterpriseChange *ChangeView `json:"enterprise_change,omitempty"`
+}
+
+// ChangeView is a pending enterprise change in full, for reviewers (seed 002's names).
+type ChangeView struct {
+	CorpName         string         `json:"corp_name"`
+	VerifiedNumber   string         `json:"verified_number"`
+	OrganizationType int            `json:"organization_type"`
+	RegCountry       string         `json:"reg_country,omitempty"`
+	RegAddress       string         `json:"reg_address,omitempty"`
+	LegalName        string         `json:"legel_name,omitempty"`
+	LegalIDNumber    string         `json:"legel_id_number,omitempty"`
+	CertifierRole    string         `json:"certifier_role,omitempty"`
+	Attempts         int            `json:"attempts"`
+	SubmittedAt      time.Time      `json:"submitted_at"`
+	Documents        []DocumentView `json:"documents"`
 }
 
 // Detail returns the account with its full ID number, documents and audit trail. The
 // read itself is audited, since it shows personal data: nothing is returned unless its
-// record is written. Account and trail come in one read, the record is written next and
-// added to the trail shown: two store calls.
+// record is written. Account, trail and any pending enterprise change come in one read,
+// the record is written next and added to the trail shown: two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
-	a, trail, err := s.store.GetAccountAndAudit(ctx, accountID)
+	a, change, trail, err := s.store.GetAccountChangeAndAudit(ctx, accountID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -200,14 +219,27 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
 		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),
 		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail))}
-	for _, slot := range slices.Sorted(maps.Keys(a.Documents)) {
-		doc := a.Documents[slot]
-		d.Documents = append(d.Documents, DocumentView{Slot: slot, ContentType: doc.ContentType, Size: doc.Size, UploadedAt: doc.UploadedAt, Check: doc.Check})
+	d.Documents = documentViews(a.Documents)
+	if change.Pending {
+		d.EnterpriseChange = &ChangeView{CorpName: change.CorpName, VerifiedNumber: change.VerifiedNumber,
+			OrganizationType: change.OrganizationType, RegCountry: change.RegCountry, RegAddress: change.RegAddress,
+			LegalName: change.LegalName, LegalIDNumber: change.LegalIDNumber, CertifierRole: change.CertifierRole,
+			Attempts: change.Attempts, SubmittedAt: change.SubmittedAt, Documents: documentViews(change.Documents)}
 	}
 	for _, t := range trail {
 		d.Audit = append(d.Audit, AuditView{At: t.At, Actor: t.Actor, ActorRole: string(t.ActorRole), Action: t.Action, From: string(t.From), To: string(t.To), Reason: t.Reason, RequestID: t.RequestID})
 	}
 	return d, nil
+}
+
+// documentViews lists docs by slot: what each is, never where.
+func documentViews(docs map[string]kyc.Document) []DocumentView {
+	out := []DocumentView{}
+	for _, slot := range slices.Sorted(maps.Keys(docs)) {
+		doc := docs[slot]
+		out = append(out, DocumentView{Slot: slot, ContentType: doc.ContentType, Size: doc.Size, UploadedAt: doc.UploadedAt, Check: doc.Check})
+	}
+	return out
 }
 
 // Approve moves a PENDING_REVIEW account to APPROVED, then deletes the documents of the

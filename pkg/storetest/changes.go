@@ -50,6 +50,18 @@ func testChangeRoundTrip(t *testing.T, s kyc.Store) {
 	} else {
 		wantSame(t, "GetChange", want, got)
 	}
+	// The detail's read has the change too; the plain one is not disturbed by it.
+	acct, got, trail, err := s.GetAccountChangeAndAudit(t.Context(), a.ID)
+	if err != nil {
+		t.Fatalf("GetAccountChangeAndAudit: %v", err)
+	}
+	wantSame(t, "GetAccountChangeAndAudit change", want, got)
+	wantSame(t, "GetAccountChangeAndAudit account", a, acct)
+	plain, plainTrail, err := s.GetAccountAndAudit(t.Context(), a.ID)
+	if err != nil || len(plainTrail) != len(trail) || len(trail) == 0 {
+		t.Errorf("GetAccountAndAudit beside a change: %d records, %v; want the %d of the trail", len(plainTrail), err, len(trail))
+	}
+	wantSame(t, "GetAccountAndAudit account", a, plain)
 }
 
 // No change is stored while one is pending, for an account that moved on, or for one that
