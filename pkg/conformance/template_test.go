@@ -907,10 +907,12 @@ var wantGrants = map[string][]string{
 	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
 	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
-	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "s3:ListBucket DocsBucket",
+	// The decisions read the account with its enterprise change (BatchGetItem); approving
+	// a change releases the personal identity's claim (DeleteItem).
+	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "s3:ListBucket DocsBucket",
 		"s3:DeleteObject DocsBucket/accounts/*/frontOfID/*", "s3:DeleteObject DocsBucket/accounts/*/backOfID/*",
 		"s3:DeleteObject DocsBucket/accounts/*/licence/*", "s3:DeleteObject DocsBucket/accounts/*/confirmation/*"},
-	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
 	// that encrypts it) and records the upload with the count of the user's grants (a
@@ -932,6 +934,10 @@ var wantGrants = map[string][]string{
 	"DownAuthConfirmationFunction":  downloadGrants("confirmation"),
 	"DownloadAuthFrontOfIDFunction": downloadGrants("frontOfID"),
 	"DownloadAuthBackOfIDFunction":  downloadGrants("backOfID"),
+	// The account, its change and the uploads (BatchGetItem); the change's transaction (a
+	// ConditionCheck of the account, the change's Put); HEAD + copy of the uploads,
+	// Delete of the copies of a refused change. No queue: the change waits for a reviewer.
+	"EnterpriseChangeFunction": changeGrants("licence", "certificateBackImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its
@@ -948,6 +954,15 @@ var operatorGrants = []string{"dynamodb:BatchGetItem Table", "dynamodb:PutItem T
 func submissionGrants(slots ...string) []string {
 	g := []string{"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey", "sqs:SendMessage ReviewQueue"}
+	for _, s := range slots {
+		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
+	}
+	return g
+}
+
+func changeGrants(slots ...string) []string {
+	g := []string{"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:ConditionCheckItem Table",
+		"s3:ListBucket DocsBucket", "kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"}
 	for _, s := range slots {
 		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
 	}

@@ -82,6 +82,12 @@ func errMovedOn() error {
 // "absent or this account's"; should another account hold it (only data approved before
 // claims existed can get there) the transaction is sent again without the release.
 func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
+	return s.transition(ctx, t, nil)
+}
+
+// transition is Transition with the items extra in the same transaction, after the
+// transition's own; a failed condition of one of them is ECONFLICT (errMovedOn).
+func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.TransactWriteItem) (kyc.Account, error) {
 	if t.Account.ID == "" {
 		return kyc.Account{}, notFound("Account")
 	}
@@ -96,6 +102,8 @@ func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, 
 	release := true
 	for range 4 {
 		tx := s.transitionItems(t, old, release)
+		first := len(tx.items)
+		tx.items = append(tx.items, extra...)
 		err := s.transact(ctx, tx.items)
 		if err == nil {
 			return t.Account, nil
@@ -124,6 +132,11 @@ func (s *Store) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, 
 			if failed, _ := conditionFailed(err, tx.release); failed {
 				release = false
 				continue
+			}
+		}
+		for i := range extra {
+			if failed, _ := conditionFailed(err, first+i); failed {
+				return kyc.Account{}, errMovedOn()
 			}
 		}
 		return kyc.Account{}, fmt.Errorf("dynamo: transition account: %w", err)

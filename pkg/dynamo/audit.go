@@ -60,11 +60,19 @@ func (s *Store) ListAudit(ctx context.Context, accountID string) ([]kyc.AuditRec
 }
 
 // GetAccountAndAudit reads an account and its trail with one strongly consistent Query on
-// the account's partition, which holds exactly those items (SK ACCOUNT sorts before
-// AUDIT#...): one call per 1 MB, where GetAccount and ListAudit make two.
+// the account's partition, which holds those items and the account's enterprise change
+// (SK ACCOUNT sorts before AUDIT#... and CHANGE): one call per 1 MB, where GetAccount and
+// ListAudit make two.
 func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error) {
+	a, _, records, err := s.GetAccountChangeAndAudit(ctx, accountID)
+	return a, records, err
+}
+
+// GetAccountChangeAndAudit is GetAccountAndAudit that also decodes the change item the
+// same Query reads.
+func (s *Store) GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error) {
 	if accountID == "" {
-		return kyc.Account{}, nil, notFound("Account")
+		return kyc.Account{}, kyc.EnterpriseChange{}, nil, notFound("Account")
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 s.table,
@@ -74,11 +82,12 @@ func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.A
 		ScanIndexForward:          aws.Bool(true),
 	}
 	var acct *kyc.Account
+	var change kyc.EnterpriseChange
 	var records []kyc.AuditRecord
 	for {
 		out, err := s.client.Query(ctx, in)
 		if err != nil {
-			return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+			return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
 		}
 		for _, it := range out.Items {
 			d := decoder{it: it}
@@ -86,13 +95,17 @@ func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.A
 			case kindAccount:
 				a, err := decodeAccount(it)
 				if err != nil {
-					return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
 				}
 				acct = &a
+			case kindChange:
+				if change, err = decodeChange(it); err != nil {
+					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+				}
 			case kindAudit:
 				r, err := decodeAudit(it)
 				if err != nil {
-					return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
+					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
 				}
 				records = append(records, r)
 			}
@@ -103,7 +116,7 @@ func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.A
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 	if acct == nil {
-		return kyc.Account{}, nil, notFound("Account")
+		return kyc.Account{}, kyc.EnterpriseChange{}, nil, notFound("Account")
 	}
-	return *acct, records, nil
+	return *acct, change, records, nil
 }

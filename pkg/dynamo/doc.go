@@ -176,4 +176,12 @@
 // keys), account 2, a document download 2 (3 for a reviewer's, which is audited), the
 // confirmation sample 1. pkg/submission's TestOperationCalls counts them with a
 // counting client.
+//
+// An enterprise change (seed 002) is the item ACCOUNT#<id> / CHANGE beside the account.
+// GetAccountChangeAndUploads adds it to GetAccountAndUploads' BatchGetItem, and
+// GetAccountChangeAndAudit decodes it from GetAccountAndAudit's Query of the partition;
+// PutChange and DecideChange are one TransactWriteItems each. So the enterprise-change
+// route costs 3 (GetSession, GetAccountChangeAndUploads, PutChange), and a reviewer's
+// approval or rejection 3 whether it decides an application or a change (GetSession, the
+// account with its change in one BatchGetItem, then Transition or DecideChange).
 package dynamo

@@ -32,8 +32,15 @@ func (s *Store) GetAccountAndUploads(ctx context.Context, accountID string, keys
 	if accountID == "" {
 		return kyc.Account{}, nil, notFound("Account")
 	}
+	acct, uploads, _, err := s.accountAndUploads(ctx, accountID, keys, now)
+	return acct, uploads, err
+}
+
+// accountAndUploads reads the account, the upload records of keys and the items extra in
+// one BatchGetItem; it returns the items found too, by itemID, for the caller's extras.
+func (s *Store) accountAndUploads(ctx context.Context, accountID string, keys []string, now time.Time, extra ...item) (kyc.Account, map[string]kyc.Upload, map[string]item, error) {
 	acctKey := accountKey(accountID)
-	read := []item{acctKey}
+	read := append([]item{acctKey}, extra...)
 	wanted := make([]string, 0, len(keys))
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
@@ -46,15 +53,15 @@ func (s *Store) GetAccountAndUploads(ctx context.Context, accountID string, keys
 	}
 	found, err := s.batchGet(ctx, read)
 	if err != nil {
-		return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
+		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
 	}
 	it, ok := found[itemID(acctKey)]
 	if !ok {
-		return kyc.Account{}, nil, notFound("Account")
+		return kyc.Account{}, nil, nil, notFound("Account")
 	}
 	acct, err := decodeAccount(it)
 	if err != nil {
-		return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
+		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
 	}
 	uploads := make(map[string]kyc.Upload, len(wanted))
 	for _, k := range wanted {
@@ -64,13 +71,13 @@ func (s *Store) GetAccountAndUploads(ctx context.Context, accountID string, keys
 		}
 		u, err := decodeUpload(it)
 		if err != nil {
-			return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
+			return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get account and uploads: %w", err)
 		}
 		if u.ExpiresAt.After(now) {
 			uploads[k] = u
 		}
 	}
-	return acct, uploads, nil
+	return acct, uploads, found, nil
 }
 
 // SetUserPortrait is one UpdateItem on condition that the user exists: it sets Portrait

@@ -116,6 +116,7 @@ var authzMatrix = map[string]azRow{
 	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, restore: true},                 // reviewer; approves, put back after
 	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, body: azReject, restore: true}, // reviewer; rejects, put back after
 	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
+	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no identify_type: 997
 }
 
 // The rows' bodies.

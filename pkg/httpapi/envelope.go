@@ -52,6 +52,8 @@ func ErrorStatus(code string) (status, errorCode int) {
 		return http.StatusRequestEntityTooLarge, 1023
 	case kyc.EUNSUPPORTED:
 		return http.StatusUnsupportedMediaType, 1024
+	case kyc.EPRECONDITION:
+		return http.StatusBadRequest, 1025
 	default:
 		return http.StatusInternalServerError, 1050
 	}
@@ -76,6 +78,12 @@ type fieldData struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// preconditionData is the data of a 400 / 1025: every precondition the account does not
+// meet, by its documented name (API.md).
+type preconditionData struct {
+	FailCheckItems []string `json:"fail_check_items"`
+}
+
 // writeError maps err to its status and envelope. Internal errors are logged with their
 // detail for the operator and reach the client only as "Internal error.".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -86,7 +94,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "internal error", slog.String("error", err.Error()))
 	}
 	var e *kyc.Error
-	if ok := asError(err, &e); ok && e.Field != "" {
+	switch ok := asError(err, &e); {
+	case ok && e.Code == kyc.EPRECONDITION:
+		env.Data = preconditionData{FailCheckItems: e.FailCheckItems}
+	case ok && e.Field != "":
 		env.Data = fieldData{Field: e.Field, Reason: e.Reason}
 	}
 	writeJSON(w, status, env)

@@ -34,6 +34,7 @@ func TestErrorStatus(t *testing.T) {
 		{kyc.ETOOMANY, 429, 1022},
 		{kyc.ETOOLARGE, 413, 1023},
 		{kyc.EUNSUPPORTED, 415, 1024},
+		{kyc.EPRECONDITION, 400, 1025},
 		{kyc.EINTERNAL, 500, 1050},
 		{"", 500, 1050},
 		{"no-such-code", 500, 1050},
@@ -90,6 +91,12 @@ func TestWriteError(t *testing.T) {
 		{
 			name: "domain error without field", err: kyc.Errorf(kyc.ECONFLICT, "already under review"),
 			wantStatus: 409, wantCode: 1021, wantMsg: "already under review",
+		},
+		{
+			name:       "unmet preconditions are all listed",
+			err:        fmt.Errorf("change: %w", kyc.PreconditionError([]string{"IS_ORG_ACCOUNT", "UNDER_REVIEW"})),
+			wantStatus: 400, wantCode: 1025, wantMsg: "The account does not meet the preconditions: IS_ORG_ACCOUNT, UNDER_REVIEW.",
+			wantData: `{"fail_check_items":["IS_ORG_ACCOUNT","UNDER_REVIEW"]}`,
 		},
 		{
 			name: "wrapped not found", err: fmt.Errorf("get: %w", kyc.Errorf(kyc.ENOTFOUND, "account not found")),

@@ -164,6 +164,11 @@ func RejectAccount(env *app.Env) (http.Handler, error) {
 	return withReview(env).routeHandler("reject-account", (*API).rejectAccount), nil
 }
 
+// EnterpriseChange serves POST /v1/account/enterprise-change.
+func EnterpriseChange(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("enterprise-change", (*API).enterpriseChange), nil
+}
+
 // Constructor builds one route's handler from env.
 type Constructor func(env *app.Env) (http.Handler, error)
 
@@ -181,5 +186,6 @@ func Constructors() map[string]Constructor {
 		"get-unauthored-company-account":  GetUnAuthoredCompanyAccount,
 		"get-unauthored-personal-account": GetUnAuthoredPersonalAccount,
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
+		"enterprise-change": EnterpriseChange,
 	}
 }

@@ -3,6 +3,7 @@ package kyc
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to exactly one HTTP status and API error_code in pkg/httpapi.
@@ -20,6 +21,7 @@ const (
 	ETOOMANY      = "too_many"      // rate limited or too many attempts (1022)
 	ETOOLARGE     = "too_large"     // file or body too large (1023)
 	EUNSUPPORTED  = "unsupported"   // unsupported file or media type (1024)
+	EPRECONDITION = "precondition"  // the account does not meet the route's preconditions (1025)
 	EINTERNAL     = "internal"      // anything else (1050)
 )
 
@@ -30,6 +32,9 @@ type Error struct {
 	Message string
 	Field   string
 	Reason  string
+	// FailCheckItems names every unmet precondition of an EPRECONDITION error (API.md's
+	// fail_check_items), so a client learns all it must fix from one answer.
+	FailCheckItems []string
 }
 
 func (e *Error) Error() string {
@@ -47,6 +52,12 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldError returns an EINVALID or EMISSING error naming the field and why it was refused.
 func FieldError(code, field, reason string) *Error {
 	return &Error{Code: code, Message: field + ": " + reason, Field: field, Reason: reason}
+}
+
+// PreconditionError returns an EPRECONDITION error listing the unmet preconditions items.
+func PreconditionError(items []string) *Error {
+	return &Error{Code: EPRECONDITION, Message: "The account does not meet the preconditions: " + strings.Join(items, ", ") + ".",
+		FailCheckItems: append([]string(nil), items...)}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other

@@ -203,6 +203,24 @@ type Store interface {
 	// call. A full limit is ETOOMANY, an upload key recorded already EEXISTS; nothing is
 	// written on failure, so of concurrent calls at most limit.Max a window succeed.
 	PutUploadCounted(ctx context.Context, u Upload, limit Limit, now time.Time) error
+	// GetAccountChangeAndUploads is GetAccountAndUploads that also reads the account's
+	// enterprise change (the zero change, AccountID "", if it never asked for one), in the
+	// same one call.
+	GetAccountChangeAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, EnterpriseChange, map[string]Upload, error)
+	// PutChange stores c as acct's pending enterprise change (Pending set, Version
+	// c.Version+1, returned) in one atomic write, if acct is still at acct.Version, an
+	// APPROVED personal account, and the stored change is still at c.Version (0: none) and
+	// not pending; ECONFLICT otherwise, nothing written. The account is not changed.
+	PutChange(ctx context.Context, acct Account, c EnterpriseChange) (EnterpriseChange, error)
+	// GetChange returns the account's enterprise change, the zero change if none.
+	GetChange(ctx context.Context, accountID string) (EnterpriseChange, error)
+	// DecideChange is Transition of t and the write of c as decided (not pending, Version
+	// c.Version+1), in one atomic write, if the stored change is still pending at
+	// c.Version; ECONFLICT otherwise, nothing written.
+	DecideChange(ctx context.Context, t Transition, c EnterpriseChange) (Account, error)
+	// GetAccountChangeAndAudit is GetAccountAndAudit that also returns the account's
+	// enterprise change (the zero change if none), in the same read.
+	GetAccountChangeAndAudit(ctx context.Context, accountID string) (Account, EnterpriseChange, []AuditRecord, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

@@ -19,10 +19,13 @@ import (
 type ServiceStore interface {
 	ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error)
 	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
+	GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
 	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
+	GetAccountChangeAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, kyc.EnterpriseChange, map[string]kyc.Upload, error)
+	DecideChange(ctx context.Context, t kyc.Transition, c kyc.EnterpriseChange) (kyc.Account, error)
 }
 
 // ServiceObjects are the object-store calls of an approval, which deletes the documents
@@ -178,14 +181,32 @@ type Detail struct {
 	SubmittedAt   time.Time      `json:"submitted_at"`
 	Documents     []DocumentView `json:"documents"`
 	Audit         []AuditView    `json:"audit"`
+	// EnterpriseChange is the account's pending enterprise change (seed 002), which the
+	// approve and reject routes decide; absent when none waits.
+	EnterpriseChange *ChangeView `json:"enterprise_change,omitempty"`
+}
+
+// ChangeView is a pending enterprise change in full, for reviewers (seed 002's names).
+type ChangeView struct {
+	CorpName         string         `json:"corp_name"`
+	VerifiedNumber   string         `json:"verified_number"`
+	OrganizationType int            `json:"organization_type"`
+	RegCountry       string         `json:"reg_country,omitempty"`
+	RegAddress       string         `json:"reg_address,omitempty"`
+	LegalName        string         `json:"legel_name,omitempty"`
+	LegalIDNumber    string         `json:"legel_id_number,omitempty"`
+	CertifierRole    string         `json:"certifier_role,omitempty"`
+	Attempts         int            `json:"attempts"`
+	SubmittedAt      time.Time      `json:"submitted_at"`
+	Documents        []DocumentView `json:"documents"`
 }
 
 // Detail returns the account with its full ID number, documents and audit trail. The
 // read itself is audited, since it shows personal data: nothing is returned unless its
-// record is written. Account and trail come in one read, the record is written next and
-// added to the trail shown: two store calls.
+// record is written. Account, trail and any pending enterprise change come in one read,
+// the record is written next and added to the trail shown: two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
-	a, trail, err := s.store.GetAccountAndAudit(ctx, accountID)
+	a, change, trail, err := s.store.GetAccountChangeAndAudit(ctx, accountID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -198,9 +219,12 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
 		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),
 		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail))}
-	for _, slot := range slices.Sorted(maps.Keys(a.Documents)) {
-		doc := a.Documents[slot]
-		d.Documents = append(d.Documents, DocumentView{Slot: slot, ContentType: doc.ContentType, Size: doc.Size, UploadedAt: doc.UploadedAt, Check: doc.Check})
+	d.Documents = documentViews(a.Documents)
+	if change.Pending {
+		d.EnterpriseChange = &ChangeView{CorpName: change.CorpName, VerifiedNumber: change.VerifiedNumber,
+			OrganizationType: change.OrganizationType, RegCountry: change.RegCountry, RegAddress: change.RegAddress,
+			LegalName: change.LegalName, LegalIDNumber: change.LegalIDNumber, CertifierRole: change.CertifierRole,
+			Attempts: change.Attempts, SubmittedAt: change.SubmittedAt, Documents: documentViews(change.Documents)}
 	}
 	for _, t := range trail {
 		d.Audit = append(d.Audit, AuditView{At: t.At, Actor: t.Actor, ActorRole: string(t.ActorRole), Action: t.Action, From: string(t.From), To: string(t.To), Reason: t.Reason, RequestID: t.RequestID})
@@ -208,15 +232,31 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	return d, nil
 }
 
+// documentViews lists docs by slot: what each is, never where.
+func documentViews(docs map[string]kyc.Document) []DocumentView {
+	out := []DocumentView{}
+	for _, slot := range slices.Sorted(maps.Keys(docs)) {
+		doc := docs[slot]
+		out = append(out, DocumentView{Slot: slot, ContentType: doc.ContentType, Size: doc.Size, UploadedAt: doc.UploadedAt, Check: doc.Check})
+	}
+	return out
+}
+
 // Approve moves a PENDING_REVIEW account to APPROVED, then deletes the documents of the
 // account's earlier attempts (see sweepEarlierAttempts): the approved set is what the
 // account keeps.
+//
+// An APPROVED personal account with a pending enterprise change (seed 002) has the change
+// decided instead (kyc.ApproveChange): it becomes the company's APPROVED account. Its
+// earlier files are not swept then: the personal documents stay with the account.
 func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	approved, err := s.decide(ctx, r, accountID, kyc.Approve)
+	approved, changed, err := s.decide(ctx, r, accountID, kyc.Approve, kyc.ApproveChange)
 	if err != nil {
 		return err
 	}
-	s.sweepEarlierAttempts(ctx, approved)
+	if !changed {
+		s.sweepEarlierAttempts(ctx, approved)
+	}
 	return nil
 }
 
@@ -295,32 +335,51 @@ func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in R
 			return kyc.FieldError(kyc.EINVALID, "documents", "unknown slot "+strconv.Quote(slot))
 		}
 	}
-	_, err = s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+	_, _, err = s.decide(ctx, r, accountID, func(a kyc.Account, by kyc.Actor, at time.Time) (kyc.Transition, error) {
 		return kyc.Reject(a, by, at, rej)
+	}, func(a kyc.Account, c kyc.EnterpriseChange, by kyc.Actor, at time.Time) (kyc.Transition, error) {
+		return kyc.RejectChange(a, c, by, at, rej.Reason)
 	})
 	return err
 }
 
 // decide applies a reviewer's decision as one conditional transition: the domain refuses
 // an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
-// race, both with ECONFLICT. It returns the account as written.
-func (s *Service) decide(ctx context.Context, r Reviewer, accountID string, step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error)) (kyc.Account, error) {
-	a, err := s.store.GetAccount(ctx, accountID)
+// race, both with ECONFLICT. An APPROVED account with a pending enterprise change has
+// changeStep decide the change instead, in one write with the change (changed true).
+// Account and change come in one read, so a decision is two store calls either way. It
+// returns the account as written.
+func (s *Service) decide(ctx context.Context, r Reviewer, accountID string,
+	step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error),
+	changeStep func(kyc.Account, kyc.EnterpriseChange, kyc.Actor, time.Time) (kyc.Transition, error),
+) (saved kyc.Account, changed bool, err error) {
+	a, c, _, err := s.store.GetAccountChangeAndUploads(ctx, accountID, nil, s.clock.Now())
 	if err != nil {
-		return kyc.Account{}, err
+		return kyc.Account{}, false, err
 	}
-	t, err := step(a, kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}, s.clock.Now())
+	by := kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}
+	changed = c.Pending && a.State == kyc.StateApproved
+	var t kyc.Transition
+	if changed {
+		t, err = changeStep(a, c, by, s.clock.Now())
+	} else {
+		t, err = step(a, by, s.clock.Now())
+	}
 	if err != nil {
-		return kyc.Account{}, err
+		return kyc.Account{}, false, err
 	}
-	saved, err := s.store.Transition(ctx, t)
+	if changed {
+		saved, err = s.store.DecideChange(ctx, t, c)
+	} else {
+		saved, err = s.store.Transition(ctx, t)
+	}
 	if err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
-		return kyc.Account{}, fmt.Errorf("%s: %w", t.Audit.Action, err)
+		return kyc.Account{}, false, fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
 	s.log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
-	return saved, nil
+	return saved, changed, nil
 }
 
 func orEmpty(s []string) []string {

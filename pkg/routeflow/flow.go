@@ -551,6 +551,25 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 			return err
 		}
 
+		// The approved person asks to become a company (seed 002), with the
+		// number the rejected company gave; a reviewer approves it.
+		certFront, err := a.Upload("organizationRegImg", "image/jpeg", front)
+		if err != nil {
+			return err
+		}
+		certBack, err := a.Upload("certificateBackImg", "image/png", back)
+		if err != nil {
+			return err
+		}
+		if err := jsonStep(a, "enterprise change", "POST", "/v1/account/enterprise-change", map[string]any{
+			"corp_name": "Bench Change Ltd", "verified_number": "91350100M000100Y43", "identify_type": 1, "change_type": 1,
+			"verified_file_url": []string{certFront, certBack}}, 200); err != nil {
+			return err
+		}
+		if err := jsonStep(r, "reviewer approves enterprise change", "POST", "/v1/cms/account/"+acctA+"/authorizeAccount", nil, 200); err != nil {
+			return err
+		}
+
 		// An admin sets a role.
 		adm, err := newUser(phoneAdm)
 		if err != nil {

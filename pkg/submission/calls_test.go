@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	pkgcompany "github.com/realname-kyc/realname/pkg/company"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -43,6 +44,17 @@ func TestOperationCalls(t *testing.T) {
 	}}
 	failed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "corrupt", "backOfID": "ok"})
 	passed := e.checked(t, e.user(t, kyc.RoleUser), map[string]string{"frontOfID": "ok", "backOfID": "ok"})
+	// An APPROVED person with the files of an enterprise change.
+	chg := e.user(t, kyc.RoleUser)
+	chgAcct := e.account(t, chg.AccountID)
+	approved := chgAcct
+	approved.State = kyc.StateApproved
+	if _, err := e.store.Transition(ctx, kyc.Transition{Account: approved, FromState: chgAcct.State, FromVersion: chgAcct.Version,
+		Audit: kyc.AuditRecord{AccountID: chgAcct.ID, At: testNow, Actor: "test", Action: "transition", From: chgAcct.State, To: kyc.StateApproved}}); err != nil {
+		t.Fatal(err)
+	}
+	change := pkgcompany.ChangeInput{CorpName: "测试科技有限公司", VerifiedNumber: goodUSCC, IdentifyType: "1", ChangeType: "1",
+		VerifiedFileURL: []string{e.upload(t, chg, "organizationRegImg", "image/png", frontPNG), e.upload(t, chg, "certificateBackImg", "image/png", backPNG)}}
 	portraits := []string{e.upload(t, u, "portrait", "image/png", filechecktest.PNG(40, 40)), e.upload(t, u, "portrait", "image/png", filechecktest.PNG(41, 41))}
 	steps := []struct {
 		op     string
@@ -71,6 +83,9 @@ func TestOperationCalls(t *testing.T) {
 		{"SubmitPersonal multipart", 2, func() error {
 			return svc.SubmitPersonal(ctx, m.Principal(), submission.PersonalInput{IDNumber: goodID, Docs: map[string]submission.Source{
 				"frontOfID": {Data: frontPNG, Inline: true}, "backOfID": {Data: backPNG, Inline: true}}})
+		}, []string{"BatchGetItem", "TransactWriteItems"}},
+		{"ChangeToEnterprise (POST /v1/account/enterprise-change)", 2, func() error {
+			return svc.ChangeToEnterprise(ctx, chg.Principal(), change)
 		}, []string{"BatchGetItem", "TransactWriteItems"}},
 		{"Account (GET /v1/account)", 1, func() error {
 			_, err := svc.Account(ctx, u.Principal(), users.Status)
