@@ -43,7 +43,9 @@ FUNCTIONS := \
 	GetUnAuthoredPersonalAccountFunction:get-unauthored-personal-account \
 	GetAccountDetailFunction:account-detail \
 	AuthorizeAccountFunction:authorize-account \
-	RejectAccountFunction:reject-account
+	RejectAccountFunction:reject-account \
+	ApplyOrganizationFunction:organization-apply \
+	GetOrganizationFunction:organization
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

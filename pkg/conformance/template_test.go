@@ -932,6 +932,10 @@ var wantGrants = map[string][]string{
 	"DownAuthConfirmationFunction":  downloadGrants("confirmation"),
 	"DownloadAuthFrontOfIDFunction": downloadGrants("frontOfID"),
 	"DownloadAuthBackOfIDFunction":  downloadGrants("backOfID"),
+	// The company form: a submission of every document slot it has; the read of the
+	// account with its profile versions is one Query.
+	"ApplyOrganizationFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+	"GetOrganizationFunction":   {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

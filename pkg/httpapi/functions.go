@@ -164,6 +164,16 @@ func RejectAccount(env *app.Env) (http.Handler, error) {
 	return withReview(env).routeHandler("reject-account", (*API).rejectAccount), nil
 }
 
+// ApplyOrganization serves POST /v1/organization.
+func ApplyOrganization(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization-apply", (*API).postOrganization), nil
+}
+
+// GetOrganization serves GET /v1/organization.
+func GetOrganization(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization", (*API).getOrganization), nil
+}
+
 // Constructor builds one route's handler from env.
 type Constructor func(env *app.Env) (http.Handler, error)
 
@@ -181,5 +191,6 @@ func Constructors() map[string]Constructor {
 		"get-unauthored-company-account":  GetUnAuthoredCompanyAccount,
 		"get-unauthored-personal-account": GetUnAuthoredPersonalAccount,
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
+		"organization-apply": ApplyOrganization, "organization": GetOrganization,
 	}
 }

@@ -203,6 +203,11 @@ type Store interface {
 	// call. A full limit is ETOOMANY, an upload key recorded already EEXISTS; nothing is
 	// written on failure, so of concurrent calls at most limit.Max a window succeed.
 	PutUploadCounted(ctx context.Context, u Upload, limit Limit, now time.Time) error
+
+	// GetAccountAndProfiles reads an account and every version of its company profile,
+	// oldest first, in one strongly consistent read (Transition writes the versions);
+	// ENOTFOUND when there is no such account.
+	GetAccountAndProfiles(ctx context.Context, accountID string) (Account, []ProfileVersion, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

@@ -40,6 +40,7 @@ type Store interface {
 	GetUpload(ctx context.Context, key string, now time.Time) (kyc.Upload, error)
 	GetAccountAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, map[string]kyc.Upload, error)
 	SetUserPortrait(ctx context.Context, userID, key string, at time.Time) (old string, err error)
+	GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error)
 }
 
 // Objects is what the submissions and the portrait do with the stored files: check an
