@@ -158,7 +158,7 @@ func TestApplyOrganizationRefusalsLeaveNothing(t *testing.T) {
 				t.Errorf("profile versions %+v after a refusal, want none", v)
 			}
 		})
-	}	// The keys refused above were not used up: the form is accepted with them.
+	} // The keys refused above were not used up: the form is accepted with them.
 	wantEnvelope(t, d.call(t, http.MethodPost, orgPath, u.Token, base), http.StatusOK, CodeCompanyAccepted, "")
 	d.wantSubmitted(t, u.AccountID, 1)
 }
