@@ -893,7 +893,7 @@ var wantGrants = map[string][]string{
 	// Update of the pending counter); the attempt counters (an Update, a GetItem); HEAD
 	// and GET of the submitted documents, which decrypts them, and the PUT (encrypted)
 	// of a document written back without its metadata.
-	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
 		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.

@@ -415,6 +415,9 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		if err := jsonStep(o, "company applies with the full form", "POST", "/v1/organization", form, 200); err != nil {
 			return err
 		}
+		if err := workerStep("worker: company profile submission"); err != nil {
+			return err
+		}
 		if err := jsonStep(o, "company reads its profile", "GET", "/v1/organization", nil, 200); err != nil {
 			return err
 		}
