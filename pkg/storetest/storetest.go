@@ -175,6 +175,11 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"ChangeUserAudited", testChangeUserAudited},
 		}},
 		{"UserRoutes", []test{{"PhoneAndCounter", testPhoneAndCounter}, {"CountAndPutCode", testCountAndPutCode}, {"CountAndPutCodeConcurrent", testCountAndPutCodeConcurrent}, {"TryCode", testTryCode}, {"TryCodeConcurrent", testTryCodeConcurrent}, {"RegisterUser", testRegisterUser}, {"RegisterUserConcurrent", testRegisterUserConcurrent}, {"OpenSession", testOpenSession}, {"ChangeUser", testChangeUser}, {"ChangeUserRaces", testChangeUserRaces}, {"ChangeUserManySessions", testChangeUserManySessions}, {"ResetPassword", testResetPassword}, {"ResetPasswordConcurrent", testResetPasswordConcurrent}}},
+		{"Profiles", []test{
+			{"Versions", testProfileVersions},
+			{"Refused", testProfileRefused},
+			{"Missing", testProfileMissing},
+		}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
