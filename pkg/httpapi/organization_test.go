@@ -191,3 +191,26 @@ func TestApplyOrganizationState(t *testing.T) {
 		t.Errorf("GET %s does not show the current version", orgPath)
 	}
 }
+
+// A submission undone because the queue refused its message leaves its profile version in
+// the history (it was written with the submission); the account still names the latest
+// stored version, so the next application writes the one after instead of failing on it.
+func TestApplyOrganizationAfterQueueFailure(t *testing.T) {
+	d := newDocFixture(t)
+	tq := &toggleQueue{Queue: d.svc.Queue}
+	d.svc.Queue = tq
+	d.mux = muxOf(t, d.svc)
+	u := d.newUser(t, kyc.RoleUser)
+	form := d.unifiedForm(t, u)
+	tq.fail.Store(true)
+	wantEnvelope(t, d.call(t, http.MethodPost, orgPath, u.Token, form), 500, 1050, "")
+	tq.fail.Store(false)
+	if a := d.account(t, u.AccountID); a.State != kyc.StateUnverified || a.Attempts != 0 {
+		t.Errorf("account after the failure: %s, %d attempts; want UNVERIFIED, 0", a.State, a.Attempts)
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, orgPath, u.Token, form), http.StatusOK, CodeCompanyAccepted, "")
+	a := d.wantSubmitted(t, u.AccountID, 1)
+	if v := d.profiles(t, u.AccountID); len(v) != 2 || a.ProfileVersion != 2 {
+		t.Errorf("versions %d, account names %d; want the undone 1 kept and 2 current", len(v), a.ProfileVersion)
+	}
+}

@@ -195,6 +195,9 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 func (s *Service) undo(ctx context.Context, saved, before kyc.Account, written []kyc.Document) {
 	ctx = context.WithoutCancel(ctx)
 	t, err := kyc.UndoSubmit(saved, before, s.clock.Now())
+	// A profile version written with the submission stays (versions are never removed);
+	// the account keeps naming it so that the next submission writes the one after.
+	t.Account.ProfileVersion = saved.ProfileVersion
 	if err == nil {
 		_, err = s.store.Transition(ctx, t)
 	}
