@@ -71,31 +71,54 @@ func decodeProfile(it item) (kyc.ProfileVersion, error) {
 }
 
 // GetAccountAndProfiles reads the account and its profile versions with one strongly
-// consistent Query on the account's partition (one call per 1 MB), skipping the audit
-// records that share it.
+// consistent Query on the account's partition (one call per 1 MB), the audit records that
+// share it filtered out.
 func (s *Store) GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error) {
+	acct, _, versions, err := s.readPartition(ctx, accountID, "#kind IN (:account, :profile)")
+	return acct, versions, err
+}
+
+// GetAccountAuditAndProfiles reads the whole account partition with one strongly
+// consistent Query (one call per 1 MB): the account, its trail and its profile versions.
+func (s *Store) GetAccountAuditAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
+	return s.readPartition(ctx, accountID, "")
+}
+
+// partition is what an account's partition holds.
+type partition struct {
+	acct     *kyc.Account
+	records  []kyc.AuditRecord
+	versions []kyc.ProfileVersion
+}
+
+// readPartition queries the account's partition, oldest first, keeping the items filter
+// lets through ("" for all); ENOTFOUND without the account item.
+func (s *Store) readPartition(ctx context.Context, accountID, filter string) (kyc.Account, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
 	if accountID == "" {
-		return kyc.Account{}, nil, notFound("Account")
+		return kyc.Account{}, nil, nil, notFound("Account")
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		FilterExpression:          aws.String("#kind IN (:account, :profile)"),
-		ExpressionAttributeNames:  map[string]string{"#kind": attrKind},
-		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID), ":account": sv(kindAccount), ":profile": sv(kindProfile)},
+		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID)},
 		ConsistentRead:            aws.Bool(true),
 		ScanIndexForward:          aws.Bool(true),
 	}
-	var acct *kyc.Account
-	var versions []kyc.ProfileVersion
+	if filter != "" {
+		in.FilterExpression = aws.String(filter)
+		in.ExpressionAttributeNames = map[string]string{"#kind": attrKind}
+		in.ExpressionAttributeValues[":account"] = sv(kindAccount)
+		in.ExpressionAttributeValues[":profile"] = sv(kindProfile)
+	}
+	var p partition
 	for {
 		out, err := s.client.Query(ctx, in)
 		if err != nil {
-			return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and profiles: %w", err)
+			return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: read account partition: %w", err)
 		}
 		for _, it := range out.Items {
-			if err := collectProfileItem(it, &acct, &versions); err != nil {
-				return kyc.Account{}, nil, fmt.Errorf("dynamo: get account and profiles: %w", err)
+			if err := p.collect(it); err != nil {
+				return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: read account partition: %w", err)
 			}
 		}
 		if out.LastEvaluatedKey == nil {
@@ -103,14 +126,14 @@ func (s *Store) GetAccountAndProfiles(ctx context.Context, accountID string) (ky
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
-	if acct == nil {
-		return kyc.Account{}, nil, notFound("Account")
+	if p.acct == nil {
+		return kyc.Account{}, nil, nil, notFound("Account")
 	}
-	return *acct, versions, nil
+	return *p.acct, p.records, p.versions, nil
 }
 
-// collectProfileItem decodes an item of the account's partition into acct or versions.
-func collectProfileItem(it item, acct **kyc.Account, versions *[]kyc.ProfileVersion) error {
+// collect decodes an item of the account's partition into p.
+func (p *partition) collect(it item) error {
 	d := decoder{it: it}
 	switch d.str(attrKind) {
 	case kindAccount:
@@ -118,13 +141,19 @@ func collectProfileItem(it item, acct **kyc.Account, versions *[]kyc.ProfileVers
 		if err != nil {
 			return err
 		}
-		*acct = &a
-	case kindProfile:
-		p, err := decodeProfile(it)
+		p.acct = &a
+	case kindAudit:
+		r, err := decodeAudit(it)
 		if err != nil {
 			return err
 		}
-		*versions = append(*versions, p)
+		p.records = append(p.records, r)
+	case kindProfile:
+		v, err := decodeProfile(it)
+		if err != nil {
+			return err
+		}
+		p.versions = append(p.versions, v)
 	}
 	return nil
 }

@@ -214,3 +214,27 @@ func TestApplyOrganizationAfterQueueFailure(t *testing.T) {
 		t.Errorf("versions %d, account names %d; want the undone 1 kept and 2 current", len(v), a.ProfileVersion)
 	}
 }
+
+// The reviewer's detail lists a company's profile versions with every field.
+func TestReviewerDetailShowsProfileVersions(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	rev := d.newUser(t, kyc.RoleReviewer)
+	wantEnvelope(t, d.call(t, http.MethodPost, orgPath, u.Token, d.multiForm(t, u)), http.StatusOK, CodeCompanyAccepted, "")
+	d.queued(t)
+	e := wantEnvelope(t, d.call(t, http.MethodGet, "/v1/cms/account/"+u.AccountID, rev.Token, nil), http.StatusOK, CodeOK, "")
+	var detail struct {
+		Profiles []struct {
+			Version int64
+			Actor   string
+			Fields  map[string]string
+		}
+	}
+	if err := json.Unmarshal(e.Data, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if len(detail.Profiles) != 1 || detail.Profiles[0].Version != 1 || detail.Profiles[0].Actor != u.ID ||
+		detail.Profiles[0].Fields["legalIdentityCard"] != legalNo || detail.Profiles[0].Fields["organizationCode"] != "D2143569X" {
+		t.Errorf("detail profiles %+v, want version 1 with every field", detail.Profiles)
+	}
+}

@@ -208,6 +208,9 @@ type Store interface {
 	// oldest first, in one strongly consistent read (Transition writes the versions);
 	// ENOTFOUND when there is no such account.
 	GetAccountAndProfiles(ctx context.Context, accountID string) (Account, []ProfileVersion, error)
+	// GetAccountAuditAndProfiles is GetAccountAndAudit with the profile versions (the
+	// reviewer's detail of a company), in the same single read.
+	GetAccountAuditAndProfiles(ctx context.Context, accountID string) (Account, []AuditRecord, []ProfileVersion, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

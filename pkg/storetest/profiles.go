@@ -55,9 +55,18 @@ func testProfileVersions(t *testing.T, s kyc.Store) {
 		t.Errorf("ProfileVersion after a transition without a profile = %d, want 2", a3.ProfileVersion)
 	}
 	wantProfiles(t, s, a3, []kyc.ProfileVersion{*v1, *v2})
-	if trail, err := s.ListAudit(t.Context(), a.ID); err != nil || len(trail) != 3 {
-		t.Errorf("ListAudit = %d records (%v), want the 3 transitions only", len(trail), err)
+	trail, err := s.ListAudit(t.Context(), a.ID)
+	if err != nil || len(trail) != 3 {
+		t.Fatalf("ListAudit = %d records (%v), want the 3 transitions only", len(trail), err)
 	}
+	// The reviewer's detail reads the three together.
+	got, records, versions, err := s.GetAccountAuditAndProfiles(t.Context(), a.ID)
+	if err != nil {
+		t.Fatalf("GetAccountAuditAndProfiles: %v", err)
+	}
+	wantSame(t, "GetAccountAuditAndProfiles account", a3, got)
+	wantSame(t, "GetAccountAuditAndProfiles audit", trail, records)
+	wantSame(t, "GetAccountAuditAndProfiles versions", []kyc.ProfileVersion{*v1, *v2}, versions)
 }
 
 // A transition that is refused writes no version, and a version is never overwritten.
@@ -81,4 +90,6 @@ func testProfileRefused(t *testing.T, s kyc.Store) {
 func testProfileMissing(t *testing.T, s kyc.Store) {
 	_, _, err := s.GetAccountAndProfiles(t.Context(), AccountID(99))
 	wantCode(t, "GetAccountAndProfiles of no account", err, kyc.ENOTFOUND)
+	_, _, _, err = s.GetAccountAuditAndProfiles(t.Context(), AccountID(99))
+	wantCode(t, "GetAccountAuditAndProfiles of no account", err, kyc.ENOTFOUND)
 }
