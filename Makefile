@@ -44,7 +44,9 @@ FUNCTIONS := \
 	GetAccountDetailFunction:account-detail \
 	AuthorizeAccountFunction:authorize-account \
 	RejectAccountFunction:reject-account \
-	EnterpriseChangeFunction:enterprise-change
+	EnterpriseChangeFunction:enterprise-change \
+	ApplyOrganizationFunction:organization-apply \
+	GetOrganizationFunction:organization
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

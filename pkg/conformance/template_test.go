@@ -893,7 +893,7 @@ var wantGrants = map[string][]string{
 	// Update of the pending counter); the attempt counters (an Update, a GetItem); HEAD
 	// and GET of the submitted documents, which decrypts them, and the PUT (encrypted)
 	// of a document written back without its metadata.
-	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
 		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
@@ -938,6 +938,10 @@ var wantGrants = map[string][]string{
 	// ConditionCheck of the account, the change's Put); HEAD + copy of the uploads,
 	// Delete of the copies of a refused change. No queue: the change waits for a reviewer.
 	"EnterpriseChangeFunction": changeGrants("licence", "certificateBackImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+	// The company form: a submission of every document slot it has; the read of the
+	// account with its profile versions is one Query.
+	"ApplyOrganizationFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+	"GetOrganizationFunction":   {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

@@ -186,6 +186,14 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 		}},
 	}
 
+	if t.Profile != nil {
+		tx.items = append(tx.items, types.TransactWriteItem{Put: &types.Put{
+			TableName:           s.table,
+			Item:                encodeProfile(*t.Profile, t.Account.ID),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}})
+	}
+
 	// The claim: absent, or this account's already (a repeated approval keeps it).
 	mine := aws.String("attribute_not_exists(PK) OR #acct = :acct")
 	mineNames := map[string]string{"#acct": attrAccountID}

@@ -71,52 +71,9 @@ func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.A
 // GetAccountChangeAndAudit is GetAccountAndAudit that also decodes the change item the
 // same Query reads.
 func (s *Store) GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error) {
-	if accountID == "" {
-		return kyc.Account{}, kyc.EnterpriseChange{}, nil, notFound("Account")
+	p, err := s.readPartition(ctx, accountID, "")
+	if err != nil {
+		return kyc.Account{}, kyc.EnterpriseChange{}, nil, err
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID)},
-		ConsistentRead:            aws.Bool(true),
-		ScanIndexForward:          aws.Bool(true),
-	}
-	var acct *kyc.Account
-	var change kyc.EnterpriseChange
-	var records []kyc.AuditRecord
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
-		}
-		for _, it := range out.Items {
-			d := decoder{it: it}
-			switch d.str(attrKind) {
-			case kindAccount:
-				a, err := decodeAccount(it)
-				if err != nil {
-					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
-				}
-				acct = &a
-			case kindChange:
-				if change, err = decodeChange(it); err != nil {
-					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
-				}
-			case kindAudit:
-				r, err := decodeAudit(it)
-				if err != nil {
-					return kyc.Account{}, kyc.EnterpriseChange{}, nil, fmt.Errorf("dynamo: get account and audit: %w", err)
-				}
-				records = append(records, r)
-			}
-		}
-		if out.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	if acct == nil {
-		return kyc.Account{}, kyc.EnterpriseChange{}, nil, notFound("Account")
-	}
-	return *acct, change, records, nil
+	return *p.acct, p.change, p.records, nil
 }

@@ -296,6 +296,9 @@ func encodeAccount(a kyc.Account) item {
 	it[attrCreatedAt] = tv(a.CreatedAt)
 	it["UpdatedAt"] = tv(a.UpdatedAt)
 	it[AttrVersion] = nv(a.Version)
+	if a.ProfileVersion != 0 {
+		it[attrProfileVersion] = nv(a.ProfileVersion)
+	}
 	switch a.State {
 	case kyc.StatePendingReview:
 		it[AttrPendingPK] = sv(prefixPending + string(a.Type))
@@ -329,6 +332,9 @@ func decodeAccount(it item) (kyc.Account, error) {
 		CreatedAt:     d.time(attrCreatedAt),
 		UpdatedAt:     d.time("UpdatedAt"),
 		Version:       d.int(AttrVersion),
+	}
+	if _, ok := it[attrProfileVersion]; ok {
+		a.ProfileVersion = d.int(attrProfileVersion)
 	}
 	if v, ok := it["Documents"]; ok {
 		m, ok := v.(*types.AttributeValueMemberM)

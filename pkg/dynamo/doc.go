@@ -141,8 +141,9 @@
 // Counter, PutUpload, GetUpload, IdentityOwner, Ping: one call. Transition: one,
 // claim and release included (two if a pending account's type, or an APPROVED account's
 // type or number, changes in the same transition; see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
-// strongly consistent). GetUserAndAccount: one BatchGetItem. GetAccountAndAudit: one
-// Query per 1 MB. ListPending: one Query for the first page (the total comes with it),
+// strongly consistent). GetUserAndAccount: one BatchGetItem. GetAccountAndAudit and
+// GetAccountAndProfiles: one Query per 1 MB (a Transition that writes a profile version
+// does so in its own transaction, no extra call). ListPending: one Query for the first page (the total comes with it),
 // plus one GetItem for the total, run in parallel, on later pages. DeleteSession: two
 // (delete with ALL_OLD, then its sessionRef). Incr: one, two (a failed add, a reset) when
 // the window has ended but TTL has not removed its item. ListAudit and

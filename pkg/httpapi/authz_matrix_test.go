@@ -117,6 +117,8 @@ var authzMatrix = map[string]azRow{
 	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, body: azReject, restore: true}, // reviewer; rejects, put back after
 	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
 	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no identify_type: 997
+	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no emailOrMobile: 997
+	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own profile (none yet: version 0)
 }
 
 // The rows' bodies.

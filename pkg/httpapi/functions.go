@@ -169,6 +169,16 @@ func EnterpriseChange(env *app.Env) (http.Handler, error) {
 	return withDocs(env).routeHandler("enterprise-change", (*API).enterpriseChange), nil
 }
 
+// ApplyOrganization serves POST /v1/organization.
+func ApplyOrganization(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization-apply", (*API).postOrganization), nil
+}
+
+// GetOrganization serves GET /v1/organization.
+func GetOrganization(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization", (*API).getOrganization), nil
+}
+
 // Constructor builds one route's handler from env.
 type Constructor func(env *app.Env) (http.Handler, error)
 
@@ -187,5 +197,6 @@ func Constructors() map[string]Constructor {
 		"get-unauthored-personal-account": GetUnAuthoredPersonalAccount,
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
 		"enterprise-change": EnterpriseChange,
+		"organization-apply": ApplyOrganization, "organization": GetOrganization,
 	}
 }

@@ -64,6 +64,8 @@ func Routes() []Route {
 		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "enterprise-change", LogicalID: "EnterpriseChangeFunction", Method: http.MethodPost, Path: "/v1/account/enterprise-change", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
+		{Name: "organization-apply", LogicalID: "ApplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
+		{Name: "organization", LogicalID: "GetOrganizationFunction", Method: http.MethodGet, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 	}
 }
 

@@ -127,6 +127,10 @@ type Account struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Version       int64 // optimistic locking; the store sets it
+	// ProfileVersion is the number of the company profile's latest version (0: none), so
+	// that the next version's number is known from the account alone and a version is
+	// written in the account's own transaction.
+	ProfileVersion int64
 }
 
 // NotAuthorized is seed 000's flag: true until the account is approved.
@@ -167,6 +171,22 @@ type Transition struct {
 	FromState   State
 	FromVersion int64
 	Audit       AuditRecord
+	// Profile, when set, is a new company profile version written in the same atomic
+	// write, only if that version does not exist yet.
+	Profile *ProfileVersion
+}
+
+// ProfileVersion is one stored version of a company's profile (seed 001's form): Fields
+// are the form's fields by name, as company.Profile.Fields gives them, with document
+// fields naming stored objects. Versions are never changed once written.
+type ProfileVersion struct {
+	AccountID string
+	Version   int64
+	Fields    map[string]string
+	// Changed names the fields that differ from the previous version (never values).
+	Changed []string
+	At      time.Time
+	Actor   string
 }
 
 // PendingPage is one page of accounts awaiting review, oldest first.

@@ -221,6 +221,18 @@ type Store interface {
 	// GetAccountChangeAndAudit is GetAccountAndAudit that also returns the account's
 	// enterprise change (the zero change if none), in the same read.
 	GetAccountChangeAndAudit(ctx context.Context, accountID string) (Account, EnterpriseChange, []AuditRecord, error)
+
+	// GetAccountAndProfiles reads an account and every version of its company profile,
+	// oldest first, in one strongly consistent read (Transition writes the versions);
+	// ENOTFOUND when there is no such account.
+	GetAccountAndProfiles(ctx context.Context, accountID string) (Account, []ProfileVersion, error)
+	// GetAccountAuditAndProfiles is GetAccountAndAudit with the profile versions (the
+	// reviewer's detail of a company), in the same single read.
+	GetAccountAuditAndProfiles(ctx context.Context, accountID string) (Account, []AuditRecord, []ProfileVersion, error)
+	// GetAccountDetail is everything the reviewer's detail shows in one read: the
+	// account, its enterprise change (the zero change if none), its trail and its
+	// profile versions; ENOTFOUND when there is no such account.
+	GetAccountDetail(ctx context.Context, accountID string) (Account, EnterpriseChange, []AuditRecord, []ProfileVersion, error)
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

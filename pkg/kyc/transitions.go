@@ -53,6 +53,9 @@ type Submission struct {
 	IDNumber string
 	// Documents are the stored documents by slot; they must hold RequiredSlots(Type).
 	Documents map[string]Document
+	// Slots, when set, are the slots required instead of RequiredSlots(Type): a seed-001
+	// company profile requires company.RequiredSlots, which depend on its types.
+	Slots []string
 }
 
 // Rejection is a reviewer's reason to reject an account.
@@ -95,7 +98,11 @@ func Submit(a Account, s Submission, by Actor, at time.Time, maxAttempts int) (T
 	if err := MaySubmit(a, s.Type, maxAttempts); err != nil {
 		return Transition{}, err
 	}
-	for _, slot := range RequiredSlots(s.Type) {
+	required := s.Slots
+	if required == nil {
+		required = RequiredSlots(s.Type)
+	}
+	for _, slot := range required {
 		if _, ok := s.Documents[slot]; !ok {
 			return Transition{}, FieldError(EMISSING, slot, "required")
 		}

@@ -19,7 +19,7 @@ import (
 type ServiceStore interface {
 	ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error)
 	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
-	GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error)
+	GetAccountDetail(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, []kyc.ProfileVersion, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
 	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
@@ -184,6 +184,19 @@ type Detail struct {
 	// EnterpriseChange is the account's pending enterprise change (seed 002), which the
 	// approve and reject routes decide; absent when none waits.
 	EnterpriseChange *ChangeView `json:"enterprise_change,omitempty"`
+	// Profiles are a seed-001 company's profile versions, oldest first (empty otherwise):
+	// every field of each, in full, as the reviewer decides on them. Left out for other
+	// accounts.
+	Profiles []ProfileView `json:"profiles,omitempty"`
+}
+
+// ProfileView is one version of a company profile in the reviewer's detail.
+type ProfileView struct {
+	Version int64             `json:"version"`
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"`
+	Changed []string          `json:"changed"`
+	Fields  map[string]string `json:"fields"`
 }
 
 // ChangeView is a pending enterprise change in full, for reviewers (seed 002's names).
@@ -203,10 +216,11 @@ type ChangeView struct {
 
 // Detail returns the account with its full ID number, documents and audit trail. The
 // read itself is audited, since it shows personal data: nothing is returned unless its
-// record is written. Account, trail and any pending enterprise change come in one read,
-// the record is written next and added to the trail shown: two store calls.
+// record is written. Account, trail, any pending enterprise change and the profile
+// versions come in one read, the record is written next and added to the trail shown:
+// two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
-	a, change, trail, err := s.store.GetAccountChangeAndAudit(ctx, accountID)
+	a, change, trail, versions, err := s.store.GetAccountDetail(ctx, accountID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -218,7 +232,7 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	d := Detail{ID: a.ID, Type: string(a.Type), State: string(a.State), Name: a.Name, Tel: a.Tel, Address: a.Address,
 		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
 		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),
-		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail))}
+		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail)), Profiles: profileViews(versions)}
 	d.Documents = documentViews(a.Documents)
 	if change.Pending {
 		d.EnterpriseChange = &ChangeView{CorpName: change.CorpName, VerifiedNumber: change.VerifiedNumber,
@@ -387,4 +401,13 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// profileViews lists a company's profile versions for the reviewer's detail.
+func profileViews(versions []kyc.ProfileVersion) []ProfileView {
+	var out []ProfileView
+	for _, v := range versions {
+		out = append(out, ProfileView{Version: v.Version, At: v.At, Actor: v.Actor, Changed: orEmpty(v.Changed), Fields: v.Fields})
+	}
+	return out
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/realname-kyc/realname/pkg/company"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -36,6 +37,9 @@ import (
 // WorkerStore is what the worker reads and writes; any kyc.Store is one.
 type WorkerStore interface {
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
+	// GetAccountAndProfiles reads a seed-001 company's profile versions: its types decide
+	// the required documents, and its identifiers are checked again.
+	GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error)
 	IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (accountID string, err error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 	// Incr counts the attempts at a submission's checks, and those that ended without a
@@ -284,7 +288,15 @@ type checkResult struct {
 func (w *Worker) check(ctx context.Context, acct kyc.Account, retry bool) (checkResult, error) {
 	res := checkResult{docs: map[string]kyc.Document{}}
 	fail := func(code, where string) { res.reasons = append(res.reasons, code+":"+where) }
-	for _, slot := range kyc.RequiredSlots(acct.Type) {
+	prof, err := w.profile(ctx, acct)
+	if err != nil {
+		return checkResult{}, err
+	}
+	required := kyc.RequiredSlots(acct.Type)
+	if prof != nil {
+		required = prof.slots
+	}
+	for _, slot := range required {
 		if _, ok := acct.Documents[slot]; !ok {
 			fail(ReasonDocumentMissing, slot)
 			res.reupload = append(res.reupload, slot)
@@ -312,6 +324,12 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account, retry bool) (check
 			}
 		}
 	case kyc.CompanyAccount:
+		if prof != nil {
+			for _, p := range prof.problems {
+				fail(ReasonBadFormat, p.Field)
+			}
+			break
+		}
 		if _, err := idcheck.CompanyName(acct.Organization); err != nil {
 			fail(ReasonBadFormat, "organization")
 		}
@@ -439,4 +457,35 @@ func (w *Worker) read(ctx context.Context, key string, size, limit int64) ([]byt
 		return nil, "", fmt.Errorf("read document: %w", err)
 	}
 	return buf.Bytes(), info.ContentType, nil
+}
+
+// companyProfile is what the checks take from a seed-001 company's current profile: the
+// documents its types require and the problems its fields have (none, unless the rules
+// changed since it was submitted or the item was altered).
+type companyProfile struct {
+	slots    []string
+	problems []*kyc.Error
+}
+
+// profile reads acct's current profile when it is a company that applied with seed 001's
+// form (one more store call); nil for every other account, which keeps seed 000's rules.
+func (w *Worker) profile(ctx context.Context, acct kyc.Account) (*companyProfile, error) {
+	if acct.Type != kyc.CompanyAccount || acct.ProfileVersion == 0 {
+		return nil, nil
+	}
+	_, versions, err := w.store.GetAccountAndProfiles(ctx, acct.ID)
+	if err != nil {
+		return nil, fmt.Errorf("company profile: %w", err)
+	}
+	if len(versions) == 0 {
+		return nil, fmt.Errorf("company profile: account %s names version %d, none stored", acct.ID, acct.ProfileVersion)
+	}
+	fields := versions[len(versions)-1].Fields
+	prof := &companyProfile{problems: company.Problems(fields, w.clock.Now())}
+	if parsed, err := company.ParseProfile(fields, w.clock.Now()); err == nil {
+		prof.slots = company.RequiredSlots(parsed.OrganizationType, parsed.IdentificationType)
+	} else {
+		prof.slots = []string{company.SlotLicence}
+	}
+	return prof, nil
 }

@@ -400,6 +400,28 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 			return err
 		}
 
+		// A company applies with seed 001's full form, then reads its profile.
+		const phoneO = "13900000007"
+		o, err := newUser(phoneO)
+		if err != nil {
+			return err
+		}
+		orgLic, err := o.Upload("organizationRegImg", "image/jpeg", front)
+		if err != nil {
+			return err
+		}
+		form := map[string]string{"emailOrMobile": "admin@example.com", "name": "Bench Organization Ltd", "organizationType": "0",
+			"identificationType": "1", "organizationRegNo": "91350100M000100Y43", "organizationRegImg": orgLic, "legalName": "张三"}
+		if err := jsonStep(o, "company applies with the full form", "POST", "/v1/organization", form, 200); err != nil {
+			return err
+		}
+		if err := workerStep("worker: company profile submission"); err != nil {
+			return err
+		}
+		if err := jsonStep(o, "company reads its profile", "GET", "/v1/organization", nil, 200); err != nil {
+			return err
+		}
+
 		// A password reset of a user with live sessions (the reviewer's registration and
 		// login): the reset ends them.
 		clock.shift(2 * time.Minute)

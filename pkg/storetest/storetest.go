@@ -181,6 +181,11 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Concurrent", testChangeConcurrent},
 			{"Decide", testChangeDecide},
 		}},
+		{"Profiles", []test{
+			{"Versions", testProfileVersions},
+			{"Refused", testProfileRefused},
+			{"Missing", testProfileMissing},
+		}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/realname-kyc/realname/pkg/company"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -49,7 +50,7 @@ func (s *Service) SubmitPersonal(ctx context.Context, p kyc.Principal, in Person
 			return kyc.FieldError(kyc.EINVALID, "name", err.Error())
 		}
 	}
-	return s.submit(ctx, p, kyc.Submission{Type: kyc.PersonalAccount, Name: name, IDNumber: id}, in.Docs)
+	return s.submit(ctx, p, kyc.Submission{Type: kyc.PersonalAccount, Name: name, IDNumber: id}, in.Docs, nil)
 }
 
 // SubmitCompany validates and submits a company verification. organizationRegNo is
@@ -68,7 +69,7 @@ func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in Company
 	if err != nil {
 		return err
 	}
-	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs)
+	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs, nil)
 }
 
 // companyRegNo validates a company submission's organizationRegNo: missing is 997, a value
@@ -95,17 +96,24 @@ func companyRegNo(s string) (string, error) {
 // client was told it succeeded (if the undo fails too, the reconciler re-queues the
 // account). Documents written by a failed request are deleted.
 //
+// profile, when not nil, is a company profile version written in the transition's own
+// atomic write (with its document fields naming the stored objects), so a refused or
+// undone submission leaves no version behind.
+//
 // Two store calls on success: the account and the upload records of the keys in one
 // read, then the transition. An upload key stays usable until its record expires (a
 // submission that failed, or was undone, may be sent again with the same keys).
-func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submission, srcs map[string]Source) error {
+func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submission, srcs map[string]Source, profile *company.Profile) error {
 	if s.objects == nil {
 		return errNoObjects
 	}
 	if s.queue == nil {
 		return errNoQueue
 	}
-	slots := kyc.RequiredSlots(sub.Type)
+	slots := sub.Slots
+	if slots == nil {
+		slots = kyc.RequiredSlots(sub.Type)
+	}
 	var keys []string
 	for _, name := range slots {
 		if src := srcs[name]; !src.Inline && issuedKey(src.Key) {
@@ -132,13 +140,19 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 	docs := map[string]kyc.Document{}
 	for _, name := range slots {
 		slot, _ := filecheck.LookupSlot(name)
+		// Errors name the request's field: the company form calls the licence
+		// organizationRegImg.
+		field := name
+		if profile != nil {
+			field = FieldOfSlot(name)
+		}
 		var d kyc.Document
 		if src := srcs[name]; src.Inline {
-			d, err = s.putInline(ctx, acct.ID, name, src.Data, slot)
+			d, err = s.putInline(ctx, acct.ID, field, src.Data, slot)
 		} else {
 			rec, found := uploads[src.Key]
-			if err = checkRecord(p, name, rec, found, slot); err == nil {
-				d, err = s.adopt(ctx, acct.ID, name, rec, slot)
+			if err = checkRecord(p, field, rec, found, slot); err == nil {
+				d, err = s.adopt(ctx, acct.ID, field, rec, slot)
 			}
 		}
 		if err != nil {
@@ -154,6 +168,10 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 	if err != nil {
 		s.deleteAll(ctx, written)
 		return err
+	}
+	if profile != nil {
+		t.Profile = profileVersion(*profile, acct, docs, p, s.clock.Now())
+		t.Account.ProfileVersion = t.Profile.Version
 	}
 	saved, err := s.store.Transition(ctx, t)
 	if err != nil {
@@ -177,6 +195,9 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 func (s *Service) undo(ctx context.Context, saved, before kyc.Account, written []kyc.Document) {
 	ctx = context.WithoutCancel(ctx)
 	t, err := kyc.UndoSubmit(saved, before, s.clock.Now())
+	// A profile version written with the submission stays (versions are never removed);
+	// the account keeps naming it so that the next submission writes the one after.
+	t.Account.ProfileVersion = saved.ProfileVersion
 	if err == nil {
 		_, err = s.store.Transition(ctx, t)
 	}

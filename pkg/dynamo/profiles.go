@@ -1,0 +1,184 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// A company profile's versions live in the account's partition under
+// PROFILE#<10-digit version>, so that they sort by version and one Query reads them with
+// the account. The fields (names, ID numbers, mobiles) are attributes, never keys.
+const (
+	kindProfile        = "profile"
+	prefixProfile      = "PROFILE#"
+	attrProfileVersion = "ProfileVersion"
+)
+
+func profileSK(version int64) string { return fmt.Sprintf("%s%010d", prefixProfile, version) }
+
+// encodeProfile is the item of p; accountID wins over p.AccountID so that a version is
+// always written into the partition of the account whose transaction writes it.
+func encodeProfile(p kyc.ProfileVersion, accountID string) item {
+	it := key(prefixAccount+accountID, profileSK(p.Version))
+	it[attrKind] = sv(kindProfile)
+	it["AccountID"] = sv(accountID)
+	it[attrProfileVersion] = nv(p.Version)
+	fields := make(item, len(p.Fields))
+	for name, v := range p.Fields {
+		fields[name] = sv(v)
+	}
+	it["Fields"] = &types.AttributeValueMemberM{Value: fields}
+	if len(p.Changed) > 0 {
+		it["Changed"] = lv(p.Changed)
+	}
+	it["At"] = tv(p.At)
+	it["Actor"] = sv(p.Actor)
+	return it
+}
+
+func decodeProfile(it item) (kyc.ProfileVersion, error) {
+	d := decoder{it: it}
+	d.kind(kindProfile)
+	p := kyc.ProfileVersion{
+		AccountID: d.str("AccountID"),
+		Version:   d.int(attrProfileVersion),
+		Changed:   d.strs("Changed"),
+		At:        d.time("At"),
+		Actor:     d.str("Actor"),
+	}
+	if d.err != nil {
+		return kyc.ProfileVersion{}, fmt.Errorf("decode profile: %w", d.err)
+	}
+	m, ok := it["Fields"].(*types.AttributeValueMemberM)
+	if !ok {
+		return kyc.ProfileVersion{}, fmt.Errorf("decode profile: attribute Fields is not a map")
+	}
+	p.Fields = make(map[string]string, len(m.Value))
+	for name, v := range m.Value {
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return kyc.ProfileVersion{}, fmt.Errorf("decode profile: field %q is not a string", name)
+		}
+		p.Fields[name] = s.Value
+	}
+	return p, nil
+}
+
+// GetAccountAndProfiles reads the account and its profile versions with one strongly
+// consistent Query on the account's partition (one call per 1 MB), the audit records that
+// share it filtered out.
+func (s *Store) GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error) {
+	p, err := s.readPartition(ctx, accountID, "#kind IN (:account, :profile)")
+	if err != nil {
+		return kyc.Account{}, nil, err
+	}
+	return *p.acct, p.versions, nil
+}
+
+// GetAccountAuditAndProfiles reads the whole account partition with one strongly
+// consistent Query (one call per 1 MB): the account, its trail and its profile versions.
+func (s *Store) GetAccountAuditAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
+	p, err := s.readPartition(ctx, accountID, "")
+	if err != nil {
+		return kyc.Account{}, nil, nil, err
+	}
+	return *p.acct, p.records, p.versions, nil
+}
+
+// GetAccountDetail reads the whole account partition with one strongly consistent Query
+// (one call per 1 MB): the account, its trail, its enterprise change and its profile
+// versions, all the reviewer's detail shows.
+func (s *Store) GetAccountDetail(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
+	p, err := s.readPartition(ctx, accountID, "")
+	if err != nil {
+		return kyc.Account{}, kyc.EnterpriseChange{}, nil, nil, err
+	}
+	return *p.acct, p.change, p.records, p.versions, nil
+}
+
+// partition is what an account's partition holds.
+type partition struct {
+	acct     *kyc.Account
+	change   kyc.EnterpriseChange
+	records  []kyc.AuditRecord
+	versions []kyc.ProfileVersion
+}
+
+// readPartition queries the account's partition, oldest first, keeping the items filter
+// lets through ("" for all); ENOTFOUND without the account item.
+func (s *Store) readPartition(ctx context.Context, accountID, filter string) (partition, error) {
+	if accountID == "" {
+		return partition{}, notFound("Account")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: item{":pk": sv(prefixAccount + accountID)},
+		ConsistentRead:            aws.Bool(true),
+		ScanIndexForward:          aws.Bool(true),
+	}
+	if filter != "" {
+		in.FilterExpression = aws.String(filter)
+		in.ExpressionAttributeNames = map[string]string{"#kind": attrKind}
+		in.ExpressionAttributeValues[":account"] = sv(kindAccount)
+		in.ExpressionAttributeValues[":profile"] = sv(kindProfile)
+	}
+	var p partition
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return partition{}, fmt.Errorf("dynamo: read account partition: %w", err)
+		}
+		for _, it := range out.Items {
+			if err := p.collect(it); err != nil {
+				return partition{}, fmt.Errorf("dynamo: read account partition: %w", err)
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if p.acct == nil {
+		return partition{}, notFound("Account")
+	}
+	return p, nil
+}
+
+// collect decodes an item of the account's partition into p.
+func (p *partition) collect(it item) error {
+	d := decoder{it: it}
+	switch d.str(attrKind) {
+	case kindAccount:
+		a, err := decodeAccount(it)
+		if err != nil {
+			return err
+		}
+		p.acct = &a
+	case kindAudit:
+		r, err := decodeAudit(it)
+		if err != nil {
+			return err
+		}
+		p.records = append(p.records, r)
+	case kindChange:
+		c, err := decodeChange(it)
+		if err != nil {
+			return err
+		}
+		p.change = c
+	case kindProfile:
+		v, err := decodeProfile(it)
+		if err != nil {
+			return err
+		}
+		p.versions = append(p.versions, v)
+	}
+	return nil
+}
