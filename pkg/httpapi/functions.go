@@ -196,7 +196,7 @@ func Constructors() map[string]Constructor {
 		"get-unauthored-company-account":  GetUnAuthoredCompanyAccount,
 		"get-unauthored-personal-account": GetUnAuthoredPersonalAccount,
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
-		"enterprise-change": EnterpriseChange,
+		"enterprise-change":  EnterpriseChange,
 		"organization-apply": ApplyOrganization, "organization": GetOrganization,
 	}
 }
