@@ -9,7 +9,7 @@ import (
 // profileAt is version v of a company profile of a, written at minute.
 func profileAt(a kyc.Account, v int64, minute int, name string) *kyc.ProfileVersion {
 	return &kyc.ProfileVersion{AccountID: a.ID, Version: v, At: At(minute), Actor: a.OwnerID,
-		Fields: map[string]string{"name": name, "legalIdentityCard": "11010519491231002X", "organizationRegImg": "accounts/" + a.ID + "/licence/1"}}
+		Fields: map[string]string{"name": name, "legalIdentityCard": "test-legal-id-1", "organizationRegImg": "accounts/" + a.ID + "/licence/1"}}
 }
 
 // withProfile is tr writing p, the account naming it as its latest.
