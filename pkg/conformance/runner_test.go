@@ -241,7 +241,10 @@ func seedUser(t *testing.T, svc *app.Services) (token, accountID string) {
 		}
 		break
 	}
-	token = "rn_conformance" + svc.IDs.NewID()
+	token, err := svc.Store.SealToken(kyc.Principal{UserID: uid, AccountID: aid, Role: kyc.RoleUser}, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: httpapi.HashToken(token), UserID: uid, AccountID: aid, Role: kyc.RoleUser, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatalf("put session: %v", err)
 	}

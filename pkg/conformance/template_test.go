@@ -904,9 +904,11 @@ var wantGrants = map[string][]string{
 	// decisions (GetItems, then a Transition from PENDING_REVIEW: Puts of the account,
 	// its audit record and, on approval, the identity claim, and an Update of the
 	// counter; never a Delete, which only a Transition out of APPROVED makes).
-	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
-	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
-	"GetAccountDetailFunction":             {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
+	// The reviewer's reads know their caller from the token and check the session in the
+	// audit record's write (ConditionCheckItem), reading no session (GetItem).
+	"GetUnAuthoredCompanyAccountFunction":  {"dynamodb:ConditionCheckItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetUnAuthoredPersonalAccountFunction": {"dynamodb:ConditionCheckItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"GetAccountDetailFunction":             {"dynamodb:ConditionCheckItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table"},
 	// The decisions read the account with its enterprise change (BatchGetItem); approving
 	// a change releases the personal identity's claim (DeleteItem).
 	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "s3:ListBucket DocsBucket",

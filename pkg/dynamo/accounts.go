@@ -274,17 +274,19 @@ const (
 // ListPending queries GSIPending for one page. It asks for one item more than the page so
 // that the last page says so (an empty NextCursor) instead of leading to an empty page.
 // The first page also carries the pending count, whose counter item heads the type's index
-// partition: one call. A later page starts after the counter, so it reads the count with
-// a GetItem run in parallel with the Query: two calls, one round trip. Through the index
-// the count is as fresh as the page (both eventually consistent on DynamoDB).
+// partition: one call. A later page starts after the counter, so its cursor carries the
+// count the first page read: one call too, and a listing's total is the count when it
+// began. Through the index the count is as fresh as the page (both eventually consistent
+// on DynamoDB).
 func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error) {
 	if limit < 1 {
 		limit = defaultPendingPage
 	}
 	limit = min(limit, maxPendingPage)
 	var start item
+	var total int64
 	if cursor != "" {
-		sk, err := decodeCursor(cursor, typ)
+		sk, n, err := decodeCursor(cursor, typ)
 		if err != nil {
 			return kyc.PendingPage{}, err
 		}
@@ -292,27 +294,11 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		start = accountKey(id)
 		start[AttrPendingPK] = sv(prefixPending + string(typ))
 		start[AttrPendingSK] = sv(sk)
-	}
-
-	type total struct {
-		n   int64
-		err error
-	}
-	var totalc chan total
-	if start != nil {
-		totalc = make(chan total, 1)
-		go func() {
-			it, err := s.get(ctx, pendingCountKey(typ))
-			n, derr := decodePendingCount(it)
-			if err == nil {
-				err = derr
-			}
-			totalc <- total{n, err}
-		}()
+		total = n
 	}
 	ask := limit + 1
 	if start == nil {
-		ask++ // the counter
+		ask++ // the counter, which sorts first: the first page reads the total with the page
 	}
 	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
@@ -324,24 +310,17 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		Limit:                     aws.Int32(int32(ask)),
 		ExclusiveStartKey:         start,
 	})
-	var tot total
-	if totalc != nil {
-		tot = <-totalc
-	}
 	if err != nil {
 		return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
 	}
-	if tot.err != nil {
-		return kyc.PendingPage{}, fmt.Errorf("dynamo: read pending count: %w", tot.err)
-	}
 	items := out.Items
 	if len(items) > 0 && (&decoder{it: items[0]}).str(attrKind) == kindPendingCount {
-		if tot.n, err = decodePendingCount(items[0]); err != nil {
+		if total, err = decodePendingCount(items[0]); err != nil {
 			return kyc.PendingPage{}, fmt.Errorf("dynamo: read pending count: %w", err)
 		}
 		items = items[1:]
 	}
-	page := kyc.PendingPage{Total: max(tot.n, 0)}
+	page := kyc.PendingPage{Total: max(total, 0)}
 	more := out.LastEvaluatedKey != nil
 	if len(items) > limit {
 		items, more = items[:limit], true
@@ -358,7 +337,7 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 	// continues after the last item returned.
 	if more && len(page.Accounts) > 0 {
 		last := page.Accounts[len(page.Accounts)-1]
-		page.NextCursor = encodeCursor(typ, queueSK(last.SubmittedAt, last.ID))
+		page.NextCursor = encodeCursor(typ, queueSK(last.SubmittedAt, last.ID), page.Total)
 	}
 	return page, nil
 }

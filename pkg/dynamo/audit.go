@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -76,4 +77,41 @@ func (s *Store) GetAccountChangeAndAudit(ctx context.Context, accountID string) 
 		return kyc.Account{}, kyc.EnterpriseChange{}, nil, err
 	}
 	return *p.acct, p.change, p.records, nil
+}
+
+// AppendAuditLive is AppendAudit on the condition that the session of live is still live,
+// in one TransactWriteItems: a read route that knows its caller from the token alone
+// authorizes and records the read in one call. EUNAUTHORIZED if the session has ended.
+func (s *Store) AppendAuditLive(ctx context.Context, live kyc.LiveSession, r kyc.AuditRecord) error {
+	if r.AccountID == "" {
+		return kyc.FieldError(kyc.EMISSING, "account_id", "required")
+	}
+	return s.putLive(ctx, live, encodeAudit(r, randomSuffix()), "append audit record")
+}
+
+// AppendActorAuditLive is AppendActorAudit on the condition that the session of live is
+// still live, in one TransactWriteItems (see AppendAuditLive).
+func (s *Store) AppendActorAuditLive(ctx context.Context, live kyc.LiveSession, r kyc.ActorAuditRecord) error {
+	if r.Actor == "" {
+		return kyc.FieldError(kyc.EMISSING, "actor", "required")
+	}
+	return s.putLive(ctx, live, encodeActorAudit(r, randomSuffix()), "append actor audit record")
+}
+
+// putLive puts a new record (never overwriting one) if the session of live is live.
+func (s *Store) putLive(ctx context.Context, live kyc.LiveSession, rec item, what string) error {
+	check, err := s.liveSessionCheck(live)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{check, {Put: &types.Put{
+		TableName: s.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}})
+	if failed, _ := conditionFailed(err, 0); failed {
+		return kyc.Errorf(kyc.EUNAUTHORIZED, "token invalid or expired")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: %s: %w", what, err)
+	}
+	return nil
 }

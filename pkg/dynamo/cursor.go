@@ -12,8 +12,9 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// cursorVersion lets a later layout of the cursor refuse older ones cleanly.
-const cursorVersion = 1
+// cursorVersion lets a later layout of the cursor refuse older ones cleanly. Version 2
+// added the total: version 1 cursors are refused (EINVALID), and the list starts again.
+const cursorVersion = 2
 
 // cursorSumSize is how many bytes of SHA-256 a cursor carries.
 const cursorSumSize = 8
@@ -23,20 +24,23 @@ const cursorSumDomain = "realname/dynamo/pending-cursor\x00"
 
 // cursor is the position after the last account of a ListPending page: the account type
 // it belongs to and that account's GSIPending sort key. The rest of the
-// LastEvaluatedKey (PK, SK, PendingPK) follows from these.
+// LastEvaluatedKey (PK, SK, PendingPK) follows from these. N is the list's total as the
+// first page read it: a later page answers it again instead of reading the count, so a
+// page is one Query (a listing's total is the count when it began).
 type cursor struct {
 	V    int    `json:"v"`
 	Type string `json:"t"`
 	SK   string `json:"k"`
+	N    int64  `json:"n"`
 }
 
 // encodeCursor returns base64url(JSON || checksum). The checksum makes any damaged or
 // edited cursor fail cleanly as EINVALID instead of silently starting a page elsewhere.
 // It is not a secret MAC: someone who rebuilds a valid cursor by hand can only choose
 // where in the same type's queue a page starts, which lists nothing they could not read
-// anyway.
-func encodeCursor(typ kyc.AccountType, sk string) string {
-	b, _ := json.Marshal(cursor{V: cursorVersion, Type: string(typ), SK: sk}) // cannot fail
+// anyway, and what total their own later pages show.
+func encodeCursor(typ kyc.AccountType, sk string, total int64) string {
+	b, _ := json.Marshal(cursor{V: cursorVersion, Type: string(typ), SK: sk, N: total}) // cannot fail
 	return base64.RawURLEncoding.EncodeToString(append(b, cursorSum(b)...))
 }
 
@@ -47,35 +51,35 @@ func cursorSum(payload []byte) []byte {
 	return h.Sum(nil)[:cursorSumSize]
 }
 
-// decodeCursor returns the GSIPending sort key encoded in c, after checking that c is
-// exactly what encodeCursor makes for type typ.
-func decodeCursor(c string, typ kyc.AccountType) (string, error) {
+// decodeCursor returns the GSIPending sort key and the total encoded in c, after checking
+// that c is exactly what encodeCursor makes for type typ.
+func decodeCursor(c string, typ kyc.AccountType) (string, int64, error) {
 	bad := kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
 	if len(c) > maxCursorLen { // refuse before decoding
-		return "", bad
+		return "", 0, bad
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || len(raw) <= cursorSumSize {
-		return "", bad
+		return "", 0, bad
 	}
 	payload, sum := raw[:len(raw)-cursorSumSize], raw[len(raw)-cursorSumSize:]
 	if !bytes.Equal(sum, cursorSum(payload)) {
-		return "", bad
+		return "", 0, bad
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	var cur cursor
 	if err := dec.Decode(&cur); err != nil || dec.More() {
-		return "", bad
+		return "", 0, bad
 	}
-	if cur.V != cursorVersion || cur.Type != string(typ) || !validQueueSK(cur.SK) {
-		return "", bad
+	if cur.V != cursorVersion || cur.Type != string(typ) || !validQueueSK(cur.SK) || cur.N < 0 {
+		return "", 0, bad
 	}
 	// Only the canonical encoding is accepted, so one position has exactly one cursor.
-	if encodeCursor(typ, cur.SK) != c {
-		return "", bad
+	if encodeCursor(typ, cur.SK, cur.N) != c {
+		return "", 0, bad
 	}
-	return cur.SK, nil
+	return cur.SK, cur.N, nil
 }
 
 // maxQueueID bounds the id in a queue sort key (ours are 26 characters), and maxCursorLen

@@ -21,42 +21,45 @@ func FuzzDynamoCursor(f *testing.F) {
 	types := []kyc.AccountType{kyc.PersonalAccount, kyc.CompanyAccount}
 	sk := fmtTime(time.Date(2026, 3, 1, 9, 0, 0, 5, time.UTC)) + "#acct-1"
 	for _, typ := range types {
-		valid := encodeCursor(typ, sk)
-		f.Add(valid, sk)
-		f.Add(valid[:len(valid)-1], sk+"x")
-		f.Add(valid+"A", sk)
-		f.Add(valid+"=", "")
+		valid := encodeCursor(typ, sk, 7)
+		f.Add(valid, sk, int64(7))
+		f.Add(valid[:len(valid)-1], sk+"x", int64(0))
+		f.Add(valid+"A", sk, int64(-1))
+		f.Add(valid+"=", "", int64(1))
 	}
-	f.Add("", "")
-	f.Add("AQ", fmtTime(time.Time{})+"#")
-	f.Add("eyJ2IjoxLCJ0IjoicGVyc29uYWxfYWNjb3VudCIsImsiOiJ4In0", "2026-03-01T09:00:00.000000000Z#\x00")
-	f.Add("!!!!", "2026-02-30T09:00:00.000000000Z#a")
-	f.Add("", "2026-03-01T09:00:00.000000000Z#\xff")
-	f.Fuzz(func(t *testing.T, c, sk string) {
+	f.Add("", "", int64(0))
+	f.Add("AQ", fmtTime(time.Time{})+"#", int64(0))
+	f.Add("eyJ2IjoxLCJ0IjoicGVyc29uYWxfYWNjb3VudCIsImsiOiJ4In0", "2026-03-01T09:00:00.000000000Z#\x00", int64(0))
+	f.Add("!!!!", "2026-02-30T09:00:00.000000000Z#a", int64(0))
+	f.Add("", "2026-03-01T09:00:00.000000000Z#\xff", int64(0))
+	f.Fuzz(func(t *testing.T, c, sk string, n int64) {
 		for i, typ := range types {
-			got, err := decodeCursor(c, typ)
+			got, total, err := decodeCursor(c, typ)
 			if err != nil {
 				if !kyc.IsCode(err, kyc.EINVALID) {
 					t.Fatalf("decodeCursor(%q, %s): %v, want %s", c, typ, err, kyc.EINVALID)
 				}
 			} else {
-				if enc := encodeCursor(typ, got); enc != c {
+				if total < 0 {
+					t.Fatalf("decodeCursor(%q, %s) total %d", c, typ, total)
+				}
+				if enc := encodeCursor(typ, got, total); enc != c {
 					t.Fatalf("decodeCursor accepted %q for %s; encodeCursor makes %q for its key %q", c, typ, enc, got)
 				}
 				if !validQueueSK(got) {
 					t.Fatalf("decodeCursor(%q, %s) = %q, not a queue sort key", c, typ, got)
 				}
-				if _, err := decodeCursor(c, types[1-i]); err == nil {
+				if _, _, err := decodeCursor(c, types[1-i]); err == nil {
 					t.Fatalf("cursor %q accepted for both account types", c)
 				}
 			}
 			// Every valid position encodes to a cursor that decodes to it, for its type only.
-			if validQueueSK(sk) {
-				enc := encodeCursor(typ, sk)
-				if back, err := decodeCursor(enc, typ); err != nil || back != sk {
-					t.Fatalf("round trip of %q (%s) via %q: %q, %v", sk, typ, enc, back, err)
+			if validQueueSK(sk) && n >= 0 {
+				enc := encodeCursor(typ, sk, n)
+				if back, bn, err := decodeCursor(enc, typ); err != nil || back != sk || bn != n {
+					t.Fatalf("round trip of %q, %d (%s) via %q: %q, %d, %v", sk, n, typ, enc, back, bn, err)
 				}
-				if _, err := decodeCursor(enc, types[1-i]); err == nil {
+				if _, _, err := decodeCursor(enc, types[1-i]); err == nil {
 					t.Fatalf("cursor %q of %s accepted for %s", enc, typ, types[1-i])
 				}
 			}

@@ -118,7 +118,8 @@
 // transition into or out of PENDING_REVIEW updates in the same TransactWriteItems and
 // which sits at PendingSK = !COUNT, before every account. ListPending's first page is
 // therefore one Query (oldest first) that returns the count with the accounts; a later
-// page starts after the counter and reads it with a GetItem in parallel. ListSubmittedBefore is one Query on GSISubmitted with
+// page starts after the counter and takes the count from its cursor (the listing's total
+// is the count when it began). ListSubmittedBefore is one Query on GSISubmitted with
 // SubmittedSK < <t>. GSISubmitted has a single partition: SUBMITTED is a short-lived state
 // (the review worker moves accounts on within seconds), so the partition stays small and
 // far below the per-partition write limit.
@@ -143,8 +144,9 @@
 // type or number, changes in the same transition; see Store.Transition). GetUserByPhone: two GetItems (phone, then user, both
 // strongly consistent). GetUserAndAccount: one BatchGetItem. GetAccountAndAudit and
 // GetAccountAndProfiles: one Query per 1 MB (a Transition that writes a profile version
-// does so in its own transaction, no extra call). ListPending: one Query for the first page (the total comes with it),
-// plus one GetItem for the total, run in parallel, on later pages. DeleteSession: two
+// does so in its own transaction, no extra call). ListPending: one Query per page (the total comes with the first page,
+// then in the cursor). AppendAuditLive, AppendActorAuditLive: one TransactWriteItems (the
+// session's ConditionCheck and the record). SealToken, OpenToken: none. DeleteSession: two
 // (delete with ALL_OLD, then its sessionRef). Incr: one, two (a failed add, a reset) when
 // the window has ended but TTL has not removed its item. ListAudit and
 // ListSubmittedBefore: one Query per 1 MB page. Transactions cancelled only by a

@@ -532,10 +532,8 @@ func TestListPendingCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := s.take()
-		slices.Sort(got)
-		if !slices.Equal(got, []string{"GetItem", "Query"}) {
-			t.Errorf("second page: calls %v, want GetItem and Query", got)
+		if got := s.take(); !slices.Equal(got, []string{"Query"}) {
+			t.Errorf("second page: calls %v, want [Query] (the total comes with the cursor)", got)
 		}
 		if first.Total != 3 || second.Total != 3 {
 			t.Errorf("totals %d and %d, want 3 on both pages", first.Total, second.Total)

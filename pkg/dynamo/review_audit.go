@@ -62,22 +62,6 @@ func decodeActorAudit(it item) (kyc.ActorAuditRecord, error) {
 	return r, nil
 }
 
-// AppendActorAudit is one PutItem that never overwrites (records are never rewritten).
-func (s *Store) AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error {
-	if r.Actor == "" {
-		return kyc.FieldError(kyc.EMISSING, "actor", "required")
-	}
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           s.table,
-		Item:                encodeActorAudit(r, randomSuffix()),
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if err != nil {
-		return fmt.Errorf("dynamo: append actor audit record: %w", err)
-	}
-	return nil
-}
-
 // ListActorAudit queries the actor's partition, oldest first: one strongly consistent
 // Query per 1 MB of records.
 func (s *Store) ListActorAudit(ctx context.Context, actor string) ([]kyc.ActorAuditRecord, error) {

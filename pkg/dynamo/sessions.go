@@ -44,6 +44,40 @@ func (s *Store) PutSession(ctx context.Context, sess kyc.Session) error {
 	return nil
 }
 
+// SealToken makes a bearer token that carries p (see pkg/sessiontoken), sealed under a
+// key derived from the store's key-hash secret: the one secret a deployment keeps.
+func (s *Store) SealToken(p kyc.Principal, expires time.Time) (string, error) {
+	return s.tokens.Seal(p, expires)
+}
+
+// OpenToken returns the caller a token of SealToken carries, reading nothing: EUNAUTHORIZED
+// for a token that is not one of this store's, was altered or has expired. Whether its
+// session is still live is GetSession's answer, or the condition of a write that names it
+// (kyc.LiveSession).
+func (s *Store) OpenToken(token string, now time.Time) (kyc.Principal, error) {
+	p, err := s.tokens.Open(token, now)
+	if err != nil {
+		return kyc.Principal{}, kyc.Errorf(kyc.EUNAUTHORIZED, "token invalid or expired")
+	}
+	return p, nil
+}
+
+// liveSessionCheck is the condition, in a write's transaction, that the session of live
+// exists and has not expired at live.Now: a read route that learnt its caller from the
+// token alone authorizes in the same call that audits it.
+func (s *Store) liveSessionCheck(live kyc.LiveSession) (types.TransactWriteItem, error) {
+	if live.TokenHash == "" || live.Now.IsZero() {
+		return types.TransactWriteItem{}, kyc.Errorf(kyc.EUNAUTHORIZED, "no session to check")
+	}
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                 s.table,
+		Key:                       sessionKey(live.TokenHash),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #exp > :now"),
+		ExpressionAttributeNames:  map[string]string{"#exp": attrExpiresAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": tv(live.Now)},
+	}}, nil
+}
+
 // GetSession is one strongly consistent GetItem (a token is used the moment it is
 // issued); an item past its expiry counts as absent whether or not TTL removed it yet.
 func (s *Store) GetSession(ctx context.Context, tokenHash string, now time.Time) (kyc.Session, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/sessiontoken"
 )
 
 // Store is kyc.Store on one DynamoDB table laid out as the package documentation
@@ -22,6 +23,7 @@ type Store struct {
 	client *dynamodb.Client
 	table  *string
 	keys   keyHasher
+	tokens *sessiontoken.Codec
 }
 
 var _ kyc.Store = (*Store)(nil)
@@ -45,7 +47,11 @@ func NewKeyed(client *dynamodb.Client, table string, secret []byte) (*Store, err
 	if err != nil {
 		return nil, err
 	}
-	return &Store{client: client, table: aws.String(table), keys: keys}, nil
+	tokens, err := sessiontoken.New(secret)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{client: client, table: aws.String(table), keys: keys, tokens: tokens}, nil
 }
 
 // Ping reads a key that never exists: it proves the table is there and readable with

@@ -10,7 +10,7 @@ import (
 
 func reviewer(r *http.Request) review.Reviewer {
 	p, _ := PrincipalFrom(r.Context())
-	return review.Reviewer{UserID: p.UserID, Role: p.Role, AccountID: p.AccountID, RequestID: app.RequestID(r.Context())}
+	return review.Reviewer{UserID: p.UserID, Role: p.Role, AccountID: p.AccountID, RequestID: app.RequestID(r.Context()), TokenHash: p.TokenHash}
 }
 
 // listPending returns the handler of one type's reviewer list (seed 000's

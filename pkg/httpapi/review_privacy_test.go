@@ -42,9 +42,9 @@ func TestReviewListsMaskPhoneAndName(t *testing.T) {
 	}
 }
 
-// Issue 11: each list page that shows accounts writes one audit record under the reviewer
-// who read it, naming the list (account type), the accounts shown and the request; an
-// empty page writes none.
+// Issue 11: each list page writes one audit record under the reviewer who read it,
+// naming the list (account type), the accounts shown and the request; an empty page too,
+// since that write is what proves the session live (issue 10).
 func TestReviewListReadsAudited(t *testing.T) {
 	d := newDocFixture(t)
 	rev := d.rvUser(t, kyc.RoleReviewer, nil)
@@ -70,13 +70,20 @@ func TestReviewListReadsAudited(t *testing.T) {
 	}
 	byReq := map[string]kyc.ActorAuditRecord{}
 	for _, r := range recs {
-		if r.Actor != rev.ID || r.ActorRole != kyc.RoleReviewer || r.Action != kyc.ActionListRead || r.Subject != string(kyc.PersonalAccount) || !r.At.Equal(d.clock.Now()) {
-			t.Errorf("record %+v, want the reviewer's list_read of personal_account at %v", r, d.clock.Now())
+		subject := string(kyc.PersonalAccount)
+		if r.RequestID == "req-empty" {
+			subject = string(kyc.CompanyAccount)
+		}
+		if r.Actor != rev.ID || r.ActorRole != kyc.RoleReviewer || r.Action != kyc.ActionListRead || r.Subject != subject || !r.At.Equal(d.clock.Now()) {
+			t.Errorf("record %+v, want the reviewer's list_read of %s at %v", r, subject, d.clock.Now())
 		}
 		byReq[r.RequestID] = r
 	}
-	if len(recs) != 3 {
-		t.Errorf("%d records %+v, want 3: two pages of 1 and the helper's page, none for the empty company list", len(recs), recs)
+	if len(recs) != 4 {
+		t.Errorf("%d records %+v, want 4: two pages of 1, the helper's page and the empty company list", len(recs), recs)
+	}
+	if r, ok := byReq["req-empty"]; !ok || len(r.AccountIDs) != 0 {
+		t.Errorf("the empty page's record %+v, want one naming no account", r)
 	}
 	if r := byReq["req-page-1"]; !slices.Equal(r.AccountIDs, []string{a.AccountID}) {
 		t.Errorf("page 1's record names %v, want [%s]", r.AccountIDs, a.AccountID)

@@ -29,6 +29,13 @@ type Route struct {
 	// follows): API.md allows it on the four document downloads and the confirmation
 	// sample only, since a token in a URL ends up in histories and proxy logs.
 	QueryToken bool
+	// AuditsSession marks a read route whose handler records the read in a write that
+	// requires the caller's session to be live (kyc.LiveSession): the middleware then
+	// knows the caller from the token alone and does not read the session, so the route
+	// makes two calls (its read and that write), not three. Its handler must make that
+	// write before anything it read leaves: the authorization matrix proves an ended
+	// session gets 401 on every such route.
+	AuditsSession bool
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -53,9 +60,9 @@ func Routes() []Route {
 		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "upload-company-license", LogicalID: "UploadCompanyLicenseFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadCompanyLicense", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
 		{Name: "upload-personal-licence", LogicalID: "UploadPersonalLicenceFunction", Method: http.MethodPost, Path: "/v1/cms/account/uploadPersonalLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
-		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
-		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
-		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
+		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
+		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
 		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, docs}},
 		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},

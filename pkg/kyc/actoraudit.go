@@ -14,6 +14,10 @@ const (
 	// ActionListRead is a reviewer's read of one page of a list of accounts (an
 	// ActorAuditRecord: a page spans accounts, so it is kept by who read it).
 	ActionListRead = "list_read"
+
+	// SubjectMissingAccount is the Subject of an ActionRead of an account that does not
+	// exist (a reviewer's detail of an unknown id).
+	SubjectMissingAccount = "missing_account"
 )
 
 // ActorAuditRecord is one append-only entry of what a user (a reviewer) read across

@@ -81,6 +81,14 @@ type Principal struct {
 	TokenHash string
 }
 
+// LiveSession names a session that a write requires to be live (present, not expired at
+// Now): a read route that learnt its caller from the token alone (Store.OpenToken)
+// authorizes in the same call that records the read.
+type LiveSession struct {
+	TokenHash string
+	Now       time.Time
+}
+
 // Principal returns the caller the session stands for.
 func (s Session) Principal() Principal {
 	return Principal{UserID: s.UserID, AccountID: s.AccountID, Role: s.Role, TokenHash: s.TokenHash}
@@ -193,7 +201,7 @@ type ProfileVersion struct {
 type PendingPage struct {
 	Accounts   []Account
 	NextCursor string // "" on the last page
-	Total      int64  // maintained count of PENDING_REVIEW accounts of the type
+	Total      int64  // maintained count of PENDING_REVIEW accounts of the type, when the listing began (a later page repeats the first page's)
 }
 
 // ReviewMessage is the body of a review-queue message.

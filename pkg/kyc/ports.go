@@ -35,6 +35,12 @@ type Store interface {
 	PutSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, tokenHash string, now time.Time) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// SealToken makes the bearer token of a session of p that expires at expires: opaque,
+	// carrying p sealed under the store's secret. OpenToken returns the caller of such a
+	// token without reading anything (EUNAUTHORIZED if it is not one, or has expired);
+	// whether its session is still live is GetSession's answer, or a LiveSession write's.
+	SealToken(p Principal, expires time.Time) (string, error)
+	OpenToken(token string, now time.Time) (Principal, error)
 
 	// GetAccount returns ENOTFOUND when there is no such account.
 	GetAccount(ctx context.Context, id string) (Account, error)
@@ -194,9 +200,12 @@ type Store interface {
 	// write too, and one that would leave no active admin is refused: ECONFLICT with
 	// Reason "last_admin".
 	ChangeUserAudited(ctx context.Context, userID string, audit func(was, now User) AuditRecord, change func(u User) (User, bool, error)) (User, error)
-	// AppendActorAudit adds a record of what r.Actor read across accounts (a reviewer's
-	// list page), never overwriting one: one call. EMISSING without an actor.
-	AppendActorAudit(ctx context.Context, r ActorAuditRecord) error
+	// AppendActorAuditLive adds a record of what r.Actor read across accounts (a
+	// reviewer's list page), never overwriting one, on the condition that live's session
+	// is live: one call; EUNAUTHORIZED if it has ended, EMISSING without an actor.
+	// AppendAuditLive is AppendAudit on the same condition.
+	AppendActorAuditLive(ctx context.Context, live LiveSession, r ActorAuditRecord) error
+	AppendAuditLive(ctx context.Context, live LiveSession, r AuditRecord) error
 	// ListActorAudit returns the records of actor, oldest first.
 	ListActorAudit(ctx context.Context, actor string) ([]ActorAuditRecord, error)
 	// PutUploadCounted is PutUpload and Reserve of limit at now, in one atomic write: one

@@ -266,7 +266,10 @@ func TestSubmissionBytesThroughFunctions(t *testing.T) {
 		if _, err := svc.Store.CreateUser(ctx, u, a); err != nil {
 			t.Fatal(err)
 		}
-		token := "token-" + n
+		token, err := svc.Store.SealToken(u.Principal(), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,8 @@ type ServiceStore interface {
 	GetAccountAndAudit(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, error)
 	GetAccountDetail(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, []kyc.ProfileVersion, error)
 	AppendAudit(ctx context.Context, r kyc.AuditRecord) error
-	AppendActorAudit(ctx context.Context, r kyc.ActorAuditRecord) error
+	AppendActorAuditLive(ctx context.Context, live kyc.LiveSession, r kyc.ActorAuditRecord) error
+	AppendAuditLive(ctx context.Context, live kyc.LiveSession, r kyc.AuditRecord) error
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
 	GetAccountChangeAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, kyc.EnterpriseChange, map[string]kyc.Upload, error)
@@ -70,6 +71,14 @@ type Reviewer struct {
 	Role      kyc.Role
 	AccountID string // the reviewer's own account, which they may not decide
 	RequestID string
+	// TokenHash names the session the request came with: the audit of a read requires it
+	// to be live, in the same write (kyc.LiveSession).
+	TokenHash string
+}
+
+// live is r's session as a read's audit write requires it: live at now.
+func (r Reviewer) live(now time.Time) kyc.LiveSession {
+	return kyc.LiveSession{TokenHash: r.TokenHash, Now: now}
 }
 
 // ListItem is one account of a reviewer list, with seed 000's fields. The personal data
@@ -123,12 +132,15 @@ func (s *Service) ListPending(ctx context.Context, r Reviewer, typ kyc.AccountTy
 		page.Items = append(page.Items, listItem(a))
 		shown = append(shown, a.ID)
 	}
-	if len(shown) == 0 {
-		return page, nil
-	}
-	rec := kyc.ActorAuditRecord{Actor: r.UserID, ActorRole: r.Role, At: s.clock.Now(), Action: kyc.ActionListRead,
+	// Even an empty page is recorded: the write is also what proves the caller's session
+	// is live (the route did not read it), so nothing is answered without it.
+	now := s.clock.Now()
+	rec := kyc.ActorAuditRecord{Actor: r.UserID, ActorRole: r.Role, At: now, Action: kyc.ActionListRead,
 		Subject: string(typ), AccountIDs: shown, RequestID: r.RequestID}
-	if err := s.store.AppendActorAudit(ctx, rec); err != nil {
+	if err := s.store.AppendActorAuditLive(ctx, r.live(now), rec); err != nil {
+		if kyc.IsCode(err, kyc.EUNAUTHORIZED) {
+			return Page{}, err
+		}
 		return Page{}, fmt.Errorf("audit list read: %w", err)
 	}
 	return page, nil
@@ -221,11 +233,22 @@ type ChangeView struct {
 // two store calls.
 func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Detail, error) {
 	a, change, trail, versions, err := s.store.GetAccountDetail(ctx, accountID)
-	if err != nil {
+	if kyc.IsCode(err, kyc.ENOTFOUND) {
+		// The route has not read the caller's session: a token whose session ended must
+		// not learn which ids exist, so the miss is recorded under the caller on the same
+		// condition, and only a live caller hears 404.
+		return Detail{}, s.auditMissing(ctx, r, accountID, err)
+	} else if err != nil {
 		return Detail{}, err
 	}
-	rec := kyc.AuditRecord{AccountID: a.ID, At: s.clock.Now(), Actor: r.UserID, ActorRole: r.Role, Action: kyc.ActionRead, From: a.State, To: a.State, RequestID: r.RequestID}
-	if err := s.store.AppendAudit(ctx, rec); err != nil {
+	now := s.clock.Now()
+	rec := kyc.AuditRecord{AccountID: a.ID, At: now, Actor: r.UserID, ActorRole: r.Role, Action: kyc.ActionRead, From: a.State, To: a.State, RequestID: r.RequestID}
+	// The record is written before anything read leaves, on the condition that the
+	// caller's session is live (the route did not read it).
+	if err := s.store.AppendAuditLive(ctx, r.live(now), rec); err != nil {
+		if kyc.IsCode(err, kyc.EUNAUTHORIZED) {
+			return Detail{}, err
+		}
 		return Detail{}, fmt.Errorf("audit read: %w", err)
 	}
 	trail = append(trail, rec)
@@ -245,6 +268,27 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	}
 	return d, nil
 }
+
+// auditMissing records that r asked for an account that does not exist, if r's session
+// is live, and returns notFound then (EUNAUTHORIZED otherwise).
+func (s *Service) auditMissing(ctx context.Context, r Reviewer, accountID string, notFound error) error {
+	now := s.clock.Now()
+	rec := kyc.ActorAuditRecord{Actor: r.UserID, ActorRole: r.Role, At: now, Action: kyc.ActionRead,
+		Subject: kyc.SubjectMissingAccount, RequestID: r.RequestID}
+	if len(accountID) <= maxRecordedID {
+		rec.AccountIDs = []string{accountID}
+	}
+	if err := s.store.AppendActorAuditLive(ctx, r.live(now), rec); err != nil {
+		if kyc.IsCode(err, kyc.EUNAUTHORIZED) {
+			return err
+		}
+		return fmt.Errorf("audit read of a missing account: %w", err)
+	}
+	return notFound
+}
+
+// maxRecordedID bounds the id of a missing account that a record keeps: a caller chose it.
+const maxRecordedID = 64
 
 // documentViews lists docs by slot: what each is, never where.
 func documentViews(docs map[string]kyc.Document) []DocumentView {

@@ -42,7 +42,7 @@ func (f *fixture) actorAudit(t *testing.T, actor string) []kyc.ActorAuditRecord 
 func TestListMasksPersonalData(t *testing.T) {
 	f := newFixture(t)
 	svc := f.service()
-	r := review.Reviewer{UserID: "reviewer-mask", Role: kyc.RoleReviewer, RequestID: "req-mask"}
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-mask", Role: kyc.RoleReviewer, RequestID: "req-mask"})
 	two := f.pendingPerson(t, "张三", "13800005678")
 	f.clock.Advance(time.Minute)
 	four := f.pendingPerson(t, "欧阳娜娜", "13912345678")
@@ -67,26 +67,23 @@ func TestListMasksPersonalData(t *testing.T) {
 	}
 }
 
-// Issue 11: every list page that shows accounts is audited with one record under the
-// reviewer naming the list and the accounts shown, in order; an empty page shows nobody
-// and records nothing. Records are appended, never rewritten.
+// Issue 11: every list page is audited with one record under the reviewer naming the list
+// and the accounts shown, in order. An empty page is recorded too (with no accounts): the
+// record's write is what proves the caller's session live (issue 10). Records are
+// appended, never rewritten.
 func TestListReadsAreAudited(t *testing.T) {
 	f := newFixture(t)
 	svc := f.service()
 	ctx := t.Context()
-	r := review.Reviewer{UserID: "reviewer-audit", Role: kyc.RoleReviewer, RequestID: "req-1"}
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-audit", Role: kyc.RoleReviewer, RequestID: "req-1"})
 	first := f.pendingPerson(t, "张三", "13800005678")
 	f.clock.Advance(time.Minute)
 	second := f.pendingPerson(t, "李四", "13800005679")
 
+	at1 := f.clock.Now()
 	if _, err := svc.ListPending(ctx, r, kyc.CompanyAccount, "", ""); err != nil {
 		t.Fatalf("ListPending company: %v", err)
 	}
-	if got := f.actorAudit(t, r.UserID); len(got) != 0 {
-		t.Errorf("an empty page recorded %+v, want nothing", got)
-	}
-
-	at1 := f.clock.Now()
 	p1, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "1", "")
 	if err != nil {
 		t.Fatalf("ListPending page 1: %v", err)
@@ -98,6 +95,8 @@ func TestListReadsAreAudited(t *testing.T) {
 		t.Fatalf("ListPending page 2: %v", err)
 	}
 	want := []kyc.ActorAuditRecord{
+		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at1, Action: kyc.ActionListRead,
+			Subject: string(kyc.CompanyAccount), RequestID: "req-1"},
 		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at1, Action: kyc.ActionListRead,
 			Subject: string(kyc.PersonalAccount), AccountIDs: []string{first.ID}, RequestID: "req-1"},
 		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at1.Add(time.Second), Action: kyc.ActionListRead,
@@ -124,10 +123,48 @@ func TestListReadsAreAudited(t *testing.T) {
 	}
 }
 
+// A caller whose session has ended gets 401 from a list or a detail, whatever its token
+// says, and nothing is shown or recorded: these reads learn the caller from the token and
+// prove the session live in their audit write.
+func TestReadsRefuseAnEndedSession(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service()
+	ctx := t.Context()
+	acct := f.pendingPerson(t, "张三", "13800005678")
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-ended", Role: kyc.RoleReviewer})
+	if err := f.store.DeleteSession(ctx, r.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "", ""); !kyc.IsCode(err, kyc.EUNAUTHORIZED) || len(page.Items) != 0 {
+		t.Errorf("ListPending with an ended session = %+v, %v; want EUNAUTHORIZED and nothing", page, err)
+	}
+	if d, err := svc.Detail(ctx, r, acct.ID); !kyc.IsCode(err, kyc.EUNAUTHORIZED) || d.ID != "" {
+		t.Errorf("Detail with an ended session = %+v, %v; want EUNAUTHORIZED and nothing", d, err)
+	}
+	// Nor does it learn which ids exist.
+	if _, err := svc.Detail(ctx, r, "acct-does-not-exist"); !kyc.IsCode(err, kyc.EUNAUTHORIZED) {
+		t.Errorf("Detail of a missing account with an ended session = %v, want EUNAUTHORIZED", err)
+	}
+	if got := f.actorAudit(t, r.UserID); len(got) != 0 {
+		t.Errorf("records of an ended session: %+v", got)
+	}
+	if n := countAction(f.audit(t, acct.ID), kyc.ActionRead); n != 0 {
+		t.Errorf("%d read records of an ended session", n)
+	}
+	// A live reviewer's miss is 404, recorded under the reviewer.
+	live := f.reviewer(t, review.Reviewer{UserID: "reviewer-live", Role: kyc.RoleReviewer})
+	if _, err := svc.Detail(ctx, live, "acct-does-not-exist"); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("Detail of a missing account = %v, want ENOTFOUND", err)
+	}
+	if got := f.actorAudit(t, live.UserID); len(got) != 1 || got[0].Subject != kyc.SubjectMissingAccount || !slices.Equal(got[0].AccountIDs, []string{"acct-does-not-exist"}) {
+		t.Errorf("records of a miss: %+v, want one naming the id", got)
+	}
+}
+
 // failingActorAudit is the real store whose actor audit writes fail.
 type failingActorAudit struct{ kyc.Store }
 
-func (failingActorAudit) AppendActorAudit(context.Context, kyc.ActorAuditRecord) error {
+func (failingActorAudit) AppendActorAuditLive(context.Context, kyc.LiveSession, kyc.ActorAuditRecord) error {
 	return errors.New("injected: actor audit write failed")
 }
 
@@ -137,7 +174,7 @@ func TestListNotShownUnlessAudited(t *testing.T) {
 	f := newFixture(t)
 	f.pendingPerson(t, "张三", "13800005678")
 	svc := review.NewService(review.ServiceDeps{Store: failingActorAudit{f.store}, Clock: f.clock, Log: f.logger})
-	r := review.Reviewer{UserID: "reviewer-x", Role: kyc.RoleReviewer}
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-x", Role: kyc.RoleReviewer})
 	page, err := svc.ListPending(t.Context(), r, kyc.PersonalAccount, "", "")
 	if err == nil || len(page.Items) != 0 {
 		t.Fatalf("ListPending with a failing audit = %+v, %v; want an error and no items", page, err)
@@ -147,10 +184,10 @@ func TestListNotShownUnlessAudited(t *testing.T) {
 	}
 }
 
-// The list's DynamoDB calls: the first page is the query (the count comes with it) and
-// the record, so the route with its session read makes 3. A later page reads the count
-// with a GetItem beside the query (pkg/dynamo, ListPending), so it makes 4 with the
-// session: see the report of issue 11 for the cursor that would carry the count.
+// The list's DynamoDB calls: every page is one Query (the first reads the count with the
+// page, a later one takes it from the cursor) and the record, whose write also proves the
+// caller's session live: the route makes 2, since its middleware reads no session. A
+// later page answers the total the listing began with.
 func TestListCalls(t *testing.T) {
 	f := newFixture(t)
 	client, table := testenv.Table(t, testenv.Dynoxide)
@@ -158,7 +195,7 @@ func TestListCalls(t *testing.T) {
 	f.workerStore = f.store
 	calls := &testenv.CallLog{}
 	svc := review.NewService(review.ServiceDeps{Store: dynamo.New(testenv.CountingClient(client, calls), table), Clock: f.clock, Log: f.logger})
-	r := review.Reviewer{UserID: "reviewer-calls", Role: kyc.RoleReviewer}
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-calls", Role: kyc.RoleReviewer})
 	f.pendingPerson(t, "张三", "13800005678")
 	f.clock.Advance(time.Minute)
 	f.pendingPerson(t, "李四", "13800005679")
@@ -167,15 +204,25 @@ func TestListCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := calls.Take(); !slices.Equal(got, []string{"Query", "PutItem"}) {
-		t.Errorf("first page: calls %v, want [Query PutItem]", got)
+	if got := calls.Take(); !slices.Equal(got, []string{"Query", "TransactWriteItems"}) {
+		t.Errorf("first page: calls %v, want [Query TransactWriteItems]", got)
 	}
-	if _, err := svc.ListPending(t.Context(), r, kyc.PersonalAccount, "1", first.NextCursor); err != nil {
+	if first.Total != 2 {
+		t.Fatalf("first page total %d, want 2", first.Total)
+	}
+	f.clock.Advance(time.Minute)
+	f.pendingPerson(t, "王五", "13800005680")
+	second, err := svc.ListPending(t.Context(), r, kyc.PersonalAccount, "1", first.NextCursor)
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := calls.Take()
-	slices.Sort(got)
-	if !slices.Equal(got, []string{"GetItem", "PutItem", "Query"}) {
-		t.Errorf("later page: calls %v, want GetItem, PutItem and Query", got)
+	if got := calls.Take(); !slices.Equal(got, []string{"Query", "TransactWriteItems"}) {
+		t.Errorf("later page: calls %v, want [Query TransactWriteItems]", got)
+	}
+	if second.Total != first.Total || len(second.Items) != 1 {
+		t.Errorf("later page: total %d with %d items, want the first page's total %d and 1 item", second.Total, len(second.Items), first.Total)
+	}
+	if again, err := svc.ListPending(t.Context(), r, kyc.PersonalAccount, "1", ""); err != nil || again.Total != 3 {
+		t.Errorf("a new listing: total %d, %v; want 3", again.Total, err)
 	}
 }

@@ -45,7 +45,7 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 	f := newFixture(t)
 	svc := f.service()
 	ctx := t.Context()
-	r := review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer, RequestID: "req-1"}
+	r := f.reviewer(t, review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer, RequestID: "req-1"})
 
 	first := f.pending(t)
 	f.clock.Advance(time.Minute)
@@ -127,4 +127,17 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 	if page, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "", ""); err != nil || len(page.Items) != 0 || page.Total != 0 {
 		t.Errorf("ListPending after both decisions = %+v, %v; want empty", page, err)
 	}
+}
+
+// reviewer is r with a live session in f's store, as the route's middleware would give
+// it: reads are audited on the condition that the session is live.
+func (f *fixture) reviewer(t *testing.T, r review.Reviewer) review.Reviewer {
+	t.Helper()
+	r.TokenHash = "session-of-" + r.UserID
+	s := kyc.Session{TokenHash: r.TokenHash, UserID: r.UserID, AccountID: "own-account-of-" + r.UserID, Role: r.Role,
+		CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(time.Hour)}
+	if err := f.store.PutSession(t.Context(), s); err != nil {
+		t.Fatalf("PutSession: %v", err)
+	}
+	return r
 }

@@ -185,7 +185,9 @@ func testPendingCursorSurvivesDecision(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("ListPending page 2 after the cursor's account left the queue: %v", err)
 	}
-	wantSame(t, "second page", kyc.PendingPage{Accounts: p[2:4], Total: 4}, page2, anyCursor)
+	// A listing's total is the count when it began: a later page repeats it (its cursor
+	// carries it), and a new listing sees the decision.
+	wantSame(t, "second page", kyc.PendingPage{Accounts: p[2:4], Total: 5}, page2, anyCursor)
 	if page2.NextCursor == "" {
 		t.Fatal("second page: no cursor")
 	}
@@ -193,7 +195,14 @@ func testPendingCursorSurvivesDecision(t *testing.T, s kyc.Store) {
 	if err != nil {
 		t.Fatalf("ListPending page 3: %v", err)
 	}
-	wantSame(t, "third page", kyc.PendingPage{Accounts: p[4:], Total: 4}, page3)
+	wantSame(t, "third page", kyc.PendingPage{Accounts: p[4:], Total: 5}, page3)
+	again, err := s.ListPending(ctx, kyc.PersonalAccount, 2, "")
+	if err != nil {
+		t.Fatalf("ListPending again: %v", err)
+	}
+	if again.Total != 4 {
+		t.Errorf("a new listing after the decision: total %d, want 4", again.Total)
+	}
 }
 
 func testPendingLimits(t *testing.T, s kyc.Store) {

@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -26,6 +25,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/password"
+	"github.com/realname-kyc/realname/pkg/sessiontoken"
 )
 
 // Limits of DOMAIN.md and the users issue. Kept together so the README can cite them.
@@ -46,8 +46,8 @@ const (
 	// CodeTriesPerSourceHour is how many wrong SMS codes one source address may try in an
 	// hour, over all phones (each code dies after kyc.MaxCodeAttempts wrong tries anyway).
 	CodeTriesPerSourceHour = 30
-	TokenPrefix            = "rn_"
-	tokenRandomBytes       = 32
+	// TokenPrefix starts every session token (see pkg/sessiontoken).
+	TokenPrefix = sessiontoken.Prefix
 	// loginRetries is how often a login whose user changed while its session was being
 	// opened reads the user again before it gives up.
 	loginRetries = 2
@@ -55,6 +55,7 @@ const (
 
 // Store is what the service reads and writes; any kyc.Store is one.
 type Store interface {
+	SealToken(p kyc.Principal, expires time.Time) (string, error)
 	PhoneAndCounter(ctx context.Context, phone, key string, now time.Time) (userID, accountID string, n int64, err error)
 	CountAndPutCode(ctx context.Context, c kyc.SMSCode, keys []string, ends []time.Time, now time.Time,
 		decide func(counts []int64, userID string) (count int, put bool, err error)) error
@@ -152,10 +153,7 @@ func newCode() (string, error) {
 }
 
 // HashToken is how a session token is stored and looked up.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+func HashToken(token string) string { return sessiontoken.Hash(token) }
 
 // newSession makes a token and the session to store for u, opened at now. The session
 // keeps u's account and role, so requests know their caller from it alone, and u's
@@ -163,11 +161,11 @@ func HashToken(token string) string {
 // user (role, freeze, password) ends the user's sessions, and a login racing the change
 // must not open one with what it read before.
 func (s *Service) newSession(u kyc.User, now time.Time) (string, kyc.Session, error) {
-	b := make([]byte, tokenRandomBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", kyc.Session{}, fmt.Errorf("generate token: %w", err)
+	expires := now.Add(s.tokenTTL)
+	token, err := s.store.SealToken(u.Principal(), expires)
+	if err != nil {
+		return "", kyc.Session{}, fmt.Errorf("make token: %w", err)
 	}
-	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	return token, kyc.Session{TokenHash: HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role,
-		CreatedAt: now, ExpiresAt: now.Add(s.tokenTTL), UserVersion: u.Version}, nil
+		CreatedAt: now, ExpiresAt: expires, UserVersion: u.Version}, nil
 }
