@@ -25,6 +25,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -131,7 +132,7 @@ func keepWorkingDir(t *testing.T) { t.Chdir(".") }
 func TestRunnerDocumentsEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	keepWorkingDir(t)
-	var out bytes.Buffer
+	var out testenv.SyncBuffer // the reconciler logs from its own goroutine
 	r, err := localrun.Start(t.Context(), localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "test-docs", Out: &out})
 	if err != nil {
 		t.Fatalf("Start: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 type guardResult struct {
@@ -311,7 +312,7 @@ func TestListenAddrLoopbackOnly(t *testing.T) {
 // banner.
 func TestRunnerAllowRemote(t *testing.T) {
 	keepWorkingDir(t)
-	var out bytes.Buffer
+	var out testenv.SyncBuffer // the reconciler logs from its own goroutine
 	r, err := localrun.Start(t.Context(), localrun.Options{Dir: t.TempDir(), APIAddr: "127.0.0.1:0", InvokeAddr: "0.0.0.0:0",
 		AllowRemote: true, Version: "test-remote", Out: &out, Getenv: envOf()})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/localsms"
 )
 
@@ -82,7 +83,7 @@ func (c *docsClient) me() meData {
 func TestRunnerReviewEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	keepWorkingDir(t)
-	var out bytes.Buffer
+	var out testenv.SyncBuffer // the reconciler logs from its own goroutine
 	r, err := localrun.Start(t.Context(), localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "test-review", Out: &out})
 	if err != nil {
 		t.Fatalf("Start: %v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 // startRunner starts the default runner on free loopback ports with the environment env
@@ -25,7 +26,7 @@ import (
 func startRunner(t *testing.T, dir string, env ...string) *localrun.Runner {
 	t.Helper()
 	keepWorkingDir(t)
-	var out bytes.Buffer
+	var out testenv.SyncBuffer // the reconciler logs from its own goroutine
 	r, err := localrun.Start(t.Context(), localrun.Options{Dir: dir, APIAddr: "127.0.0.1:0", InvokeAddr: "127.0.0.1:0", Version: "test-run", Out: &out, Getenv: envOf(env...)})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
