@@ -15,8 +15,8 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
-	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/localsms"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 // reviewAccount is the part of GET /v1/account this test reads.
