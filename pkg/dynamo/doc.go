@@ -161,9 +161,10 @@
 // one BatchWriteItem per 12 sessions beyond the 49 that fit the transaction, again for
 // each round lost to a concurrent change or login. So a user route's success costs,
 // counting the auth middleware's GetSession: sms-code 2 (CountAndPutCode; before, 5, and 7
-// for a reset), register 2 (TryCode, RegisterUser; before, 5), login 3 (PhoneAndCounter,
-// GetUserAndAccount, OpenSession; 4 with the rare rehash's UpdateUser, and 4 for a phone
-// item without the account id; before, 5), me 2, logout 3, password reset 3 (TryCode,
+// for a reset), register 2 (TryCode, RegisterUser; before, 5), login 3 (Reserve,
+// GetLoginByPhone: the phone, the user and the account in one BatchGetItem since the ids
+// are derived from the phone (UserIDsForPhone), OpenSessionReleasing; 4 with the rare
+// rehash's UpdateUser, and 4-5 for a user made with other ids; before, 5), me 2, logout 3, password reset 3 (TryCode,
 // ResetPassword; before, 7), role change 3 (GetSession, ChangeUser; before, 5). pkg/users'
 // TestRouteCalls counts them with a counting client.
 //

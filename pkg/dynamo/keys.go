@@ -3,6 +3,7 @@ package dynamo
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"fmt"
 
@@ -105,3 +106,22 @@ func (s *Store) CounterKey(name string) map[string]types.AttributeValue {
 func (s *Store) IdentityKey(t kyc.AccountType, idNumber string) map[string]types.AttributeValue {
 	return s.keys.identityKey(t, idNumber)
 }
+
+// UserIDsForPhone are the ids a user registering phone gets, and its personal account:
+// derived from the phone under the key-hash secret (the same for a phone every time, and
+// like any other id: 26 characters of the id alphabet), so a login can read the phone
+// item, the user and the account in one call (GetLoginByPhone). Without the secret they
+// tell nothing about the phone.
+func (s *Store) UserIDsForPhone(phone string) (userID, accountID string) {
+	return s.keys.derivedID("user id", phone), s.keys.derivedID("account id", phone)
+}
+
+// derivedID is a 26-character id (kyc.RandomIDs' alphabet) derived from value under the
+// secret, separated from every other use of the secret by label.
+func (h keyHasher) derivedID(label, value string) string {
+	m := hmac.New(sha256.New, h.secret)
+	m.Write([]byte("realname derived id\x00" + label + "\x00" + value))
+	return derivedIDEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+var derivedIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)

@@ -384,3 +384,55 @@ func (s *Store) rewriteUser(ctx context.Context, userID string, use *types.Trans
 	}
 	return kyc.User{}, kyc.Errorf(kyc.ECONFLICT, "The user was changed by someone else; reload and try again.")
 }
+
+// GetLoginByPhone reads what a login needs: the phone's user and that user's account. A
+// user registered with the ids of UserIDsForPhone (every user the service registers)
+// costs one strongly consistent BatchGetItem of the phone item, the user and the account;
+// one made with other ids (tests, or data written before the ids were derived) costs a
+// second read, of the ids its phone item names. ENOTFOUND if the phone has no user.
+func (s *Store) GetLoginByPhone(ctx context.Context, phone string) (kyc.User, kyc.Account, error) {
+	if phone == "" {
+		return kyc.User{}, kyc.Account{}, notFound("User")
+	}
+	uid, aid := s.UserIDsForPhone(phone)
+	phoneK, userK, acctK := s.keys.phoneKey(phone), userKey(uid), accountKey(aid)
+	found, err := s.batchGet(ctx, []item{phoneK, userK, acctK})
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get login by phone: %w", err)
+	}
+	p := found[itemID(phoneK)]
+	if p == nil {
+		return kyc.User{}, kyc.Account{}, notFound("User")
+	}
+	d := decoder{it: p}
+	phoneUID, phoneAID := d.str(attrUserID), d.str(attrAccountID)
+	if d.err != nil || phoneUID == "" {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get login by phone: bad phone item: %v", d.err)
+	}
+	u, a := found[itemID(userK)], found[itemID(acctK)]
+	if phoneUID != uid || u == nil || a == nil {
+		if phoneAID == "" {
+			// A phone item from before it kept the account id: the user names it.
+			user, err := s.GetUser(ctx, phoneUID)
+			if err != nil {
+				return kyc.User{}, kyc.Account{}, err
+			}
+			acct, err := s.GetAccount(ctx, user.AccountID)
+			return user, acct, err
+		}
+		return s.GetUserAndAccount(ctx, phoneUID, phoneAID)
+	}
+	user, err := decodeUser(u)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get login by phone: %w", err)
+	}
+	if user.AccountID != aid {
+		// The user owns another account than the derived one: read that one.
+		return s.GetUserAndAccount(ctx, uid, user.AccountID)
+	}
+	acct, err := decodeAccount(a)
+	if err != nil {
+		return kyc.User{}, kyc.Account{}, fmt.Errorf("dynamo: get login by phone: %w", err)
+	}
+	return user, acct, nil
+}

@@ -247,3 +247,67 @@ func TestResetPasswordSessionOpenedMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+// GetLoginByPhone: a user with the phone's derived ids is one BatchGetItem; one made with
+// other ids costs a second read of the ids its phone item names; a phone item from
+// before it kept the account id, a user read and an account read; no user, ENOTFOUND.
+func TestGetLoginByPhone(t *testing.T) {
+	onEngines(t, func(t *testing.T, d db) {
+		table := d.table(t)
+		s := d.countingStore(table)
+		ctx := t.Context()
+		derived, derivedAcct := mkUser(11, kyc.PersonalAccount)
+		derived.ID, derived.AccountID = s.UserIDsForPhone(derived.Phone)
+		derivedAcct.ID, derivedAcct.OwnerID = derived.AccountID, derived.ID
+		other, otherAcct := mkUser(12, kyc.PersonalAccount)
+		for _, ua := range [][2]any{{derived, derivedAcct}, {other, otherAcct}} {
+			if _, err := s.CreateUser(ctx, ua[0].(kyc.User), ua[1].(kyc.Account)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, b := s.UserIDsForPhone(derived.Phone); a != derived.ID || b != derived.AccountID || a == b || len(a) != 26 {
+			t.Fatalf("UserIDsForPhone is not stable or not an id: %q %q", a, b)
+		}
+		if a, _ := s.UserIDsForPhone(other.Phone); a == derived.ID {
+			t.Fatal("two phones derive one id")
+		}
+		s.take()
+		for _, tc := range []struct {
+			name  string
+			phone string
+			want  kyc.User
+			calls []string
+		}{
+			{"derived ids", derived.Phone, derived, []string{"BatchGetItem"}},
+			{"other ids", other.Phone, other, []string{"BatchGetItem", "BatchGetItem"}},
+		} {
+			u, a, err := s.GetLoginByPhone(ctx, tc.phone)
+			if err != nil || u.ID != tc.want.ID || a.ID != tc.want.AccountID || a.OwnerID != u.ID {
+				t.Errorf("%s: GetLoginByPhone = %s / %s, %v; want %s / %s", tc.name, u.ID, a.ID, err, tc.want.ID, tc.want.AccountID)
+			}
+			if got := s.take(); !slices.Equal(got, tc.calls) {
+				t.Errorf("%s: calls %v, want %v", tc.name, got, tc.calls)
+			}
+		}
+		if _, _, err := s.GetLoginByPhone(ctx, "p99"); !kyc.IsCode(err, kyc.ENOTFOUND) {
+			t.Errorf("GetLoginByPhone(no user) = %v, want ENOTFOUND", err)
+		}
+		if got := s.take(); !slices.Equal(got, []string{"BatchGetItem"}) {
+			t.Errorf("no user: calls %v, want [BatchGetItem]", got)
+		}
+		// The phone item as CreateUser wrote it before it kept the account id.
+		old := s.PhoneKey(other.Phone)
+		old["Kind"] = &types.AttributeValueMemberS{Value: "phone"}
+		old["UserID"] = &types.AttributeValueMemberS{Value: other.ID}
+		if _, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: old}); err != nil {
+			t.Fatal(err)
+		}
+		s.take()
+		if u, a, err := s.GetLoginByPhone(ctx, other.Phone); err != nil || u.ID != other.ID || a.ID != other.AccountID {
+			t.Errorf("old phone item: %s / %s, %v", u.ID, a.ID, err)
+		}
+		if got := s.take(); !slices.Equal(got, []string{"BatchGetItem", "GetItem", "GetItem"}) {
+			t.Errorf("old phone item: calls %v", got)
+		}
+	})
+}

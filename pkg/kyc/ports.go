@@ -24,6 +24,12 @@ type Store interface {
 	// GetUserAndAccount reads a user and an account in one call (the profile needs both);
 	// ENOTFOUND names whichever is missing.
 	GetUserAndAccount(ctx context.Context, userID, accountID string) (User, Account, error)
+	// UserIDsForPhone are the ids a user registering phone gets, and its account: derived
+	// from the phone under the store's secret, so GetLoginByPhone reads the phone item, the
+	// user and the account in one call. GetLoginByPhone returns the phone's user and
+	// account (a second call for a user made with other ids); ENOTFOUND without a user.
+	UserIDsForPhone(phone string) (userID, accountID string)
+	GetLoginByPhone(ctx context.Context, phone string) (User, Account, error)
 	// UpdateUser writes u if the stored version is still u.Version (ECONFLICT otherwise) and
 	// returns it with the next version. The phone cannot change here, nor can the role or
 	// Frozen (EINVALID): those change through ChangeUser.

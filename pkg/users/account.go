@@ -65,7 +65,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	if err != nil {
 		return "", err
 	}
-	uid, aid := s.ids.NewID(), s.ids.NewID()
+	// Ids derived from the phone let a login read the phone, the user and the account in
+	// one call; the phone item still decides who owns the phone.
+	uid, aid := s.store.UserIDsForPhone(phone)
 	u := kyc.User{ID: uid, Phone: phone, PasswordHash: ph, Role: kyc.RoleUser, AccountID: aid, RegistrationID: in.RegistrationID, CreatedAt: now, UpdatedAt: now}
 	a := kyc.Account{ID: aid, OwnerID: uid, Type: kyc.PersonalAccount, Tel: phone, NotActive: false, State: kyc.StateUnverified, CreatedAt: now, UpdatedAt: now}
 	token, sess, err := s.newSession(u, now)
@@ -121,7 +123,8 @@ func (s *Service) Login(ctx context.Context, rawPhone, pw string) (LoginResult, 
 // guess spread over many addresses and takes more than ten of them, for a whole day, to
 // reach; the per-source limit stops one address trying many phones.
 //
-// Four store calls: the reservation, the phone, the user with its account, the session.
+// Three store calls: the reservation, the phone with its user and account (one read: the
+// ids are derived from the phone, see Store.UserIDsForPhone), the session.
 // The session carries the version of the user it was opened from, so if the user
 // changed in between (a role change, a freeze, a new password) the store refuses it and
 // the login reads the user again and starts over, a couple of times at most.
@@ -138,22 +141,17 @@ func (s *Service) LoginFrom(ctx context.Context, rawPhone, pw, ip string) (Login
 		}
 		return LoginResult{}, fmt.Errorf("reserve login attempt: %w", err)
 	}
-	uid, aid, _, err := s.store.PhoneAndCounter(ctx, phone, "", now)
-	if err != nil {
-		return LoginResult{}, fmt.Errorf("read phone: %w", err)
-	}
-	if uid == "" {
-		return LoginResult{}, s.unknownLogin(pw)
-	}
 	verified := "" // the stored hash the password was verified against
+	u, acct, err := s.store.GetLoginByPhone(ctx, phone)
 	for attempt := 0; ; attempt++ {
-		u, acct, err := s.userAndAccount(ctx, uid, aid)
+		if attempt > 0 { // the user changed since it was read
+			u, acct, err = s.store.GetUserAndAccount(ctx, u.ID, u.AccountID)
+		}
 		if kyc.IsCode(err, kyc.ENOTFOUND) {
 			return LoginResult{}, s.unknownLogin(pw)
 		} else if err != nil {
 			return LoginResult{}, fmt.Errorf("load user and account: %w", err)
 		}
-		aid = u.AccountID
 		if u.PasswordHash != verified {
 			ok, err := password.Verify(pw, u.PasswordHash)
 			if err != nil {
@@ -196,27 +194,6 @@ func (s *Service) LoginFrom(ctx context.Context, rawPhone, pw, ip string) (Login
 		}
 		return LoginResult{Token: token, AuthenticationState: AuthenticationState(acct)}, nil
 	}
-}
-
-// userAndAccount reads the user and its account in one call; a phone registered before
-// the store kept the account id with it (accountID "") costs two.
-func (s *Service) userAndAccount(ctx context.Context, userID, accountID string) (kyc.User, kyc.Account, error) {
-	if accountID != "" {
-		u, a, err := s.store.GetUserAndAccount(ctx, userID, accountID)
-		if err != nil || u.AccountID == accountID {
-			return u, a, err
-		}
-		// The user owns another account than the phone item says: read that one.
-	}
-	u, err := s.store.GetUser(ctx, userID)
-	if err != nil {
-		return kyc.User{}, kyc.Account{}, err
-	}
-	a, err := s.store.GetAccount(ctx, u.AccountID)
-	if err != nil {
-		return kyc.User{}, kyc.Account{}, err
-	}
-	return u, a, nil
 }
 
 // unknownLogin answers a login for a phone without a user as a wrong password would, in

@@ -70,6 +70,8 @@ type Store interface {
 	GetUserByPhone(ctx context.Context, phone string) (kyc.User, error)
 	GetAccount(ctx context.Context, id string) (kyc.Account, error)
 	GetUserAndAccount(ctx context.Context, userID, accountID string) (kyc.User, kyc.Account, error)
+	UserIDsForPhone(phone string) (userID, accountID string)
+	GetLoginByPhone(ctx context.Context, phone string) (kyc.User, kyc.Account, error)
 	UpdateUser(ctx context.Context, u kyc.User) (kyc.User, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 }
