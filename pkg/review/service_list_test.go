@@ -80,10 +80,12 @@ func TestListReadsAreAudited(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	second := f.pendingPerson(t, "李四", "13800005679")
 
-	at1 := f.clock.Now()
+	at0 := f.clock.Now()
 	if _, err := svc.ListPending(ctx, r, kyc.CompanyAccount, "", ""); err != nil {
 		t.Fatalf("ListPending company: %v", err)
 	}
+	f.clock.Advance(time.Second) // records of one instant list in either order
+	at1 := f.clock.Now()
 	p1, err := svc.ListPending(ctx, r, kyc.PersonalAccount, "1", "")
 	if err != nil {
 		t.Fatalf("ListPending page 1: %v", err)
@@ -95,7 +97,7 @@ func TestListReadsAreAudited(t *testing.T) {
 		t.Fatalf("ListPending page 2: %v", err)
 	}
 	want := []kyc.ActorAuditRecord{
-		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at1, Action: kyc.ActionListRead,
+		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at0, Action: kyc.ActionListRead,
 			Subject: string(kyc.CompanyAccount), RequestID: "req-1"},
 		{Actor: r.UserID, ActorRole: kyc.RoleReviewer, At: at1, Action: kyc.ActionListRead,
 			Subject: string(kyc.PersonalAccount), AccountIDs: []string{first.ID}, RequestID: "req-1"},
