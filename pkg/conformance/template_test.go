@@ -889,11 +889,11 @@ var wantGrants = map[string][]string{
 	"SetUserRoleFunction": userChangeGrants,
 	"GrantRoleFunction":   operatorGrants,
 	"FreezeUserFunction":  operatorGrants,
-	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
-	// Update of the pending counter); the attempt counters (an Update, a GetItem); HEAD
-	// and GET of the submitted documents, which decrypts them, and the PUT (encrypted)
-	// of a document written back without its metadata.
-	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+	// BeginCheck (an Update of the account that reads it); CheckInputs (a BatchGetItem of
+	// the identity claim and the profile); Transition out of SUBMITTED (Puts, and an
+	// Update of the pending counter); HEAD and GET of the submitted documents, which
+	// decrypts them, and the PUT (encrypted) of a document written back without its metadata.
+	"ReviewWorkerFunction": {"dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
 		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.

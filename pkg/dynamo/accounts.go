@@ -71,7 +71,8 @@ func errMovedOn() error {
 // Leaving PENDING_REVIEW decrements the counter of the stored account's type, and leaving
 // APPROVED (or changing identity while in it) releases the claim of the stored type and ID
 // number; the caller's new value need not share them (a type change on approval, a future
-// modify flow). The transaction assumes they are unchanged and checks it; in the rare case
+// modify flow). The transaction assumes they are t.FromType and t.FromIDNumber when set
+// (an enterprise change's approval sets them: one write), else unchanged, and checks it; in the rare case
 // they changed, the stored item that the failed condition returns names the old values and
 // the transaction is sent once more.
 //
@@ -99,6 +100,9 @@ func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.
 	}
 	t.Account.Version = t.FromVersion + 1
 	old := identity{t.Account.Type, t.Account.IDNumber}
+	if t.FromType != "" {
+		old = identity{t.FromType, t.FromIDNumber}
+	}
 	release := true
 	for range 4 {
 		tx := s.transitionItems(t, old, release)

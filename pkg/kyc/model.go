@@ -174,6 +174,12 @@ type Transition struct {
 	// Profile, when set, is a new company profile version written in the same atomic
 	// write, only if that version does not exist yet.
 	Profile *ProfileVersion
+	// FromType and FromIDNumber are the stored account's identity when the transition
+	// changes it (an enterprise change's approval turns a person into a company), so that
+	// the store releases the old claim in its first write instead of learning the old
+	// identity from a failed one; empty when it is Account's.
+	FromType     AccountType
+	FromIDNumber string
 }
 
 // ProfileVersion is one stored version of a company's profile (seed 001's form): Fields
