@@ -941,7 +941,12 @@ var wantGrants = map[string][]string{
 	// The company form: a submission of every document slot it has; the read of the
 	// account with its profile versions is one Query.
 	"ApplyOrganizationFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
-	"GetOrganizationFunction":   {"dynamodb:GetItem Table", "dynamodb:Query Table"},
+	// As the application, and the modification reads each adopted copy in full to check it.
+	"ReapplyOrganizationFunction": append(submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+		"s3:GetObject DocsBucket/accounts/*/licence/*", "s3:GetObject DocsBucket/accounts/*/organizationCodeImg/*", "s3:GetObject DocsBucket/accounts/*/taxCertificateImg/*",
+		"s3:GetObject DocsBucket/accounts/*/signApplication/*", "s3:GetObject DocsBucket/accounts/*/signImg/*",
+		"s3:GetObject DocsBucket/accounts/*/legalIdentityFrontImg/*", "s3:GetObject DocsBucket/accounts/*/legalIdentityBackImg/*"),
+	"GetOrganizationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

@@ -195,6 +195,9 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 			TableName:           s.table,
 			Item:                encodeProfile(*t.Profile, t.Account.ID),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, types.TransactWriteItem{Put: &types.Put{
+			TableName: s.table,
+			Item:      encodeCurrentProfile(*t.Profile, t.Account.ID),
 		}})
 	}
 

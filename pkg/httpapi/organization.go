@@ -29,3 +29,25 @@ func (a *API) getOrganization(w http.ResponseWriter, r *http.Request) error {
 	writeOK(w, http.StatusOK, "ok", v)
 	return nil
 }
+
+// reapplyOrganization serves POST /v1/organization/reapply (seed 001): authStatus=0
+// re-applies after a rejection and answers like a submission (200 / 12000);
+// authStatus=1 modifies an approved company at once and answers 200 / 1000 with the
+// profile's version and the changed field names.
+func (a *API) reapplyOrganization(w http.ResponseWriter, r *http.Request) error {
+	f, err := readFields(r)
+	if err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	res, err := a.docs.Reapply(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	if res.Resubmitted {
+		writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodeCompanyAccepted, Msg: "upload success"})
+		return nil
+	}
+	writeOK(w, http.StatusOK, "ok", res)
+	return nil
+}

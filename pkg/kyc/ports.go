@@ -249,6 +249,11 @@ type Store interface {
 	// identity ("" if none, or acct has no ID number) and the current profile version of
 	// a company that applied with seed 001's form (nil otherwise).
 	CheckInputs(ctx context.Context, acct Account) (owner string, profile *ProfileVersion, err error)
+
+	// GetAccountProfileAndUploads is GetAccountAndUploads with the account's current
+	// company profile version (nil if it has none), in the same one call (the reapply
+	// route's read).
+	GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, *ProfileVersion, map[string]Upload, error)
 }
 
 // CheckCounts are the attempts at the automated checks of one submission: all started,

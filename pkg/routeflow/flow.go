@@ -422,6 +422,31 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 			return err
 		}
 
+		// Its registration number is the enterprise change's, approved above: the checks
+		// reject it as a duplicate (RETRY), and it re-applies with another number (seed
+		// 001's authStatus=0); once approved it modifies its name at once (authStatus=1).
+		acctO, stateO, err := o.AccountID()
+		if err != nil {
+			return err
+		}
+		if stateO != string(kyc.StateRejected) {
+			return fmt.Errorf("the company with a claimed number is %s, want REJECTED by the checks", stateO)
+		}
+		if err := jsonStep(o, "company re-applies after a rejection", "POST", "/v1/organization/reapply",
+			map[string]string{"authStatus": "0", "organizationRegNo": "91320100MA1000002L"}, 200); err != nil {
+			return err
+		}
+		if err := workerStep("worker: company re-application"); err != nil {
+			return err
+		}
+		if _, err := r.JSON(http.MethodPost, "/v1/cms/account/"+acctO+"/authorizeAccount", nil, 200); err != nil {
+			return err
+		}
+		if err := jsonStep(o, "approved company modifies its profile", "POST", "/v1/organization/reapply",
+			map[string]string{"authStatus": "1", "name": "Bench Organization Holdings Ltd", "address": "1 Bench Road"}, 200); err != nil {
+			return err
+		}
+
 		// A password reset of a user with live sessions (the reviewer's registration and
 		// login): the reset ends them.
 		clock.shift(2 * time.Minute)

@@ -74,3 +74,35 @@ func testCheckInputs(t *testing.T, s kyc.Store) {
 		t.Error("CheckInputs of a profile version never written: no error")
 	}
 }
+
+// The reapply route reads the account, its current profile and upload records in one call.
+func testAccountProfileAndUploads(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	c := create(t, s, 1, kyc.CompanyAccount)
+	up := newUpload(1)
+	putUploads(t, s, up)
+	got, prof, ups, err := s.GetAccountProfileAndUploads(ctx, c.ID, []string{up.Key}, At(1))
+	if err != nil || prof != nil {
+		t.Fatalf("GetAccountProfileAndUploads without a profile = %v, %v", prof, err)
+	}
+	wantSame(t, "GetAccountProfileAndUploads account", c, got)
+	wantSame(t, "GetAccountProfileAndUploads uploads", map[string]kyc.Upload{up.Key: up}, ups)
+
+	v1 := profileAt(c, 1, 10, "镇江图书馆")
+	c1 := mustApply(t, s, withProfile(next(c, kyc.StateSubmitted, 10), v1))
+	v2 := profileAt(c1, 2, 11, "镇江市图书馆")
+	v2.Changed = []string{"name"}
+	c2 := mustApply(t, s, withProfile(next(c1, kyc.StatePendingReview, 11), v2))
+	c3 := mustApply(t, s, next(c2, kyc.StateApproved, 12)) // no new version
+	got, prof, _, err = s.GetAccountProfileAndUploads(ctx, c.ID, nil, At(1))
+	if err != nil {
+		t.Fatalf("GetAccountProfileAndUploads: %v", err)
+	}
+	wantSame(t, "GetAccountProfileAndUploads account", c3, got)
+	wantSame(t, "GetAccountProfileAndUploads profile", v2, prof)
+	// The copy is not a version.
+	wantProfiles(t, s, c3, []kyc.ProfileVersion{*v1, *v2})
+	if _, _, _, err := s.GetAccountProfileAndUploads(ctx, AccountID(9), nil, At(1)); !kyc.IsCode(err, kyc.ENOTFOUND) {
+		t.Errorf("GetAccountProfileAndUploads of no account: %v", err)
+	}
+}

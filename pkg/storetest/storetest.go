@@ -189,6 +189,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 		{"Checks", []test{
 			{"BeginCheck", testBeginCheck},
 			{"CheckInputs", testCheckInputs},
+			{"AccountProfileAndUploads", testAccountProfileAndUploads},
 		}},
 	}
 	for _, g := range groups {
