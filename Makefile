@@ -47,7 +47,8 @@ FUNCTIONS := \
 	EnterpriseChangeFunction:enterprise-change \
 	ApplyOrganizationFunction:organization-apply \
 	GetOrganizationFunction:organization \
-	ReapplyOrganizationFunction:organization-reapply
+	ReapplyOrganizationFunction:organization-reapply \
+	GetOrganizationSealFunction:organization-seal
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

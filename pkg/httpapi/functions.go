@@ -184,6 +184,11 @@ func ReapplyOrganization(env *app.Env) (http.Handler, error) {
 	return withDocs(env).routeHandler("organization-reapply", (*API).reapplyOrganization), nil
 }
 
+// GetOrganizationSeal serves GET /v1/organization/seal.
+func GetOrganizationSeal(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization-seal", (*API).organizationSeal), nil
+}
+
 // Constructor builds one route's handler from env.
 type Constructor func(env *app.Env) (http.Handler, error)
 
@@ -203,6 +208,6 @@ func Constructors() map[string]Constructor {
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
 		"enterprise-change":  EnterpriseChange,
 		"organization-apply": ApplyOrganization, "organization": GetOrganization,
-		"organization-reapply": ReapplyOrganization,
+		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
 	}
 }

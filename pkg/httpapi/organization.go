@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/company"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // postOrganization serves POST /v1/organization: seed 001's full company form, document
@@ -49,5 +53,23 @@ func (a *API) reapplyOrganization(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	writeOK(w, http.StatusOK, "ok", res)
+	return nil
+}
+
+// organizationSeal serves GET /v1/organization/seal: 302 to a presigned GET of the
+// caller's seal (signImg), uploaded or generated; 404 while there is none. An app that
+// asks for JSON gets the URL itself, as from the document downloads.
+func (a *API) organizationSeal(w http.ResponseWriter, r *http.Request) error {
+	p, _ := PrincipalFrom(r.Context())
+	v := submission.Viewer{UserID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context())}
+	u, err := a.docs.DownloadURL(r.Context(), v, p.AccountID, company.SlotSignImg)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		writeOK(w, http.StatusOK, "download URL", downloadData{URL: u, ExpiresIn: int(submission.DownloadTTL.Seconds())})
+		return nil
+	}
+	redirect(w, u)
 	return nil
 }

@@ -178,3 +178,26 @@ func TestReapplyRejected(t *testing.T) {
 		map[string]any{"organizationRegImg": d.upload(t, u.Token, "organizationRegImg", filechecktest.PNG(91, 60))}), http.StatusOK, CodeCompanyAccepted, "")
 	d.wantSubmitted(t, u.AccountID, 3)
 }
+
+// GET /v1/organization/seal: 404 while the company has no seal, then 302 to the one it
+// uploaded (the generated one is stored in the same slot).
+func TestOrganizationSeal(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	wantEnvelope(t, d.call(t, http.MethodGet, orgPath+"/seal", u.Token, nil), http.StatusNotFound, 1015, "")
+	form := d.unifiedForm(t, u)
+	sealPNG := filechecktest.TransparentPNG(180, 180)
+	form["signImg"] = d.upload(t, u.Token, "signImg", sealPNG)
+	wantEnvelope(t, d.call(t, http.MethodPost, orgPath, u.Token, form), http.StatusOK, CodeCompanyAccepted, "")
+	w := d.call(t, http.MethodGet, orgPath+"/seal", u.Token, nil)
+	if w.Code != http.StatusFound {
+		t.Fatalf("GET seal = %d %s, want 302", w.Code, w.Body)
+	}
+	resp, body := fetch(t, w.Header().Get("Location"))
+	if resp.StatusCode != http.StatusOK || string(body) != string(sealPNG) {
+		t.Errorf("the seal's URL answered %d with %d bytes, want the uploaded seal", resp.StatusCode, len(body))
+	}
+	if v := d.organization(t, u); !v.Seal {
+		t.Error("GET /v1/organization says no seal")
+	}
+}
