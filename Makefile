@@ -48,7 +48,8 @@ FUNCTIONS := \
 	ApplyOrganizationFunction:organization-apply \
 	GetOrganizationFunction:organization \
 	ReapplyOrganizationFunction:organization-reapply \
-	GetOrganizationSealFunction:organization-seal
+	GetOrganizationSealFunction:organization-seal \
+	SealFunction:seal
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

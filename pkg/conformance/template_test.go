@@ -898,6 +898,11 @@ var wantGrants = map[string][]string{
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
 	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
+	// ListSealsWanted (Query), GetAccount (GetItem), the transaction adding the seal
+	// (Puts, the request's Delete), DropSealWanted (DeleteItem); the seal's PUT (and its
+	// DELETE if not added), encrypted.
+	"SealFunction": {"dynamodb:Query Table", "dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:DeleteItem Table",
+		"s3:PutObject DocsBucket/accounts/*/signImg/*", "s3:DeleteObject DocsBucket/accounts/*/signImg/*", "kms:GenerateDataKey DocsKey"},
 
 	// The reviewer routes: a page of the pending index and the counter (GetItem), and the
 	// page's audit record under the reviewer (PutItem); the detail (GetItems, the audited read's PutItem, the trail's Query of the table); the

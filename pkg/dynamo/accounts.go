@@ -231,6 +231,13 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 		}})
 	}
 
+	if t.WantSeal {
+		tx.items = append(tx.items, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: sealWantedItem(t.Account.ID, t.Audit.At)}})
+	}
+	if t.SealDone {
+		tx.items = append(tx.items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: sealWantedKey(t.Account.ID)}})
+	}
+
 	isPending := t.Account.State == kyc.StatePendingReview
 	switch {
 	case wasPending && isPending && old.typ != t.Account.Type:

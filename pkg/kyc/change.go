@@ -75,6 +75,7 @@ func ApproveChange(a Account, c EnterpriseChange, by Actor, at time.Time) (Trans
 	next.UpdatedAt = at
 	t := transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionApproveChange, RequestID: by.RequestID})
 	t.FromType, t.FromIDNumber = a.Type, a.IDNumber
+	t.WantSeal = WantsSeal(next)
 	return t, nil
 }
 

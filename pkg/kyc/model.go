@@ -180,6 +180,11 @@ type Transition struct {
 	// identity from a failed one; empty when it is Account's.
 	FromType     AccountType
 	FromIDNumber string
+	// WantSeal records, in the same atomic write, that the account (an approved company
+	// without an uploaded seal) wants its seal generated; SealDone removes that record.
+	// The seal function works through the records (ListSealsWanted), so no approval's
+	// seal is lost between the approval and the function.
+	WantSeal, SealDone bool
 }
 
 // ProfileVersion is one stored version of a company's profile (seed 001's form): Fields

@@ -254,6 +254,12 @@ type Store interface {
 	// company profile version (nil if it has none), in the same one call (the reapply
 	// route's read).
 	GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, *ProfileVersion, map[string]Upload, error)
+
+	// ListSealsWanted returns up to limit accounts whose approval asked for a generated
+	// seal (Transition.WantSeal) not generated yet (Transition.SealDone), in one call.
+	ListSealsWanted(ctx context.Context, limit int) ([]string, error)
+	// DropSealWanted ends the seal request of an account that no longer wants one.
+	DropSealWanted(ctx context.Context, accountID string) error
 }
 
 // CheckCounts are the attempts at the automated checks of one submission: all started,

@@ -37,6 +37,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localrun"
 	"github.com/realname-kyc/realname/pkg/localsms"
+	"github.com/realname-kyc/realname/pkg/seal"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -147,7 +148,7 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	clock := &shiftClock{}
 	q := localqueue.New(localqueue.Options{Visibility: 30 * time.Second, MaxReceives: 5})
 	log := slog.New(slog.DiscardHandler)
-	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
+	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
 		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
 	mux, err := httpapi.Mux(svc)
 	if err != nil {
@@ -181,6 +182,8 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	grantRole := lambdafn.GrantRoleHandler(env(grantFn))
 	freezeUser := lambdafn.FreezeUserHandler(env(freezeFn))
 	reconcile := lambdafn.ReconcilerHandler(env(reconcilerFn))
+	sealFn := fn(lambdafn.Seal)
+	drawSeals := lambdafn.SealHandler(env(sealFn))
 	u := users.New(users.Deps{Store: cfg.Store, Clock: clock, IDs: kyc.RandomIDs{}, Log: log, TokenTTL: svc.TokenTTL})
 
 	// step runs f with a fresh meter on the API's requests (and on ctx) and records it as
@@ -444,6 +447,23 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		}
 		if err := jsonStep(o, "approved company modifies its profile", "POST", "/v1/organization/reapply",
 			map[string]string{"authStatus": "1", "name": "Bench Organization Holdings Ltd", "address": "1 Bench Road"}, 200); err != nil {
+			return err
+		}
+		// It uploaded no seal: the approval asked for one, which the seal function draws, with
+		// the one of the company the enterprise change made.
+		if err := jsonStep(o, "company without a seal yet", "GET", "/v1/organization/seal", nil, 404); err != nil {
+			return err
+		}
+		if err := step("seal function: two approved companies", "seal (schedule event)", sealFn.LogicalID, func(ctx context.Context) (int, error) {
+			res, err := drawSeals(ctx, json.RawMessage(`{}`))
+			if err == nil && res.Sealed != 2 {
+				err = fmt.Errorf("the seal function drew %d seals, want 2", res.Sealed)
+			}
+			return 0, err
+		}); err != nil {
+			return err
+		}
+		if err := redirectStep(o, "company downloads its generated seal", "/v1/organization/seal"); err != nil {
 			return err
 		}
 
