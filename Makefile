@@ -46,7 +46,10 @@ FUNCTIONS := \
 	RejectAccountFunction:reject-account \
 	EnterpriseChangeFunction:enterprise-change \
 	ApplyOrganizationFunction:organization-apply \
-	GetOrganizationFunction:organization
+	GetOrganizationFunction:organization \
+	ReapplyOrganizationFunction:organization-reapply \
+	GetOrganizationSealFunction:organization-seal \
+	SealFunction:seal
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

@@ -22,6 +22,7 @@ const (
 	AdapterPresigner Adapter = "presigner" // S3 presigned URLs only, without the S3 client
 	AdapterQueue     Adapter = "queue"     // SQS (kyc.Queue)
 	AdapterSMS       Adapter = "sms"       // SNS (kyc.SMSSender)
+	AdapterSeal      Adapter = "seal"      // the seal drawer (pkg/seal and its 1.5 MB font)
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -98,6 +99,9 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterSMS) {
 		c.SMS = nil
 	}
+	if !keep(AdapterSeal) {
+		c.DrawSeal = nil
+	}
 	return &c
 }
 
@@ -125,6 +129,8 @@ func (e *Env) has(a Adapter) bool {
 		return e.Queue != nil
 	case AdapterSMS:
 		return e.SMS != nil
+	case AdapterSeal:
+		return e.DrawSeal != nil
 	}
 	return false
 }

@@ -22,9 +22,11 @@ type Services struct {
 	Presigner kyc.Presigner
 	Queue     kyc.Queue
 	SMS       kyc.SMSSender
-	Clock     kyc.Clock
-	IDs       kyc.IDs
-	Log       *slog.Logger
+	// DrawSeal draws a company's seal (pkg/seal, whose font only the seal function links).
+	DrawSeal func(companyName string) ([]byte, error)
+	Clock    kyc.Clock
+	IDs      kyc.IDs
+	Log      *slog.Logger
 
 	// Version is the build's version, reported by /v1/health.
 	Version string
@@ -50,4 +52,5 @@ type Backends struct {
 	Documents string `json:"documents"`
 	Queue     string `json:"queue"`
 	SMS       string `json:"sms"`
+	Seal      string `json:"seal,omitempty"`
 }

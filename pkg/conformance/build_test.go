@@ -115,13 +115,13 @@ var sizeBudget = map[string]int64{
 	"reject-account": 8_290_000, "admin-set-role": 8_360_000, "password-reset": 8_360_000, "reconciler": 8_360_000,
 	"register": 8_360_000, "login": 8_430_000, "sms-code": 8_700_000, "review-worker": 9_690_000,
 	"portrait": 9_560_000, "upload-company-license": 10_230_000, "upload-personal-licence": 10_230_000,
-	"enterprise-change": 9_630_000, "organization-apply": 10_230_000, "organization": 8_230_000,
+	"enterprise-change": 9_630_000, "organization-apply": 10_230_000, "organization-reapply": 10_330_000, "organization-seal": 8_230_000, "seal": 11_500_000, "organization": 8_230_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.
 var providerPackage = map[app.Adapter]string{
 	app.AdapterStore: "dynamo", app.AdapterDocs: "s3docs", app.AdapterPresigner: "s3presign",
-	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms",
+	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms", app.AdapterSeal: "seal",
 }
 
 // TestFunctionMains: each functions/<name>/main.go is a few lines that start the

@@ -889,15 +889,20 @@ var wantGrants = map[string][]string{
 	"SetUserRoleFunction": userChangeGrants,
 	"GrantRoleFunction":   operatorGrants,
 	"FreezeUserFunction":  operatorGrants,
-	// GetAccount and IdentityOwner (GetItems); Transition out of SUBMITTED (Puts, and an
-	// Update of the pending counter); the attempt counters (an Update, a GetItem); HEAD
-	// and GET of the submitted documents, which decrypts them, and the PUT (encrypted)
-	// of a document written back without its metadata.
-	"ReviewWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:Query Table",
+	// BeginCheck (an Update of the account that reads it); CheckInputs (a BatchGetItem of
+	// the identity claim and the profile); Transition out of SUBMITTED (Puts, and an
+	// Update of the pending counter); HEAD and GET of the submitted documents, which
+	// decrypts them, and the PUT (encrypted) of a document written back without its metadata.
+	"ReviewWorkerFunction": {"dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
 		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
 	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
+	// ListSealsWanted (Query), GetAccount (GetItem), the transaction adding the seal
+	// (Puts, the request's Delete), DropSealWanted (DeleteItem); the seal's PUT (and its
+	// DELETE if not added), encrypted.
+	"SealFunction": {"dynamodb:Query Table", "dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:DeleteItem Table",
+		"s3:PutObject DocsBucket/accounts/*/signImg/*", "s3:DeleteObject DocsBucket/accounts/*/signImg/*", "kms:GenerateDataKey DocsKey"},
 
 	// The reviewer routes: a page of the pending index and the counter (GetItem), and the
 	// page's audit record under the reviewer (PutItem); the detail (GetItems, the audited read's PutItem, the trail's Query of the table); the
@@ -943,7 +948,14 @@ var wantGrants = map[string][]string{
 	// The company form: a submission of every document slot it has; the read of the
 	// account with its profile versions is one Query.
 	"ApplyOrganizationFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
-	"GetOrganizationFunction":   {"dynamodb:GetItem Table", "dynamodb:Query Table"},
+	// GetAccount, and the presigned GET of the seal.
+	"GetOrganizationSealFunction": {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/signImg/*", "kms:Decrypt DocsKey"},
+	// As the application, and the modification reads each adopted copy in full to check it.
+	"ReapplyOrganizationFunction": append(submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+		"s3:GetObject DocsBucket/accounts/*/licence/*", "s3:GetObject DocsBucket/accounts/*/organizationCodeImg/*", "s3:GetObject DocsBucket/accounts/*/taxCertificateImg/*",
+		"s3:GetObject DocsBucket/accounts/*/signApplication/*", "s3:GetObject DocsBucket/accounts/*/signImg/*",
+		"s3:GetObject DocsBucket/accounts/*/legalIdentityFrontImg/*", "s3:GetObject DocsBucket/accounts/*/legalIdentityBackImg/*"),
+	"GetOrganizationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

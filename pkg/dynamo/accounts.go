@@ -71,7 +71,8 @@ func errMovedOn() error {
 // Leaving PENDING_REVIEW decrements the counter of the stored account's type, and leaving
 // APPROVED (or changing identity while in it) releases the claim of the stored type and ID
 // number; the caller's new value need not share them (a type change on approval, a future
-// modify flow). The transaction assumes they are unchanged and checks it; in the rare case
+// modify flow). The transaction assumes they are t.FromType and t.FromIDNumber when set
+// (an enterprise change's approval sets them: one write), else unchanged, and checks it; in the rare case
 // they changed, the stored item that the failed condition returns names the old values and
 // the transaction is sent once more.
 //
@@ -99,6 +100,9 @@ func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.
 	}
 	t.Account.Version = t.FromVersion + 1
 	old := identity{t.Account.Type, t.Account.IDNumber}
+	if t.FromType != "" {
+		old = identity{t.FromType, t.FromIDNumber}
+	}
 	release := true
 	for range 4 {
 		tx := s.transitionItems(t, old, release)
@@ -191,6 +195,9 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 			TableName:           s.table,
 			Item:                encodeProfile(*t.Profile, t.Account.ID),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, types.TransactWriteItem{Put: &types.Put{
+			TableName: s.table,
+			Item:      encodeCurrentProfile(*t.Profile, t.Account.ID),
 		}})
 	}
 
@@ -222,6 +229,13 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 			ExpressionAttributeNames:  mineNames,
 			ExpressionAttributeValues: mineValues,
 		}})
+	}
+
+	if t.WantSeal {
+		tx.items = append(tx.items, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: sealWantedItem(t.Account.ID, t.Audit.At)}})
+	}
+	if t.SealDone {
+		tx.items = append(tx.items, types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: sealWantedKey(t.Account.ID)}})
 	}
 
 	isPending := t.Account.State == kyc.StatePendingReview

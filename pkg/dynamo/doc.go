@@ -187,5 +187,13 @@
 // PutChange and DecideChange are one TransactWriteItems each. So the enterprise-change
 // route costs 3 (GetSession, GetAccountChangeAndUploads, PutChange), and a reviewer's
 // approval or rejection 3 whether it decides an application or a change (GetSession, the
-// account with its change in one BatchGetItem, then Transition or DecideChange).
+// account with its change in one BatchGetItem, then Transition or DecideChange; the
+// approval of a change names the personal identity it releases in its Transition, so
+// the first write is the right one).
+//
+// The review worker's methods: BeginCheck, one UpdateItem of the account item that
+// counts the attempt (attributes CheckAttempts, CheckFailures, which the next Put of the
+// account drops) and returns the account; CheckInputs, one BatchGetItem of the identity
+// claim and a company's current profile version; then Transition: 3 a message (4 when an
+// attempt fails without a verdict and EndCheckWithoutVerdict counts it).
 package dynamo

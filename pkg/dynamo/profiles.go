@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -181,4 +182,64 @@ func (p *partition) collect(it item) error {
 		p.versions = append(p.versions, v)
 	}
 	return nil
+}
+
+// The current profile is also kept as ACCOUNT#<id> / CURRENT_PROFILE, a copy of the
+// latest version that every Transition writing a version overwrites, so that a request
+// can read it by a key it knows beforehand in the BatchGetItem that reads the account
+// and its upload records (GetAccountProfileAndUploads): the version items' keys carry
+// their number, which only the account item tells. Its kind differs, so the partition's
+// Query does not count it among the versions.
+const (
+	skCurrentProfile   = "CURRENT_PROFILE"
+	kindCurrentProfile = "current_profile"
+)
+
+func currentProfileKey(accountID string) item { return key(prefixAccount+accountID, skCurrentProfile) }
+
+func encodeCurrentProfile(p kyc.ProfileVersion, accountID string) item {
+	it := encodeProfile(p, accountID)
+	it[AttrSK] = sv(skCurrentProfile)
+	it[attrKind] = sv(kindCurrentProfile)
+	return it
+}
+
+// GetAccountProfileAndUploads is GetAccountAndUploads with the account's current profile
+// version (nil when it has none) in the same BatchGetItem: one call. An account whose
+// current copy is missing or behind (written before the copy existed) costs one more
+// GetItem, of the version the account names.
+func (s *Store) GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, error) {
+	if accountID == "" {
+		return kyc.Account{}, nil, nil, notFound("Account")
+	}
+	acct, uploads, found, err := s.accountAndUploads(ctx, accountID, keys, now, currentProfileKey(accountID))
+	if err != nil {
+		return kyc.Account{}, nil, nil, err
+	}
+	if acct.ProfileVersion == 0 {
+		return acct, nil, uploads, nil
+	}
+	it, ok := found[itemID(currentProfileKey(accountID))]
+	if ok {
+		it[attrKind] = sv(kindProfile)
+		p, err := decodeProfile(it)
+		if err != nil {
+			return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get current profile: %w", err)
+		}
+		if p.Version == acct.ProfileVersion {
+			return acct, &p, uploads, nil
+		}
+	}
+	it, err = s.get(ctx, key(prefixAccount+accountID, profileSK(acct.ProfileVersion)))
+	if err != nil {
+		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get profile version: %w", err)
+	}
+	if it == nil {
+		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: account %s names profile version %d, none stored", accountID, acct.ProfileVersion)
+	}
+	p, err := decodeProfile(it)
+	if err != nil {
+		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get profile version: %w", err)
+	}
+	return acct, &p, uploads, nil
 }

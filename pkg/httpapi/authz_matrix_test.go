@@ -119,6 +119,8 @@ var authzMatrix = map[string]azRow{
 	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no identify_type: 997
 	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no emailOrMobile: 997
 	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own profile (none yet: version 0)
+	"organization-seal":               {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 403}},                                // user; the caller's own seal: none yet
+	"organization-reapply":            {want: azStatuses{401, 401, 401, 401, 409, 409, 409, 409, 409, 403}, body: azEmpty},                 // user; the caller's own account has no company profile: 409
 }
 
 // The rows' bodies.

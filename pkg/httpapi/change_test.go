@@ -309,3 +309,38 @@ func TestEnterpriseChangeRejected(t *testing.T) {
 		t.Errorf("second change %+v, want pending, attempt 2", c)
 	}
 }
+
+// Approving a change deletes the files of the account's earlier change attempts (as an
+// approved submission deletes its earlier attempts'), and nothing else of the account.
+func TestEnterpriseChangeApprovalDeletesEarlierAttempts(t *testing.T) {
+	d := newDocFixture(t)
+	rv := d.rvUser(t, kyc.RoleReviewer, nil)
+	u := d.approvedPerson(t)
+	portrait := d.upload(t, u.Token, "portrait", frontPNG)
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/user/portrait", u.Token, map[string]string{"key": portrait}), 200, CodeOK, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, d.changeBody(t, u)), 200, CodeOK, "")
+	first := d.change(t, u.AccountID)
+	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/rejectAccount", rv.Token, "req-reject",
+		map[string]string{"reason": "licence unreadable"}), 200, CodeOK, "")
+	for _, doc := range first.Documents {
+		if !d.stored(t, doc.Key) {
+			t.Fatalf("a rejected change's %s was deleted at the rejection", doc.Slot)
+		}
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, u.Token, d.changeBody(t, u)), 200, CodeOK, "")
+	second := d.change(t, u.AccountID)
+	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", rv.Token, "req-approve", nil), 200, CodePersonalAccepted, "")
+	for _, doc := range first.Documents {
+		if d.stored(t, doc.Key) {
+			t.Errorf("the earlier change's %s is still stored after the approval", doc.Slot)
+		}
+	}
+	for _, doc := range second.Documents {
+		if !d.stored(t, doc.Key) {
+			t.Errorf("the approved change's %s was deleted", doc.Slot)
+		}
+	}
+	if got := objects(t, accountPrefix(u.AccountID)+"portrait/"); len(got) != 1 {
+		t.Errorf("portrait folder %q after the approval, want the portrait kept", got)
+	}
+}

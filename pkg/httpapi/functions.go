@@ -179,6 +179,16 @@ func GetOrganization(env *app.Env) (http.Handler, error) {
 	return withDocs(env).routeHandler("organization", (*API).getOrganization), nil
 }
 
+// ReapplyOrganization serves POST /v1/organization/reapply.
+func ReapplyOrganization(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization-reapply", (*API).reapplyOrganization), nil
+}
+
+// GetOrganizationSeal serves GET /v1/organization/seal.
+func GetOrganizationSeal(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("organization-seal", (*API).organizationSeal), nil
+}
+
 // Constructor builds one route's handler from env.
 type Constructor func(env *app.Env) (http.Handler, error)
 
@@ -198,5 +208,6 @@ func Constructors() map[string]Constructor {
 		"account-detail":                  GetAccountDetail, "authorize-account": AuthorizeAccount, "reject-account": RejectAccount,
 		"enterprise-change":  EnterpriseChange,
 		"organization-apply": ApplyOrganization, "organization": GetOrganization,
+		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
 	}
 }

@@ -32,11 +32,12 @@ func TestReviewerCannotDecideOwnAccount(t *testing.T) {
 }
 
 // The session token is read from ?auth_token= on the five routes API.md names (document
-// downloads and the confirmation sample), and on no other route, e.g. the profile or the
+// downloads and the confirmation sample) and on the seal's, a document download too (a
+// 302 a plain link must reach), and on no other route, e.g. the profile or the
 // reviewer's detail with a full ID number.
 func TestQueryTokenOnlyOnDownloads(t *testing.T) {
 	want := map[string]bool{"download-confirmation-file": true, "down-auth-licence": true, "down-auth-confirmation": true,
-		"download-auth-front-of-id": true, "download-auth-back-of-id": true}
+		"download-auth-front-of-id": true, "download-auth-back-of-id": true, "organization-seal": true}
 	for _, rt := range Routes() {
 		if rt.QueryToken != want[rt.Name] {
 			t.Errorf("route %s: QueryToken %v, want %v", rt.Name, rt.QueryToken, want[rt.Name])

@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/company"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // postOrganization serves POST /v1/organization: seed 001's full company form, document
@@ -27,5 +31,45 @@ func (a *API) getOrganization(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeOK(w, http.StatusOK, "ok", v)
+	return nil
+}
+
+// reapplyOrganization serves POST /v1/organization/reapply (seed 001): authStatus=0
+// re-applies after a rejection and answers like a submission (200 / 12000);
+// authStatus=1 modifies an approved company at once and answers 200 / 1000 with the
+// profile's version and the changed field names.
+func (a *API) reapplyOrganization(w http.ResponseWriter, r *http.Request) error {
+	f, err := readFields(r)
+	if err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	res, err := a.docs.Reapply(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	if res.Resubmitted {
+		writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodeCompanyAccepted, Msg: "upload success"})
+		return nil
+	}
+	writeOK(w, http.StatusOK, "ok", res)
+	return nil
+}
+
+// organizationSeal serves GET /v1/organization/seal: 302 to a presigned GET of the
+// caller's seal (signImg), uploaded or generated; 404 while there is none. An app that
+// asks for JSON gets the URL itself, as from the document downloads.
+func (a *API) organizationSeal(w http.ResponseWriter, r *http.Request) error {
+	p, _ := PrincipalFrom(r.Context())
+	v := submission.Viewer{UserID: p.UserID, Role: p.Role, RequestID: app.RequestID(r.Context())}
+	u, err := a.docs.DownloadURL(r.Context(), v, p.AccountID, company.SlotSignImg)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		writeOK(w, http.StatusOK, "download URL", downloadData{URL: u, ExpiresIn: int(submission.DownloadTTL.Seconds())})
+		return nil
+	}
+	redirect(w, u)
 	return nil
 }

@@ -73,6 +73,8 @@ func Routes() []Route {
 		{Name: "enterprise-change", LogicalID: "EnterpriseChangeFunction", Method: http.MethodPost, Path: "/v1/account/enterprise-change", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
 		{Name: "organization-apply", LogicalID: "ApplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
 		{Name: "organization", LogicalID: "GetOrganizationFunction", Method: http.MethodGet, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		{Name: "organization-seal", LogicalID: "GetOrganizationSealFunction", Method: http.MethodGet, Path: "/v1/organization/seal", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
+		{Name: "organization-reapply", LogicalID: "ReapplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization/reapply", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
 	}
 }
 

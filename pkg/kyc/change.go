@@ -73,7 +73,10 @@ func ApproveChange(a Account, c EnterpriseChange, by Actor, at time.Time) (Trans
 		next.Documents[slot] = d
 	}
 	next.UpdatedAt = at
-	return transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionApproveChange, RequestID: by.RequestID}), nil
+	t := transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionApproveChange, RequestID: by.RequestID})
+	t.FromType, t.FromIDNumber = a.Type, a.IDNumber
+	t.WantSeal = WantsSeal(next)
+	return t, nil
 }
 
 // RejectChange refuses the pending change c of a: the account is written back as it was

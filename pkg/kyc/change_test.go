@@ -46,7 +46,8 @@ func TestChangeDecisions(t *testing.T) {
 			n := tr.Account
 			if n.Type != CompanyAccount || n.State != StateApproved || n.IDNumber != "uscc-1" || n.Organization != "Co" || n.Address != "Road 1" ||
 				len(n.Documents) != 2 || !n.UpdatedAt.Equal(at) || tr.FromState != StateApproved || tr.FromVersion != 7 ||
-				tr.Audit.Action != ActionApproveChange || tr.Audit.Actor != "r1" || tr.Audit.AccountID != "a1" {
+				tr.Audit.Action != ActionApproveChange || tr.Audit.Actor != "r1" || tr.Audit.AccountID != "a1" ||
+				tr.FromType != PersonalAccount || tr.FromIDNumber != a.IDNumber {
 				t.Errorf("approval %+v", tr)
 			}
 			if a.Documents["licence"].Key != "" || a.Type != PersonalAccount {

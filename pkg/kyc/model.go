@@ -182,6 +182,17 @@ type Transition struct {
 	// Profile, when set, is a new company profile version written in the same atomic
 	// write, only if that version does not exist yet.
 	Profile *ProfileVersion
+	// FromType and FromIDNumber are the stored account's identity when the transition
+	// changes it (an enterprise change's approval turns a person into a company), so that
+	// the store releases the old claim in its first write instead of learning the old
+	// identity from a failed one; empty when it is Account's.
+	FromType     AccountType
+	FromIDNumber string
+	// WantSeal records, in the same atomic write, that the account (an approved company
+	// without an uploaded seal) wants its seal generated; SealDone removes that record.
+	// The seal function works through the records (ListSealsWanted), so no approval's
+	// seal is lost between the approval and the function.
+	WantSeal, SealDone bool
 }
 
 // ProfileVersion is one stored version of a company's profile (seed 001's form): Fields

@@ -248,6 +248,40 @@ type Store interface {
 	// account, its enterprise change (the zero change if none), its trail and its
 	// profile versions; ENOTFOUND when there is no such account.
 	GetAccountDetail(ctx context.Context, accountID string) (Account, EnterpriseChange, []AuditRecord, []ProfileVersion, error)
+
+	// The review worker's reads and writes (issue 12: at most three calls a message)
+
+	// BeginCheck counts an attempt at the automated checks of the account accountID at
+	// version and returns the account with its counts, in one atomic write: ECONFLICT
+	// when the account is no longer SUBMITTED at version (nothing counted), ENOTFOUND
+	// when there is no such account. The counts belong to that submission: the next
+	// transition of the account ends them.
+	BeginCheck(ctx context.Context, accountID string, version int64) (Account, CheckCounts, error)
+	// EndCheckWithoutVerdict counts an attempt that ended without a verdict (an outage,
+	// retried) on the submission at version; ECONFLICT when it is no longer SUBMITTED there.
+	EndCheckWithoutVerdict(ctx context.Context, accountID string, version int64) error
+	// CheckInputs reads, in one strongly consistent call, the account holding acct's
+	// identity ("" if none, or acct has no ID number) and the current profile version of
+	// a company that applied with seed 001's form (nil otherwise).
+	CheckInputs(ctx context.Context, acct Account) (owner string, profile *ProfileVersion, err error)
+
+	// GetAccountProfileAndUploads is GetAccountAndUploads with the account's current
+	// company profile version (nil if it has none), in the same one call (the reapply
+	// route's read).
+	GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, *ProfileVersion, map[string]Upload, error)
+
+	// ListSealsWanted returns up to limit accounts whose approval asked for a generated
+	// seal (Transition.WantSeal) not generated yet (Transition.SealDone), in one call.
+	ListSealsWanted(ctx context.Context, limit int) ([]string, error)
+	// DropSealWanted ends the seal request of an account that no longer wants one.
+	DropSealWanted(ctx context.Context, accountID string) error
+}
+
+// CheckCounts are the attempts at the automated checks of one submission: all started,
+// and those that ended without a verdict but without crashing (review.MaxCheckAttempts).
+type CheckCounts struct {
+	Attempts            int64
+	EndedWithoutVerdict int64
 }
 
 // ObjectInfo is what HeadObject tells about a stored document.

@@ -209,7 +209,9 @@ func Approve(a Account, by Actor, at time.Time) (Transition, error) {
 	next := a
 	next.State, next.RejectType, next.Reasons, next.ReuploadSlots = StateApproved, "", nil, nil
 	next.UpdatedAt = at
-	return transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionApprove, RequestID: by.RequestID}), nil
+	t := transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionApprove, RequestID: by.RequestID})
+	t.WantSeal = WantsSeal(next)
+	return t, nil
 }
 
 // Reject is a reviewer's rejection of a PENDING_REVIEW account; the user sees the reason.

@@ -49,6 +49,8 @@ const (
 	GrantRole    = "grant-role"
 	FreezeUser   = "freeze-user"
 	Reconciler   = "reconciler"
+	// Seal generates the seals of approved companies that uploaded none (a schedule).
+	Seal = "seal"
 )
 
 // Functions returns every function: the routes of the route table, then the others.
@@ -62,6 +64,7 @@ func Functions() []Function {
 		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
 		Function{Name: FreezeUser, LogicalID: "FreezeUserFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
 		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterQueue}},
+		Function{Name: Seal, LogicalID: "SealFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs, app.AdapterSeal}},
 	)
 }
 
@@ -110,6 +113,10 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 				hs[f.LogicalID] = Typed[GrantRoleInput, GrantRoleOutput](GrantRoleHandler(env))
 			}
 		case KindSchedule:
+			if f.Name == Seal {
+				hs[f.LogicalID] = Typed[json.RawMessage, review.SealResult](SealHandler(env))
+				continue
+			}
 			hs[f.LogicalID] = Typed[json.RawMessage, review.ReconcileResult](ReconcilerHandler(env))
 		}
 	}
@@ -125,6 +132,14 @@ func failing(err error) lambda.Handler {
 // Worker is the review worker's handler: the store and the documents.
 func Worker(env *app.Env) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return withRequestID(review.NewWorker(review.WorkerDeps{Store: env.Store, Docs: env.Docs, Clock: env.Clock, Log: env.Log}).Handle)
+}
+
+// SealHandler is the seal function's schedule handler: the store, the documents and the
+// seal drawer (given by seal.Provide in the function's main, so that only it links the
+// font).
+func SealHandler(env *app.Env) func(context.Context, json.RawMessage) (review.SealResult, error) {
+	s := review.NewSealer(review.SealerDeps{Store: env.Store, Docs: env.Docs, Draw: env.DrawSeal, Clock: env.Clock, IDs: env.IDs, Log: env.Log})
+	return withRequestID(func(ctx context.Context, _ json.RawMessage) (review.SealResult, error) { return s.Run(ctx) })
 }
 
 // ReconcilerHandler is the reconciler's schedule handler: the store and the queue.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,13 +104,13 @@ func TestTypedMarshalError(t *testing.T) {
 	}
 }
 
-// The function table is the route table plus the review worker, GrantRole, FreezeUser and
-// the reconciler, each once.
+// The function table is the route table plus the review worker, GrantRole, FreezeUser,
+// the reconciler and the seal generator, each once.
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+4 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser and the reconciler", len(fs), len(routes))
+	if len(fs) != len(routes)+5 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser, the reconciler and the seal generator", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -128,12 +129,16 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	worker, grant, freeze, rec := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2], fs[len(routes)+3]
+	worker, grant, freeze, rec, seal := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2], fs[len(routes)+3], fs[len(routes)+4]
+	if seal.Name != lambdafn.Seal || seal.Kind != lambdafn.KindSchedule || seal.LogicalID != "SealFunction" ||
+		!slices.Contains(seal.Adapters, app.AdapterSeal) {
+		t.Errorf("last function = %+v; want the scheduled seal generator with the seal drawer", seal)
+	}
 	if freeze.Name != lambdafn.FreezeUser || freeze.Kind != lambdafn.KindInvoke || freeze.LogicalID != "FreezeUserFunction" {
 		t.Errorf("function after GrantRole = %+v; want the FreezeUser function", freeze)
 	}
 	if rec.Name != lambdafn.Reconciler || rec.Kind != lambdafn.KindSchedule || rec.LogicalID != "ReconcilerFunction" {
-		t.Errorf("last function = %+v; want the scheduled reconciler", rec)
+		t.Errorf("function after FreezeUser = %+v; want the scheduled reconciler", rec)
 	}
 	if worker.Name != lambdafn.ReviewWorker || worker.Kind != lambdafn.KindSQS || worker.LogicalID != "ReviewWorkerFunction" {
 		t.Errorf("function after the routes = %+v; want the SQS review worker", worker)

@@ -22,6 +22,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localsms"
 	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/seal"
 	"github.com/realname-kyc/realname/pkg/snssms"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
 	"github.com/realname-kyc/realname/pkg/submission"
@@ -203,7 +204,7 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 
 	b.Config = cfg
 	b.Services = &app.Services{
-		Store: dynamo.New(ddb, cfg.TableName), Docs: docs, Queue: queue, SMS: sms,
+		Store: dynamo.New(ddb, cfg.TableName), Docs: docs, Queue: queue, SMS: sms, DrawSeal: seal.Draw,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
 		Version: cfg.Version, Backends: kinds,
 		TokenTTL: cfg.TokenTTL, MaxAttempts: cfg.MaxAttempts, UploadGrantsPerHour: cfg.UploadGrantsPerHour, ReconcileAfter: cfg.ReconcileAfter,

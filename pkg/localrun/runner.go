@@ -115,8 +115,26 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	r.APIURL, r.InvokeURL = apiURL, invokeURL
 	worker, _ := lambdafn.Lookup(lambdafn.ReviewWorker)
 	es := EventSource{Queue: b.Services.Queue, Handler: handlers[worker.LogicalID], BatchSize: 10, Wait: time.Second, QueueARN: "arn:aws:sqs:us-east-1:000000000000:review", Log: log}
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go func() { defer r.wg.Done(); es.Run(runCtx) }()
+	// The seal function's schedule, every few seconds here (a minute on AWS): the seal
+	// of an approved company exists moments after the approval.
+	sealFn, _ := lambdafn.Lookup(lambdafn.Seal)
+	sealer := lambdafn.SealHandler(app.EnvOf(b.Services).Only(sealFn.Adapters...))
+	go func() {
+		defer r.wg.Done()
+		t := time.NewTicker(SealEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				// A failed run is logged by the sealer; its requests wait for the next.
+				_, _ = sealer(runCtx, nil)
+			}
+		}
+	}()
 	// The schedule's stand-in: at start (submissions stranded before a restart) and
 	// every minute.
 	rec := review.NewReconciler(review.ReconcilerDeps{Store: b.Services.Store, Queue: b.Services.Queue, Clock: b.Services.Clock,
@@ -172,3 +190,7 @@ func (r *Runner) PrintBanner(w io.Writer, took time.Duration) {
 	}
 	fmt.Fprintln(w, "  Ctrl-C stops it; data stays for the next start.")
 }
+
+// SealEvery is how often the runner runs the seal function (EventBridge's shortest rate,
+// a minute, on AWS).
+const SealEvery = 3 * time.Second

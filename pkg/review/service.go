@@ -305,16 +305,19 @@ func documentViews(docs map[string]kyc.Document) []DocumentView {
 // account keeps.
 //
 // An APPROVED personal account with a pending enterprise change (seed 002) has the change
-// decided instead (kyc.ApproveChange): it becomes the company's APPROVED account. Its
-// earlier files are not swept then: the personal documents stay with the account.
+// decided instead (kyc.ApproveChange): it becomes the company's APPROVED account. Then
+// only the folders of the change's documents are swept: the files of earlier change
+// attempts go, and the personal documents stay with the account.
 func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	approved, changed, err := s.decide(ctx, r, accountID, kyc.Approve, kyc.ApproveChange)
+	approved, change, err := s.decide(ctx, r, accountID, kyc.Approve, kyc.ApproveChange)
 	if err != nil {
 		return err
 	}
-	if !changed {
-		s.sweepEarlierAttempts(ctx, approved)
+	swept := approved.Documents
+	if change != nil {
+		swept = change.Documents
 	}
+	s.sweepEarlierAttempts(ctx, approved, swept)
 	return nil
 }
 
@@ -323,7 +326,8 @@ func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) err
 const accountsPrefix = "accounts/"
 
 // sweepEarlierAttempts deletes the objects of a's earlier attempts: every object in the
-// folder of an approved document's slot that is not an approved document. A resubmission
+// folder of each of the approved documents swept (a's, or an approved change's) that is
+// not one of a's documents. A resubmission
 // replaces the account's documents with new keys in the same folders (the rejected ones
 // stay, for the reviewer to compare while deciding), so once an attempt is approved the
 // rest of each folder is only earlier attempts' files (or copies a failed request could
@@ -334,7 +338,7 @@ const accountsPrefix = "accounts/"
 // not undo the approval; it is logged and the files stay until an operator sweeps
 // (listing a folder again and deleting is idempotent). The audit trail is in the store
 // and untouched. No object key holds personal data, so the log may name the folders.
-func (s *Service) sweepEarlierAttempts(ctx context.Context, a kyc.Account) {
+func (s *Service) sweepEarlierAttempts(ctx context.Context, a kyc.Account, swept map[string]kyc.Document) {
 	ctx = context.WithoutCancel(ctx) // the approval was answered: finish the sweep
 	if s.objects == nil {
 		s.log.WarnContext(ctx, "earlier attempts' documents not deleted: no object store", slog.String("account_id", a.ID))
@@ -344,6 +348,8 @@ func (s *Service) sweepEarlierAttempts(ctx context.Context, a kyc.Account) {
 	var folders []string
 	for _, d := range a.Documents {
 		keep[d.Key] = true
+	}
+	for _, d := range swept {
 		dir := d.Key[:strings.LastIndexByte(d.Key, '/')+1]
 		// Only a slot folder of this account: never the account's whole prefix, never
 		// the bucket (a key without a folder would make dir "").
@@ -404,19 +410,19 @@ func (s *Service) Reject(ctx context.Context, r Reviewer, accountID string, in R
 // decide applies a reviewer's decision as one conditional transition: the domain refuses
 // an account that is not PENDING_REVIEW, and the store refuses a decision that lost a
 // race, both with ECONFLICT. An APPROVED account with a pending enterprise change has
-// changeStep decide the change instead, in one write with the change (changed true).
+// changeStep decide the change instead, in one write with the change (returned, not nil).
 // Account and change come in one read, so a decision is two store calls either way. It
 // returns the account as written.
 func (s *Service) decide(ctx context.Context, r Reviewer, accountID string,
 	step func(kyc.Account, kyc.Actor, time.Time) (kyc.Transition, error),
 	changeStep func(kyc.Account, kyc.EnterpriseChange, kyc.Actor, time.Time) (kyc.Transition, error),
-) (saved kyc.Account, changed bool, err error) {
+) (saved kyc.Account, decided *kyc.EnterpriseChange, err error) {
 	a, c, _, err := s.store.GetAccountChangeAndUploads(ctx, accountID, nil, s.clock.Now())
 	if err != nil {
-		return kyc.Account{}, false, err
+		return kyc.Account{}, nil, err
 	}
 	by := kyc.Actor{ID: r.UserID, Role: r.Role, AccountID: r.AccountID, RequestID: r.RequestID}
-	changed = c.Pending && a.State == kyc.StateApproved
+	changed := c.Pending && a.State == kyc.StateApproved
 	var t kyc.Transition
 	if changed {
 		t, err = changeStep(a, c, by, s.clock.Now())
@@ -424,9 +430,10 @@ func (s *Service) decide(ctx context.Context, r Reviewer, accountID string,
 		t, err = step(a, by, s.clock.Now())
 	}
 	if err != nil {
-		return kyc.Account{}, false, err
+		return kyc.Account{}, nil, err
 	}
 	if changed {
+		decided = &c
 		saved, err = s.store.DecideChange(ctx, t, c)
 	} else {
 		saved, err = s.store.Transition(ctx, t)
@@ -434,10 +441,10 @@ func (s *Service) decide(ctx context.Context, r Reviewer, accountID string,
 	if err != nil {
 		// The store's conflict says what happened: a concurrent decision or an identity
 		// already verified on another account.
-		return kyc.Account{}, false, fmt.Errorf("%s: %w", t.Audit.Action, err)
+		return kyc.Account{}, nil, fmt.Errorf("%s: %w", t.Audit.Action, err)
 	}
 	s.log.InfoContext(ctx, "review decision", slog.String("account_id", a.ID), slog.String("action", t.Audit.Action), slog.String("reviewer", r.UserID))
-	return saved, changed, nil
+	return saved, decided, nil
 }
 
 func orEmpty(s []string) []string {

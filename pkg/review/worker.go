@@ -34,19 +34,21 @@ import (
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// WorkerStore is what the worker reads and writes; any kyc.Store is one.
+// WorkerStore is what the worker reads and writes; any kyc.Store is one. A message costs
+// at most three calls: BeginCheck (count the attempt, read the account), CheckInputs
+// (the identity's holder and a seed-001 company's profile) and Transition.
 type WorkerStore interface {
-	GetAccount(ctx context.Context, id string) (kyc.Account, error)
-	// GetAccountAndProfiles reads a seed-001 company's profile versions: its types decide
-	// the required documents, and its identifiers are checked again.
-	GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error)
-	IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (accountID string, err error)
+	// BeginCheck counts the attempt at the checks of a submission before they start, so
+	// that a crash leaves its count behind (see MaxCheckAttempts), and reads the account
+	// with its counts in the same write.
+	BeginCheck(ctx context.Context, accountID string, version int64) (kyc.Account, kyc.CheckCounts, error)
+	// EndCheckWithoutVerdict counts an attempt that failed without crashing.
+	EndCheckWithoutVerdict(ctx context.Context, accountID string, version int64) error
+	// CheckInputs reads who holds the account's identity and, for a seed-001 company, its
+	// current profile: its types decide the required documents, and its identifiers are
+	// checked again.
+	CheckInputs(ctx context.Context, acct kyc.Account) (owner string, profile *kyc.ProfileVersion, err error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
-	// Incr counts the attempts at a submission's checks, and those that ended without a
-	// verdict but without crashing (see MaxCheckAttempts).
-	Incr(ctx context.Context, key string, now, expiresAt time.Time) (int64, error)
-	// Counter reads the second count, when the first is over MaxCheckAttempts.
-	Counter(ctx context.Context, key string, now time.Time) (int64, error)
 }
 
 // WorkerDocs is how the worker reads the stored documents and writes them back without
@@ -89,7 +91,7 @@ func NewWorker(d WorkerDeps) *Worker {
 // its timeout, which fails the whole batch and would otherwise bring the submission back
 // for ever (the queue's redelivery, then the reconciler's re-queue every few minutes).
 //
-// Every attempt is counted before the checks start (CheckAttemptsWindow), so a crash
+// Every attempt is counted before the checks start (WorkerStore.BeginCheck), so a crash
 // leaves its count behind; an attempt that ends without a verdict but without crashing
 // (an S3 or DynamoDB error, retried) is counted again as such, so outages cost the
 // submission nothing. A redelivered message that finds MaxCheckAttempts crashes before
@@ -98,14 +100,9 @@ func NewWorker(d WorkerDeps) *Worker {
 // submit again and the reconciler stops re-queueing it. A first delivery always runs the
 // checks: concurrent deliveries of one submission (the reconciler's copies of a backlogged
 // message) count attempts too, and only a redelivery proves that an attempt has failed.
+// The counts last as long as the submission: its decision ends them, and a resubmission
+// (a new version) starts with none.
 const MaxCheckAttempts = 3
-
-// CheckAttemptsWindow is how long the attempt counts of a submission last from its first
-// attempt. All of a submission's deliveries fall far within it (five receives 185 s apart,
-// then the reconciler's copies minutes apart), so every crash is counted; a count that
-// outlives it starts again, which still bounds the crashes to MaxCheckAttempts a day, and
-// TTL removes the counters of submissions long decided.
-const CheckAttemptsWindow = 24 * time.Hour
 
 // Handle processes an SQS batch. A message that failed for a reason a retry may cure is
 // listed in BatchItemFailures (the event source mapping has ReportBatchItemFailures), so
@@ -151,42 +148,36 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 		// Kept failing so it ends in the dead-letter queue where an operator can see it.
 		return fmt.Errorf("malformed review message")
 	}
-	acct, err := w.store.GetAccount(ctx, msg.AccountID)
-	if kyc.IsCode(err, kyc.ENOTFOUND) {
+	acct, counts, err := w.store.BeginCheck(ctx, msg.AccountID, msg.Version)
+	switch {
+	case kyc.IsCode(err, kyc.ENOTFOUND):
 		w.log.WarnContext(ctx, "review: account not found, message dropped", slog.String("account_id", msg.AccountID))
 		return nil
-	} else if err != nil {
-		return fmt.Errorf("load account: %w", err)
-	}
-	if acct.State != kyc.StateSubmitted || acct.Version != msg.Version {
+	case kyc.IsCode(err, kyc.ECONFLICT):
 		return nil // already handled by an earlier delivery or superseded by a resubmission
-	}
-	now := w.clock.Now()
-	n, err := w.store.Incr(ctx, attemptsKey(acct), now, now.Add(CheckAttemptsWindow))
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("count the attempt: %w", err) // not counted, so it costs no attempt
 	}
-	if err := w.attempt(ctx, acct, n, redelivered(rec), now); err != nil {
-		w.endedWithoutVerdict(ctx, acct, now)
+	now := w.clock.Now()
+	if err := w.attempt(ctx, acct, counts, redelivered(rec), now); err != nil {
+		w.endedWithoutVerdict(ctx, acct)
 		return err
 	}
 	return nil
 }
 
-// attempt is the nth attempt at the checks of acct: it decides the account, or gives up
-// on it if earlier attempts crashed too often (MaxCheckAttempts).
-func (w *Worker) attempt(ctx context.Context, acct kyc.Account, n int64, redelivered bool, now time.Time) error {
-	crashed, err := w.crashedTooOften(ctx, acct, n, redelivered, now)
-	if err != nil {
-		return err
-	}
+// attempt is an attempt at the checks of acct (counts.Attempts of them so far, this one
+// included): it decides the account, or gives up on it if earlier attempts crashed too
+// often (MaxCheckAttempts).
+func (w *Worker) attempt(ctx context.Context, acct kyc.Account, counts kyc.CheckCounts, redelivered bool, now time.Time) error {
 	var t kyc.Transition
-	if crashed {
+	var err error
+	if crashedTooOften(counts, redelivered) {
 		w.log.WarnContext(ctx, "review: the checks crashed too often; the account is rejected as unprocessable",
-			slog.String("account_id", acct.ID), slog.Int64("attempt", n))
+			slog.String("account_id", acct.ID), slog.Int64("attempt", counts.Attempts))
 		t, err = unprocessable(acct, now)
 	} else {
-		t, err = w.verdict(ctx, acct, n > 1, now)
+		t, err = w.verdict(ctx, acct, counts.Attempts > 1, now)
 	}
 	if err != nil {
 		return fmt.Errorf("automated checks of account %s: %w", acct.ID, err)
@@ -201,38 +192,27 @@ func (w *Worker) attempt(ctx context.Context, acct kyc.Account, n int64, redeliv
 	return nil
 }
 
-// crashedTooOften reports whether the n-1 attempts before this one, on a redelivery,
-// include MaxCheckAttempts that crashed: those not counted as ended without a verdict.
-// (An attempt that reached a verdict moved the account on, so no attempt follows it.)
-func (w *Worker) crashedTooOften(ctx context.Context, acct kyc.Account, n int64, redelivered bool, now time.Time) (bool, error) {
-	if n <= MaxCheckAttempts || !redelivered {
-		return false, nil
+// crashedTooOften reports whether the attempts before this one, on a redelivery, include
+// MaxCheckAttempts that crashed: those not counted as ended without a verdict. (An
+// attempt that reached a verdict moved the account on, so no attempt follows it.)
+func crashedTooOften(c kyc.CheckCounts, redelivered bool) bool {
+	if c.Attempts <= MaxCheckAttempts || !redelivered {
+		return false
 	}
-	clean, err := w.store.Counter(ctx, cleanEndsKey(acct), now)
-	if err != nil {
-		return false, fmt.Errorf("read the attempts that ended without a verdict: %w", err)
-	}
-	return n-1-clean >= MaxCheckAttempts, nil
+	return c.Attempts-1-c.EndedWithoutVerdict >= MaxCheckAttempts
 }
 
 // endedWithoutVerdict counts an attempt that failed without crashing (it returned an
 // error, to be retried), so it does not count towards MaxCheckAttempts. Should the count
 // fail too (the store is down, or ctx ran out, as when the Lambda is about to time out),
-// the attempt counts as crashed.
-func (w *Worker) endedWithoutVerdict(ctx context.Context, acct kyc.Account, now time.Time) {
-	if _, err := w.store.Incr(ctx, cleanEndsKey(acct), now, now.Add(CheckAttemptsWindow)); err != nil {
+// the attempt counts as crashed; if the account moved on meanwhile, nothing is left to
+// count for.
+func (w *Worker) endedWithoutVerdict(ctx context.Context, acct kyc.Account) {
+	err := w.store.EndCheckWithoutVerdict(ctx, acct.ID, acct.Version)
+	if err != nil && !kyc.IsCode(err, kyc.ECONFLICT) {
 		w.log.WarnContext(ctx, "review: a failed attempt could not be counted as such; it counts as crashed",
 			slog.String("account_id", acct.ID), slog.String("error", err.Error()))
 	}
-}
-
-// attemptsKey and cleanEndsKey are the counters of MaxCheckAttempts, per submission:
-// a resubmission (a new version) starts with none.
-func attemptsKey(a kyc.Account) string {
-	return "review-attempts:" + a.ID + ":" + strconv.FormatInt(a.Version, 10)
-}
-func cleanEndsKey(a kyc.Account) string {
-	return "review-failed:" + a.ID + ":" + strconv.FormatInt(a.Version, 10)
 }
 
 // redelivered reports whether SQS has delivered rec before (its ApproximateReceiveCount).
@@ -288,10 +268,11 @@ type checkResult struct {
 func (w *Worker) check(ctx context.Context, acct kyc.Account, retry bool) (checkResult, error) {
 	res := checkResult{docs: map[string]kyc.Document{}}
 	fail := func(code, where string) { res.reasons = append(res.reasons, code+":"+where) }
-	prof, err := w.profile(ctx, acct)
+	owner, version, err := w.store.CheckInputs(ctx, acct)
 	if err != nil {
-		return checkResult{}, err
+		return checkResult{}, fmt.Errorf("read the identity's holder and the profile: %w", err)
 	}
+	prof := w.profile(acct, version)
 	required := kyc.RequiredSlots(acct.Type)
 	if prof != nil {
 		required = prof.slots
@@ -339,14 +320,8 @@ func (w *Worker) check(ctx context.Context, acct kyc.Account, retry bool) (check
 			fail(ReasonBadChecksum, "organizationRegNo")
 		}
 	}
-	if acct.IDNumber != "" {
-		owner, err := w.store.IdentityOwner(ctx, acct.Type, acct.IDNumber)
-		switch {
-		case err == nil && owner != acct.ID:
-			res.reasons = append(res.reasons, ReasonDuplicateIdentity)
-		case err != nil && !kyc.IsCode(err, kyc.ENOTFOUND):
-			return checkResult{}, fmt.Errorf("identity owner: %w", err)
-		}
+	if owner != "" && owner != acct.ID {
+		res.reasons = append(res.reasons, ReasonDuplicateIdentity)
 	}
 	return res, nil
 }
@@ -467,25 +442,18 @@ type companyProfile struct {
 	problems []*kyc.Error
 }
 
-// profile reads acct's current profile when it is a company that applied with seed 001's
-// form (one more store call); nil for every other account, which keeps seed 000's rules.
-func (w *Worker) profile(ctx context.Context, acct kyc.Account) (*companyProfile, error) {
-	if acct.Type != kyc.CompanyAccount || acct.ProfileVersion == 0 {
-		return nil, nil
+// profile is what the checks take from version, acct's current profile when it is a
+// company that applied with seed 001's form; nil for every other account, which keeps
+// seed 000's rules.
+func (w *Worker) profile(acct kyc.Account, version *kyc.ProfileVersion) *companyProfile {
+	if acct.Type != kyc.CompanyAccount || version == nil {
+		return nil
 	}
-	_, versions, err := w.store.GetAccountAndProfiles(ctx, acct.ID)
-	if err != nil {
-		return nil, fmt.Errorf("company profile: %w", err)
-	}
-	if len(versions) == 0 {
-		return nil, fmt.Errorf("company profile: account %s names version %d, none stored", acct.ID, acct.ProfileVersion)
-	}
-	fields := versions[len(versions)-1].Fields
-	prof := &companyProfile{problems: company.Problems(fields, w.clock.Now())}
-	if parsed, err := company.ParseProfile(fields, w.clock.Now()); err == nil {
+	prof := &companyProfile{problems: company.Problems(version.Fields, w.clock.Now())}
+	if parsed, err := company.ParseProfile(version.Fields, w.clock.Now()); err == nil {
 		prof.slots = company.RequiredSlots(parsed.OrganizationType, parsed.IdentificationType)
 	} else {
 		prof.slots = []string{company.SlotLicence}
 	}
-	return prof, nil
+	return prof
 }

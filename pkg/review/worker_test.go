@@ -31,8 +31,8 @@ var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 var errInjected = errors.New("injected failure: connection reset by 10.9.8.7")
 
-// faultStore is the worker's real store whose GetAccount, Transition or IdentityOwner
-// fail on command.
+// faultStore is the worker's real store whose BeginCheck (the account's read), Transition
+// or CheckInputs (the identity's holder) fail on command.
 type faultStore struct {
 	review.WorkerStore
 	getFails        map[string]bool
@@ -40,11 +40,11 @@ type faultStore struct {
 	identityFails   bool
 }
 
-func (s *faultStore) GetAccount(ctx context.Context, id string) (kyc.Account, error) {
+func (s *faultStore) BeginCheck(ctx context.Context, id string, version int64) (kyc.Account, kyc.CheckCounts, error) {
 	if s.getFails[id] {
-		return kyc.Account{}, errInjected
+		return kyc.Account{}, kyc.CheckCounts{}, errInjected
 	}
-	return s.WorkerStore.GetAccount(ctx, id)
+	return s.WorkerStore.BeginCheck(ctx, id, version)
 }
 
 func (s *faultStore) Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error) {
@@ -54,11 +54,11 @@ func (s *faultStore) Transition(ctx context.Context, t kyc.Transition) (kyc.Acco
 	return s.WorkerStore.Transition(ctx, t)
 }
 
-func (s *faultStore) IdentityOwner(ctx context.Context, typ kyc.AccountType, idNumber string) (string, error) {
+func (s *faultStore) CheckInputs(ctx context.Context, acct kyc.Account) (string, *kyc.ProfileVersion, error) {
 	if s.identityFails {
-		return "", errInjected
+		return "", nil, errInjected
 	}
-	return s.WorkerStore.IdentityOwner(ctx, typ, idNumber)
+	return s.WorkerStore.CheckInputs(ctx, acct)
 }
 
 // faultDocs is the embedded S3 document store whose Head fails on command.

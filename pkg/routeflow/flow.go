@@ -37,6 +37,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localrun"
 	"github.com/realname-kyc/realname/pkg/localsms"
+	"github.com/realname-kyc/realname/pkg/seal"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -147,7 +148,7 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	clock := &shiftClock{}
 	q := localqueue.New(localqueue.Options{Visibility: 30 * time.Second, MaxReceives: 5})
 	log := slog.New(slog.DiscardHandler)
-	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
+	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
 		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
 	mux, err := httpapi.Mux(svc)
 	if err != nil {
@@ -181,6 +182,8 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	grantRole := lambdafn.GrantRoleHandler(env(grantFn))
 	freezeUser := lambdafn.FreezeUserHandler(env(freezeFn))
 	reconcile := lambdafn.ReconcilerHandler(env(reconcilerFn))
+	sealFn := fn(lambdafn.Seal)
+	drawSeals := lambdafn.SealHandler(env(sealFn))
 	u := users.New(users.Deps{Store: cfg.Store, Clock: clock, IDs: kyc.RandomIDs{}, Log: log, TokenTTL: svc.TokenTTL})
 
 	// step runs f with a fresh meter on the API's requests (and on ctx) and records it as
@@ -419,6 +422,48 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 			return err
 		}
 		if err := jsonStep(o, "company reads its profile", "GET", "/v1/organization", nil, 200); err != nil {
+			return err
+		}
+
+		// Its registration number is the enterprise change's, approved above: the checks
+		// reject it as a duplicate (RETRY), and it re-applies with another number (seed
+		// 001's authStatus=0); once approved it modifies its name at once (authStatus=1).
+		acctO, stateO, err := o.AccountID()
+		if err != nil {
+			return err
+		}
+		if stateO != string(kyc.StateRejected) {
+			return fmt.Errorf("the company with a claimed number is %s, want REJECTED by the checks", stateO)
+		}
+		if err := jsonStep(o, "company re-applies after a rejection", "POST", "/v1/organization/reapply",
+			map[string]string{"authStatus": "0", "organizationRegNo": "91320100MA1000002L"}, 200); err != nil {
+			return err
+		}
+		if err := workerStep("worker: company re-application"); err != nil {
+			return err
+		}
+		if _, err := r.JSON(http.MethodPost, "/v1/cms/account/"+acctO+"/authorizeAccount", nil, 200); err != nil {
+			return err
+		}
+		if err := jsonStep(o, "approved company modifies its profile", "POST", "/v1/organization/reapply",
+			map[string]string{"authStatus": "1", "name": "Bench Organization Holdings Ltd", "address": "1 Bench Road"}, 200); err != nil {
+			return err
+		}
+		// It uploaded no seal: the approval asked for one, which the seal function draws, with
+		// the one of the company the enterprise change made.
+		if err := jsonStep(o, "company without a seal yet", "GET", "/v1/organization/seal", nil, 404); err != nil {
+			return err
+		}
+		if err := step("seal function: two approved companies", "seal (schedule event)", sealFn.LogicalID, func(ctx context.Context) (int, error) {
+			res, err := drawSeals(ctx, json.RawMessage(`{}`))
+			if err == nil && res.Sealed != 2 {
+				err = fmt.Errorf("the seal function drew %d seals, want 2", res.Sealed)
+			}
+			return 0, err
+		}); err != nil {
+			return err
+		}
+		if err := redirectStep(o, "company downloads its generated seal", "/v1/organization/seal"); err != nil {
 			return err
 		}
 

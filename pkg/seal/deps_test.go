@@ -10,7 +10,9 @@ import (
 // carry its 1.5 MB font: the one function that draws seals (none is wired yet; add it
 // here when it is) and the local runner, which is not shipped.
 var sealUsers = map[string]bool{
+	"github.com/realname-kyc/realname/functions/seal":     true,
 	"github.com/realname-kyc/realname/cmd/realname-local": true,
+	"github.com/realname-kyc/realname/cmd/bench":          true, // runs the local stack, like the runner; not shipped
 }
 
 // TestOnlySealLinksTheFont keeps the font out of every other binary: no package but

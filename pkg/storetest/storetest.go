@@ -186,6 +186,11 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Refused", testProfileRefused},
 			{"Missing", testProfileMissing},
 		}},
+		{"Checks", []test{
+			{"BeginCheck", testBeginCheck},
+			{"CheckInputs", testCheckInputs},
+			{"AccountProfileAndUploads", testAccountProfileAndUploads},
+		}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -20,6 +20,9 @@ type Source struct {
 	Key    string
 	Data   []byte
 	Inline bool
+	// Stored, when set, is a document the account already holds, submitted again as it
+	// is (a re-application keeps the documents it does not replace).
+	Stored *kyc.Document
 }
 
 // PersonalInput is uploadPersonalLicence's request: ID_number, optional name, and the
@@ -124,15 +127,26 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 	if err != nil {
 		return err
 	}
+	return s.submitRead(ctx, p, sub, srcs, profile, acct, uploads)
+}
+
+// submitRead is submit once the account and the upload records of srcs are read.
+func (s *Service) submitRead(ctx context.Context, p kyc.Principal, sub kyc.Submission, srcs map[string]Source, profile *company.Profile,
+	acct kyc.Account, uploads map[string]kyc.Upload) error {
+	slots := sub.Slots
+	if slots == nil {
+		slots = kyc.RequiredSlots(sub.Type)
+	}
 	if acct.OwnerID != p.UserID {
 		return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
 	}
+	var err error
 	// Refused before any document is stored, so a refusal costs nothing.
 	if err := kyc.MaySubmit(acct, sub.Type, s.maxAttempts); err != nil {
 		return err
 	}
 	for _, name := range slots {
-		if src, ok := srcs[name]; !ok || (!src.Inline && src.Key == "") {
+		if src, ok := srcs[name]; !ok || (!src.Inline && src.Stored == nil && src.Key == "") {
 			return kyc.FieldError(kyc.EMISSING, name, "required")
 		}
 	}
@@ -147,7 +161,13 @@ func (s *Service) submit(ctx context.Context, p kyc.Principal, sub kyc.Submissio
 			field = FieldOfSlot(name)
 		}
 		var d kyc.Document
-		if src := srcs[name]; src.Inline {
+		if src := srcs[name]; src.Stored != nil {
+			// Kept as it is: not written by this request, so never deleted by it.
+			d = *src.Stored
+			d.Check = ""
+			docs[name] = d
+			continue
+		} else if src.Inline {
 			d, err = s.putInline(ctx, acct.ID, field, src.Data, slot)
 		} else {
 			rec, found := uploads[src.Key]

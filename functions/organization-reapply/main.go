@@ -1,0 +1,14 @@
+// Command organization-reapply is the Lambda behind POST /v1/organization/reapply.
+package main
+
+import (
+	"github.com/realname-kyc/realname/pkg/dynamo"
+	"github.com/realname-kyc/realname/pkg/httpapi"
+	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/sqsqueue"
+)
+
+func main() {
+	lambdafn.StartHTTP("organization-reapply", httpapi.ReapplyOrganization, dynamo.Provide, s3docs.Provide, sqsqueue.Provide)
+}
