@@ -18,16 +18,19 @@ import (
 //
 //	Kind       PK                    SK                      notes
 //	outbox     OUTBOX#<eventID>      OUTBOX                  written by Transition; due keys (OUTBOX, <at>#<eventID>) until fanned out
-//	endpoint   WEBHOOKS              ENDPOINT#<endpointID>   Owner, URL, Events, sealed Secrets, Disabled, Version
+//	endpoint   WEBHOOK#<endpointID>  ENDPOINT                Owner, URL, Events, sealed Secrets, Disabled, Version; list keys (WEBHOOKS, <endpointID>)
 //	delivery   WEBHOOK#<endpointID>  DELIVERY#<eventID>      the delivery log; due keys (WEBHOOK_DUE, <nextAt>#<endpointID>#<eventID>) while pending
 //
 // The outbox and the pending deliveries reuse the sparse index GSISubmitted under
 // partitions of their own ("OUTBOX", "WEBHOOK_DUE"): it is the table's index of work due
 // by time, and a new GSI would need every existing table (a developer's .local one
-// included) migrated. ListSubmittedBefore queries only its own partition.
+// included) migrated. ListSubmittedBefore queries only its own partition. Likewise every
+// endpoint is listed in GSIPending's partition "WEBHOOKS" (ListPending queries only its
+// own), so that fanning an event out reads them all in one Query: endpoints are few (a
+// platform's, and a handful per app).
 //
-// All endpoints share one partition so that fanning an event out reads them in one Query,
-// whatever the event: endpoints are few (a platform's, and a handful per app).
+// An endpoint and its delivery log share a partition, so the log's page and the endpoint
+// (whose owner the route checks) are one Query.
 const (
 	kindOutbox      = "outbox"
 	kindEndpoint    = "endpoint"
@@ -36,7 +39,7 @@ const (
 	skOutbox        = "OUTBOX"
 	outboxDuePK     = "OUTBOX"
 	endpointsPK     = "WEBHOOKS"
-	prefixEndpoint  = "ENDPOINT#"
+	skEndpoint      = "ENDPOINT"
 	prefixWebhook   = "WEBHOOK#"
 	prefixDelivery  = "DELIVERY#"
 	deliveryDuePK   = "WEBHOOK_DUE"
@@ -45,7 +48,7 @@ const (
 )
 
 func outboxKey(id string) item             { return key(prefixOutbox+id, skOutbox) }
-func endpointKey(id string) item           { return key(endpointsPK, prefixEndpoint+id) }
+func endpointKey(id string) item           { return key(prefixWebhook+id, skEndpoint) }
 func deliveryKey(endpoint, ev string) item { return key(prefixWebhook+endpoint, prefixDelivery+ev) }
 
 // outboxPut is the outbox item of the event t announces (nil when none), put in t's own
@@ -215,6 +218,8 @@ func encodeEndpoint(e webhook.Endpoint) item {
 	it["CreatedAt"] = tv(e.CreatedAt)
 	it["UpdatedAt"] = tv(e.UpdatedAt)
 	it[AttrVersion] = nv(e.Version)
+	it[AttrPendingPK] = sv(endpointsPK)
+	it[AttrPendingSK] = sv(e.ID)
 	return it
 }
 
@@ -338,15 +343,16 @@ func (s *Store) GetEndpoint(ctx context.Context, id string) (webhook.Endpoint, e
 	return decodeEndpoint(it)
 }
 
-// ListEndpoints returns every endpoint, in id order: one strongly consistent Query of
-// their partition (more only past 1 MB, some thousands of endpoints).
+// ListEndpoints returns every endpoint, in id order: one Query of their index partition
+// (eventually consistent: an endpoint registered a moment before an event may miss it;
+// more calls only past 1 MB, some thousands of endpoints).
 func (s *Store) ListEndpoints(ctx context.Context) ([]webhook.Endpoint, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :ep)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#sk": AttrSK},
-		ExpressionAttributeValues: item{":pk": sv(endpointsPK), ":ep": sv(prefixEndpoint)},
-		ConsistentRead:            aws.Bool(true),
+		IndexName:                 aws.String(GSIPending),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPendingPK},
+		ExpressionAttributeValues: item{":pk": sv(endpointsPK)},
 	}
 	var eps []webhook.Endpoint
 	for {
@@ -476,29 +482,43 @@ func (s *Store) RecordAttempt(ctx context.Context, d webhook.Delivery, disable *
 	return d, nil
 }
 
-// ListDeliveries returns an endpoint's delivery log (up to limit, 1..100), one Query.
-func (s *Store) ListDeliveries(ctx context.Context, endpointID string, limit int) ([]webhook.Delivery, error) {
+// GetEndpointAndDeliveries reads an endpoint and up to limit (1..100) of its delivery
+// log, last event id first, in one strongly consistent Query of the endpoint's
+// partition. ENOTFOUND when there is no such endpoint.
+func (s *Store) GetEndpointAndDeliveries(ctx context.Context, endpointID string, limit int) (webhook.Endpoint, []webhook.Delivery, error) {
+	if endpointID == "" {
+		return webhook.Endpoint{}, nil, notFound("Endpoint")
+	}
 	limit = max(1, min(limit, maxPendingPage))
 	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :d)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#sk": AttrSK},
-		ExpressionAttributeValues: item{":pk": sv(prefixWebhook + endpointID), ":d": sv(prefixDelivery)},
-		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(int32(limit)),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
+		ExpressionAttributeValues: item{":pk": sv(prefixWebhook + endpointID)},
+		// ENDPOINT sorts after every DELIVERY#: backwards it comes first.
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit + 1)),
+		ConsistentRead:   aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: list deliveries: %w", err)
+		return webhook.Endpoint{}, nil, fmt.Errorf("dynamo: get endpoint and deliveries: %w", err)
 	}
-	ds := make([]webhook.Delivery, 0, len(out.Items))
-	for _, it := range out.Items {
+	if len(out.Items) == 0 || (&decoder{it: out.Items[0]}).str(attrKind) != kindEndpoint {
+		return webhook.Endpoint{}, nil, notFound("Endpoint")
+	}
+	e, err := decodeEndpoint(out.Items[0])
+	if err != nil {
+		return webhook.Endpoint{}, nil, fmt.Errorf("dynamo: get endpoint and deliveries: %w", err)
+	}
+	ds := make([]webhook.Delivery, 0, len(out.Items)-1)
+	for _, it := range out.Items[1:] {
 		d, err := decodeDelivery(it)
 		if err != nil {
-			return nil, fmt.Errorf("dynamo: list deliveries: %w", err)
+			return webhook.Endpoint{}, nil, fmt.Errorf("dynamo: get endpoint and deliveries: %w", err)
 		}
 		ds = append(ds, d)
 	}
-	return ds, nil
+	return e, ds, nil
 }
 
 // ListDueDeliveries returns up to limit pending deliveries whose next try is before t,

@@ -151,7 +151,7 @@ func TestFanOutOnce(t *testing.T) {
 		if due, _ := s.ListDueDeliveries(ctx, at.Add(time.Second), 10); len(due) != 1 || due[0].EndpointID != "ep2" {
 			t.Errorf("due after one failed for good = %+v, want ep2's only", due)
 		}
-		log, err := s.ListDeliveries(ctx, "ep1", 10)
+		_, log, err := s.GetEndpointAndDeliveries(ctx, "ep1", 10)
 		if err != nil || len(log) != 1 || log[0].Attempts != 1 {
 			t.Errorf("delivery log %+v, %v", log, err)
 		}

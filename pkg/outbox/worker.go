@@ -248,7 +248,8 @@ func isTimeout(err error) bool {
 
 // Replay queues a delivery again at once with the same webhook-id: the delivery goes back
 // to pending with a fresh retry schedule, its attempts kept. One write (conditional on the
-// version read) and one send.
+// version read) and one send; if the send fails the delivery is pending and due, and the
+// sweeper queues it.
 func Replay(ctx context.Context, store interface {
 	RecordAttempt(ctx context.Context, d webhook.Delivery, disable *webhook.Endpoint) (webhook.Delivery, error)
 }, q Sender, d webhook.Delivery, now time.Time) (webhook.Delivery, error) {
@@ -257,9 +258,6 @@ func Replay(ctx context.Context, store interface {
 	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("replay: %w", err)
 	}
-	if err := send(ctx, q, deliveryMessage(saved), 0); err != nil {
-		// Pending and due: the sweeper sends it within minutes.
-		return saved, nil
-	}
+	_ = send(ctx, q, deliveryMessage(saved), 0)
 	return saved, nil
 }
