@@ -46,7 +46,14 @@ FUNCTIONS := \
 	RejectAccountFunction:reject-account \
 	EnterpriseChangeFunction:enterprise-change \
 	ApplyOrganizationFunction:organization-apply \
-	GetOrganizationFunction:organization
+	GetOrganizationFunction:organization \
+	CreateWebhookFunction:webhooks-create \
+	ListWebhooksFunction:webhooks-list \
+	DeleteWebhookFunction:webhooks-delete \
+	RotateWebhookFunction:webhooks-rotate \
+	ListWebhookDeliveriesFunction:webhooks-deliveries \
+	ReplayWebhookDeliveryFunction:webhooks-replay \
+	WebhookWorkerFunction:webhook-worker
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

@@ -22,6 +22,9 @@ const (
 	AdapterPresigner Adapter = "presigner" // S3 presigned URLs only, without the S3 client
 	AdapterQueue     Adapter = "queue"     // SQS (kyc.Queue)
 	AdapterSMS       Adapter = "sms"       // SNS (kyc.SMSSender)
+	// Webhooks (issue 13).
+	AdapterWebhookQueue Adapter = "webhookqueue" // SQS webhook queue (Services.WebhookQueue)
+	AdapterSecrets      Adapter = "secrets"      // KMS sealing endpoint secrets (webhook.SecretBox)
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -98,6 +101,12 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterSMS) {
 		c.SMS = nil
 	}
+	if !keep(AdapterWebhookQueue) {
+		c.WebhookQueue = nil
+	}
+	if !keep(AdapterSecrets) {
+		c.Secrets = nil
+	}
 	return &c
 }
 
@@ -125,6 +134,10 @@ func (e *Env) has(a Adapter) bool {
 		return e.Queue != nil
 	case AdapterSMS:
 		return e.SMS != nil
+	case AdapterWebhookQueue:
+		return e.WebhookQueue != nil
+	case AdapterSecrets:
+		return e.Secrets != nil
 	}
 	return false
 }

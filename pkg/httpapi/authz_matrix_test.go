@@ -119,6 +119,14 @@ var authzMatrix = map[string]azRow{
 	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no identify_type: 997
 	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no emailOrMobile: 997
 	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own profile (none yet: version 0)
+	// Webhooks: admin only. {id} is an account id, which is no endpoint: 404 for the
+	// admin, so no row changes anything; creation without a url is 997.
+	"webhooks-create":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 403}, body: azEmpty},
+	"webhooks-list":       {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}},
+	"webhooks-delete":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 }
 
 // The rows' bodies.

@@ -8,11 +8,13 @@ package kmsbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
@@ -70,4 +72,14 @@ func (b *Box) Open(ctx context.Context, endpointID string, sealed []byte) ([]byt
 		return nil, fmt.Errorf("kms open webhook secret: %w", err)
 	}
 	return out.Plaintext, nil
+}
+
+// Provide gives e the secret box on the key WEBHOOK_KMS_KEY_ID (through KMS_ENDPOINT when
+// set).
+func Provide(e *app.Env) error {
+	if e.Config.WebhookKeyID == "" {
+		return errors.New("kmsbox: WEBHOOK_KMS_KEY_ID is not set")
+	}
+	e.Secrets = New(Client(e.AWS, e.Config.KMSEndpoint), e.Config.WebhookKeyID)
+	return nil
 }

@@ -103,13 +103,13 @@ func TestTypedMarshalError(t *testing.T) {
 	}
 }
 
-// The function table is the route table plus the review worker, GrantRole, FreezeUser and
-// the reconciler, each once.
+// The function table is the route table plus the review worker, GrantRole, FreezeUser,
+// the reconciler and the webhook worker, each once.
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+4 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser and the reconciler", len(fs), len(routes))
+	if len(fs) != len(routes)+5 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser, the reconciler and the webhook worker", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -133,7 +133,10 @@ func TestFunctions(t *testing.T) {
 		t.Errorf("function after GrantRole = %+v; want the FreezeUser function", freeze)
 	}
 	if rec.Name != lambdafn.Reconciler || rec.Kind != lambdafn.KindSchedule || rec.LogicalID != "ReconcilerFunction" {
-		t.Errorf("last function = %+v; want the scheduled reconciler", rec)
+		t.Errorf("function after FreezeUser = %+v; want the scheduled reconciler", rec)
+	}
+	if wh := fs[len(routes)+4]; wh.Name != lambdafn.WebhookWorker || wh.Kind != lambdafn.KindSQS || wh.LogicalID != "WebhookWorkerFunction" {
+		t.Errorf("last function = %+v; want the SQS webhook worker", wh)
 	}
 	if worker.Name != lambdafn.ReviewWorker || worker.Kind != lambdafn.KindSQS || worker.LogicalID != "ReviewWorkerFunction" {
 		t.Errorf("function after the routes = %+v; want the SQS review worker", worker)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -59,14 +60,26 @@ func (w *Worker) retry(failed int) (time.Duration, bool) {
 // Handle is the worker's Lambda handler (SQS event source with ReportBatchItemFailures):
 // each record is handled on its own; one whose work may not have been done is reported,
 // so SQS delivers it again, and the rest are acknowledged.
+//
+// The records are handled in parallel: an attempt may wait 15 s for a slow receiver, and
+// one slow endpoint must not hold up the batch's other deliveries.
 func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
+	var (
+		resp events.SQSEventResponse
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+	)
 	for _, r := range ev.Records {
-		if err := w.HandleBody(ctx, r.Body); err != nil {
-			w.Log.ErrorContext(ctx, "webhook message failed", slog.String("message_id", r.MessageId), slog.String("error", err.Error()))
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-		}
+		wg.Go(func() {
+			if err := w.HandleBody(ctx, r.Body); err != nil {
+				w.Log.ErrorContext(ctx, "webhook message failed", slog.String("message_id", r.MessageId), slog.String("error", err.Error()))
+				mu.Lock()
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	return resp, nil
 }
 
