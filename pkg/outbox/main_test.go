@@ -120,7 +120,6 @@ type fixture struct {
 	worker  *outbox.Worker
 	sweeper *outbox.Sweeper
 	log     *testenv.SyncBuffer
-	at      time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
