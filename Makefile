@@ -49,7 +49,14 @@ FUNCTIONS := \
 	GetOrganizationFunction:organization \
 	ReapplyOrganizationFunction:organization-reapply \
 	GetOrganizationSealFunction:organization-seal \
-	SealFunction:seal
+	SealFunction:seal \
+	CreateWebhookFunction:webhooks-create \
+	ListWebhooksFunction:webhooks-list \
+	DeleteWebhookFunction:webhooks-delete \
+	RotateWebhookFunction:webhooks-rotate \
+	ListWebhookDeliveriesFunction:webhooks-deliveries \
+	ReplayWebhookDeliveryFunction:webhooks-replay \
+	WebhookWorkerFunction:webhook-worker
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

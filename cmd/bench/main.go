@@ -38,7 +38,7 @@ func main() {
 func run() error {
 	var (
 		out         = flag.String("out", ".local/bench/report.json", "write the numbers as JSON here (\"\" for none)")
-		parts       = flag.String("parts", "review,list,binaries,calls,latency,bytes", "what to measure, comma-separated: review, list, binaries, calls, latency, bytes")
+		parts       = flag.String("parts", "review,list,binaries,calls,latency,bytes,webhooks", "what to measure, comma-separated: review, list, binaries, calls, latency, bytes, webhooks")
 		engines     = flag.String("engines", engineDynoxide+","+engineDynamoDBLocal, "DynamoDB engines of the review, list and calls parts, comma-separated: "+engineDynoxide+", "+engineDynamoDBLocal)
 		starts      = flag.Int("starts", 20, "binaries: process starts per function")
 		rate        = flag.Int("rate", 500, "latency: requests per second of the reads and writes")
@@ -76,7 +76,7 @@ func run() error {
 	want := map[string]bool{}
 	for _, p := range strings.Split(*parts, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "review", "list", "binaries", "calls", "latency", "bytes":
+		case "review", "list", "binaries", "calls", "latency", "bytes", "webhooks":
 			want[p] = true
 		default:
 			return fmt.Errorf("-parts: unknown part %q", p)
@@ -135,6 +135,13 @@ func run() error {
 			return fmt.Errorf("latency: %w", err)
 		}
 		rep.Latency = &l
+	}
+	if want["webhooks"] {
+		w, err := runWebhooks(ctx, 200, 4)
+		if err != nil {
+			return fmt.Errorf("webhooks: %w", err)
+		}
+		rep.Webhooks = &w
 	}
 	if want["bytes"] {
 		b, err := runBytes(ctx)

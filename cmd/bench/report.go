@@ -24,6 +24,7 @@ type report struct {
 	Calls        *callsResult    `json:"calls,omitempty"`
 	Latency      *latencyResult  `json:"latency,omitempty"`
 	Bytes        *bytesResult    `json:"bytes,omitempty"`
+	Webhooks     *webhooksResult `json:"webhooks,omitempty"`
 }
 
 func (r *report) markdown(w io.Writer) {
@@ -56,6 +57,10 @@ func (r *report) markdown(w io.Writer) {
 	if r.Latency != nil {
 		p("")
 		r.Latency.markdown(p)
+	}
+	if r.Webhooks != nil {
+		p("")
+		r.Webhooks.markdown(p)
 	}
 	if r.Bytes != nil {
 		p("")

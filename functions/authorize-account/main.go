@@ -6,8 +6,9 @@ import (
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/s3docs"
+	"github.com/realname-kyc/realname/pkg/webhookqueue"
 )
 
 func main() {
-	lambdafn.StartHTTP("authorize-account", httpapi.AuthorizeAccount, dynamo.Provide, s3docs.Provide)
+	lambdafn.StartHTTP("authorize-account", httpapi.AuthorizeAccount, dynamo.Provide, s3docs.Provide, webhookqueue.Provide)
 }

@@ -37,6 +37,12 @@ type Config struct {
 	// StaticAccessKey and StaticSecretKey are not read from the environment: the local
 	// runner sets them for emulators, which must never be reached with real AWS
 	// credentials (and the S3 emulator checks signatures against its own keys).
+	// Webhooks (issue 13): the delivery queue, the KMS key that seals endpoint secrets,
+	// and a KMS endpoint for tests (moto).
+	WebhookQueueURL string
+	WebhookKeyID    string
+	KMSEndpoint     string
+
 	StaticAccessKey string
 	StaticSecretKey string
 }
@@ -65,6 +71,9 @@ func Vars() []Var {
 		{Name: "RECONCILE_AFTER", Default: "2m", Meaning: "how long an account may stay SUBMITTED before the reconciler re-queues it (30s to 24h)"},
 		{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
 		{Name: "APP_VERSION", Default: "dev", Meaning: "version reported by /v1/health"},
+		{Name: "WEBHOOK_QUEUE_URL", Meaning: "SQS queue URL of webhook events and deliveries (the delivery worker's queue); the functions that queue events need it"},
+		{Name: "WEBHOOK_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias) that seals webhook endpoint secrets; the functions that register, rotate or deliver need it"},
+		{Name: "KMS_ENDPOINT", Meaning: "custom KMS endpoint (moto_server); empty on AWS"},
 		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
 	}
 }
@@ -84,24 +93,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return v
 	}
 	c := Config{
-		Version:        get("APP_VERSION"),
-		Region:         get("AWS_REGION"),
-		TableName:      get("TABLE_NAME"),
-		DynamoEndpoint: get("DYNAMODB_ENDPOINT"),
-		Bucket:         get("DOCS_BUCKET"),
-		S3Endpoint:     get("S3_ENDPOINT"),
-		QueueURL:       get("REVIEW_QUEUE_URL"),
-		SQSEndpoint:    get("SQS_ENDPOINT"),
-		SNSEndpoint:    get("SNS_ENDPOINT"),
-		SMSSenderID:    get("SMS_SENDER_ID"),
-		LogLevel:       get("LOG_LEVEL"),
+		Version:         get("APP_VERSION"),
+		Region:          get("AWS_REGION"),
+		TableName:       get("TABLE_NAME"),
+		DynamoEndpoint:  get("DYNAMODB_ENDPOINT"),
+		Bucket:          get("DOCS_BUCKET"),
+		S3Endpoint:      get("S3_ENDPOINT"),
+		QueueURL:        get("REVIEW_QUEUE_URL"),
+		SQSEndpoint:     get("SQS_ENDPOINT"),
+		SNSEndpoint:     get("SNS_ENDPOINT"),
+		SMSSenderID:     get("SMS_SENDER_ID"),
+		LogLevel:        get("LOG_LEVEL"),
+		WebhookQueueURL: get("WEBHOOK_QUEUE_URL"),
+		WebhookKeyID:    get("WEBHOOK_KMS_KEY_ID"),
+		KMSEndpoint:     get("KMS_ENDPOINT"),
 	}
 	for _, v := range Vars() {
 		if v.Required && get(v.Name) == "" {
 			return Config{}, fmt.Errorf("config: environment variable %s is required (%s)", v.Name, v.Meaning)
 		}
 	}
-	for name, val := range map[string]string{"DYNAMODB_ENDPOINT": c.DynamoEndpoint, "S3_ENDPOINT": c.S3Endpoint, "SQS_ENDPOINT": c.SQSEndpoint, "SNS_ENDPOINT": c.SNSEndpoint, "REVIEW_QUEUE_URL": c.QueueURL} {
+	for name, val := range map[string]string{"DYNAMODB_ENDPOINT": c.DynamoEndpoint, "S3_ENDPOINT": c.S3Endpoint, "SQS_ENDPOINT": c.SQSEndpoint, "SNS_ENDPOINT": c.SNSEndpoint, "REVIEW_QUEUE_URL": c.QueueURL,
+		"WEBHOOK_QUEUE_URL": c.WebhookQueueURL, "KMS_ENDPOINT": c.KMSEndpoint} {
 		if val == "" {
 			continue
 		}

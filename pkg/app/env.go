@@ -23,6 +23,9 @@ const (
 	AdapterQueue     Adapter = "queue"     // SQS (kyc.Queue)
 	AdapterSMS       Adapter = "sms"       // SNS (kyc.SMSSender)
 	AdapterSeal      Adapter = "seal"      // the seal drawer (pkg/seal and its 1.5 MB font)
+	// Webhooks (issue 13).
+	AdapterWebhookQueue Adapter = "webhookqueue" // SQS webhook queue (Services.WebhookQueue)
+	AdapterSecrets      Adapter = "secrets"      // KMS sealing endpoint secrets (webhook.SecretBox)
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -102,6 +105,12 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterSeal) {
 		c.DrawSeal = nil
 	}
+	if !keep(AdapterWebhookQueue) {
+		c.WebhookQueue = nil
+	}
+	if !keep(AdapterSecrets) {
+		c.Secrets = nil
+	}
 	return &c
 }
 
@@ -131,6 +140,10 @@ func (e *Env) has(a Adapter) bool {
 		return e.SMS != nil
 	case AdapterSeal:
 		return e.DrawSeal != nil
+	case AdapterWebhookQueue:
+		return e.WebhookQueue != nil
+	case AdapterSecrets:
+		return e.Secrets != nil
 	}
 	return false
 }

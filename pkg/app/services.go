@@ -5,11 +5,13 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/password"
+	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
 // Services are the adapters a function was given and the settings its services take.
@@ -24,9 +26,15 @@ type Services struct {
 	SMS       kyc.SMSSender
 	// DrawSeal draws a company's seal (pkg/seal, whose font only the seal function links).
 	DrawSeal func(companyName string) ([]byte, error)
-	Clock    kyc.Clock
-	IDs      kyc.IDs
-	Log      *slog.Logger
+	// WebhookQueue is the webhook queue (events to fan out, deliveries to attempt);
+	// Secrets seals endpoint secrets. WebhookOptions relax the SSRF guard (the local
+	// runner only: loopback over http).
+	WebhookQueue   DelayedQueue
+	Secrets        webhook.SecretBox
+	WebhookOptions webhook.Options
+	Clock          kyc.Clock
+	IDs            kyc.IDs
+	Log            *slog.Logger
 
 	// Version is the build's version, reported by /v1/health.
 	Version string
@@ -44,6 +52,12 @@ type Services struct {
 	// PasswordParams are the argon2id parameters of new hashes; zero means OWASP's.
 	// Tests and benchmarks set cheaper ones.
 	PasswordParams password.Params
+}
+
+// DelayedQueue sends a message delivered after a delay of up to 15 minutes (the webhook
+// queue; sqsqueue.Queue is one).
+type DelayedQueue interface {
+	SendDelayed(ctx context.Context, body string, delay time.Duration) error
 }
 
 // Backends names the kind of each backend, for /v1/health and the runner's banner.

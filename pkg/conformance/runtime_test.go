@@ -184,6 +184,9 @@ func lambdaEnv(t *testing.T, api *runtimeAPI, f lambdafn.Function) map[string]st
 		"S3_ENDPOINT":               nowhere,
 		"SQS_ENDPOINT":              nowhere,
 		"SNS_ENDPOINT":              nowhere,
+		"KMS_ENDPOINT":              nowhere,
+		"WEBHOOK_QUEUE_URL":         nowhere + "/000000000000/webhooks",
+		"WEBHOOK_KMS_KEY_ID":        "alias/realname-webhooks",
 		"LOG_LEVEL":                 "info",
 		"APP_VERSION":               "conformance",
 	}

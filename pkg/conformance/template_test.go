@@ -21,6 +21,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck"
+	"github.com/realname-kyc/realname/pkg/kmsbox"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
 	"github.com/realname-kyc/realname/pkg/s3presign"
@@ -897,7 +898,14 @@ var wantGrants = map[string][]string{
 		"s3:GetObject DocsBucket/accounts/*", "s3:PutObject DocsBucket/accounts/*", "s3:ListBucket DocsBucket",
 		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
 	// ListSubmittedBefore (a Query of its index) and one SendMessage per stranded account.
-	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue"},
+	// With the webhook sweep: the outbox and overdue deliveries (same index), one
+	// SendMessage each to the webhook queue.
+	"ReconcilerFunction": {"dynamodb:Query Table/index/" + dynamo.GSISubmitted, "sqs:SendMessage ReviewQueue", "sqs:SendMessage WebhookQueue"},
+	// ListEndpoints (the pending index), FanOut (a transaction of a Delete and Puts),
+	// GetDeliveryAndEndpoint (TransactGetItems), RecordAttempt (Puts); secrets opened
+	// with the webhook key; deliveries and retries queued.
+	"WebhookWorkerFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:DeleteItem Table",
+		"dynamodb:Query Table/index/" + dynamo.GSIPending, "kms:Decrypt WebhookKey", "sqs:SendMessage WebhookQueue"},
 	// ListSealsWanted (Query), GetAccount (GetItem), the transaction adding the seal
 	// (Puts, the request's Delete), DropSealWanted (DeleteItem); the seal's PUT (and its
 	// DELETE if not added), encrypted.
@@ -918,8 +926,17 @@ var wantGrants = map[string][]string{
 	// a change releases the personal identity's claim (DeleteItem).
 	"AuthorizeAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "s3:ListBucket DocsBucket",
 		"s3:DeleteObject DocsBucket/accounts/*/frontOfID/*", "s3:DeleteObject DocsBucket/accounts/*/backOfID/*",
-		"s3:DeleteObject DocsBucket/accounts/*/licence/*", "s3:DeleteObject DocsBucket/accounts/*/confirmation/*"},
-	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+		"s3:DeleteObject DocsBucket/accounts/*/licence/*", "s3:DeleteObject DocsBucket/accounts/*/confirmation/*", "sqs:SendMessage WebhookQueue"},
+	"RejectAccountFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sqs:SendMessage WebhookQueue"},
+	// Webhooks (issue 13). The decisions above queue their event (sqs:SendMessage). The
+	// endpoints are listed on the pending index's WEBHOOKS partition; secrets are sealed
+	// with the webhook key (kms:Encrypt, its purpose in the encryption context).
+	"CreateWebhookFunction":         {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending, "kms:Encrypt WebhookKey"},
+	"ListWebhooksFunction":          {"dynamodb:GetItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending},
+	"DeleteWebhookFunction":         {"dynamodb:GetItem Table", "dynamodb:DeleteItem Table"},
+	"RotateWebhookFunction":         {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "kms:Encrypt WebhookKey"},
+	"ListWebhookDeliveriesFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
+	"ReplayWebhookDeliveryFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "sqs:SendMessage WebhookQueue"},
 
 	// Presigns a PUT (authorized, when used, as this role's PutObject and the KMS call
 	// that encrypts it) and records the upload with the count of the user's grants (a
@@ -1020,7 +1037,13 @@ func grantResource(v any) string {
 func TestTemplatePolicies(t *testing.T) {
 	tp := loadTemplate(t)
 	bucketID, _ := tp.only("AWS::S3::Bucket")
-	keyID, _ := tp.only("AWS::KMS::Key")
+	// Two keys: the documents' and the webhook secrets' (issue 13), each checked below
+	// for its own condition.
+	keys := slices.Sorted(slices.Values(tp.resources("AWS::KMS::Key")))
+	keyID := "DocsKey"
+	if !slices.Equal(keys, []string{"DocsKey", "WebhookKey"}) {
+		t.Fatalf("template.yaml: want the KMS keys DocsKey and WebhookKey, have %v", keys)
+	}
 	queueID := tp.workerQueue(worker(t).LogicalID)
 	tableID, _ := tp.only("AWS::DynamoDB::Table")
 	if bucketID != "DocsBucket" || keyID != "DocsKey" || queueID != "ReviewQueue" || tableID != "Table" {
@@ -1054,7 +1077,10 @@ func TestTemplatePolicies(t *testing.T) {
 							got = append(got, str(a)+" "+grantResource(r))
 						}
 					}
-					if kms {
+					switch {
+					case kms && slices.ContainsFunc(list(at(st, "Resource")), func(r any) bool { return grantResource(r) == "WebhookKey" }):
+						checkWebhookKeyCondition(t, st)
+					case kms:
 						checkKMSCondition(t, st, bucketID)
 					}
 				}
@@ -1079,6 +1105,18 @@ func TestTemplatePolicies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkWebhookKeyCondition: a statement on the webhook key applies only to the
+// encryption context pkg/kmsbox sets, and names no other key.
+func checkWebhookKeyCondition(t *testing.T, st any) {
+	t.Helper()
+	if v := str(at(st, "Condition", "StringEquals", "kms:EncryptionContext:purpose")); v != kmsbox.Purpose {
+		t.Errorf("webhook key statement (actions %v): condition kms:EncryptionContext:purpose is %q, want %q", at(st, "Action"), v, kmsbox.Purpose)
+	}
+	if rs := list(at(st, "Resource")); len(rs) != 1 {
+		t.Errorf("webhook key statement names %d resources, want the webhook key alone", len(rs))
 	}
 }
 

@@ -99,6 +99,12 @@ func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.
 		return kyc.Account{}, kyc.FieldError(kyc.EINVALID, "audit.account_id", "does not match the account")
 	}
 	t.Account.Version = t.FromVersion + 1
+	// The event the transition announces rides in its transaction (the outbox): no
+	// decision is written without it, and it adds no call.
+	outbox, err := s.outboxPut(t)
+	if err != nil {
+		return kyc.Account{}, err
+	}
 	old := identity{t.Account.Type, t.Account.IDNumber}
 	if t.FromType != "" {
 		old = identity{t.FromType, t.FromIDNumber}
@@ -106,6 +112,9 @@ func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.
 	release := true
 	for range 4 {
 		tx := s.transitionItems(t, old, release)
+		if outbox != nil {
+			tx.items = append(tx.items, *outbox)
+		}
 		first := len(tx.items)
 		tx.items = append(tx.items, extra...)
 		err := s.transact(ctx, tx.items)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -23,6 +24,8 @@ type API struct {
 	users  *users.Service
 	docs   *submission.Service
 	review *review.Service
+	// webhooks manages webhook endpoints (issue 13).
+	webhooks *outbox.Endpoints
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

@@ -121,6 +121,14 @@ var authzMatrix = map[string]azRow{
 	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own profile (none yet: version 0)
 	"organization-seal":               {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 403}},                                // user; the caller's own seal: none yet
 	"organization-reapply":            {want: azStatuses{401, 401, 401, 401, 409, 409, 409, 409, 409, 403}, body: azEmpty},                 // user; the caller's own account has no company profile: 409
+	// Webhooks: admin only. {id} is an account id, which is no endpoint: 404 for the
+	// admin, so no row changes anything; creation without a url is 997.
+	"webhooks-create":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 403}, body: azEmpty},
+	"webhooks-list":       {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}},
+	"webhooks-delete":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 }
 
 // The rows' bodies.

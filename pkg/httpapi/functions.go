@@ -5,6 +5,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -42,7 +43,13 @@ func withDocs(env *app.Env) *API { return &API{svc: &env.Services, docs: docsSer
 // withReview builds the reviewer service; only the approval's function has the document
 // store (env.Docs), which the approval needs to delete earlier attempts' documents.
 func withReview(env *app.Env) *API {
-	return &API{svc: &env.Services, review: review.NewService(review.ServiceDeps{Store: env.Store, Objects: env.Docs, Clock: env.Clock, Log: env.Log})}
+	var store review.ServiceStore = env.Store
+	if env.WebhookQueue != nil {
+		// The decision's event is queued as soon as it commits (the outbox record is
+		// written in the decision's transaction either way; the sweeper is the fallback).
+		store = outbox.NewStore(env.Store, env.WebhookQueue, env.Log)
+	}
+	return &API{svc: &env.Services, review: review.NewService(review.ServiceDeps{Store: store, Objects: env.Docs, Clock: env.Clock, Log: env.Log})}
 }
 
 // Health serves GET /v1/health.
@@ -209,5 +216,7 @@ func Constructors() map[string]Constructor {
 		"enterprise-change":  EnterpriseChange,
 		"organization-apply": ApplyOrganization, "organization": GetOrganization,
 		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
+		"webhooks-create": CreateWebhook, "webhooks-list": ListWebhooks, "webhooks-delete": DeleteWebhook,
+		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
 	}
 }

@@ -63,8 +63,8 @@ func Routes() []Route {
 		{Name: "get-unauthored-company-account", LogicalID: "GetUnAuthoredCompanyAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredCompanyAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
 		{Name: "get-unauthored-personal-account", LogicalID: "GetUnAuthoredPersonalAccountFunction", Method: http.MethodGet, Path: "/v1/cms/account/getUnAuthoredPersonalAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
 		{Name: "account-detail", LogicalID: "GetAccountDetailFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}, AuditsSession: true},
-		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, docs}},
-		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "authorize-account", LogicalID: "AuthorizeAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/authorizeAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, docs, app.AdapterWebhookQueue}},
+		{Name: "reject-account", LogicalID: "RejectAccountFunction", Method: http.MethodPost, Path: "/v1/cms/account/{id}/rejectAccount", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
 		{Name: "down-auth-licence", LogicalID: "DownAuthLicenceFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthLicence", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "down-auth-confirmation", LogicalID: "DownAuthConfirmationFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downAuthConfirmation", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
@@ -75,6 +75,13 @@ func Routes() []Route {
 		{Name: "organization", LogicalID: "GetOrganizationFunction", Method: http.MethodGet, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 		{Name: "organization-seal", LogicalID: "GetOrganizationSealFunction", Method: http.MethodGet, Path: "/v1/organization/seal", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "organization-reapply", LogicalID: "ReapplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization/reapply", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
+		// Webhooks (issue 13): admin-owned endpoints for now; integrator apps later.
+		{Name: "webhooks-create", LogicalID: "CreateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
+		{Name: "webhooks-list", LogicalID: "ListWebhooksFunction", Method: http.MethodGet, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-delete", LogicalID: "DeleteWebhookFunction", Method: http.MethodDelete, Path: "/v1/webhooks/{id}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-rotate", LogicalID: "RotateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
+		{Name: "webhooks-deliveries", LogicalID: "ListWebhookDeliveriesFunction", Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-replay", LogicalID: "ReplayWebhookDeliveryFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/deliveries/{deliveryId}/replay", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
 	}
 }
 

@@ -9,6 +9,7 @@ package lambdafn
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/httpapi"
+	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -51,6 +53,8 @@ const (
 	Reconciler   = "reconciler"
 	// Seal generates the seals of approved companies that uploaded none (a schedule).
 	Seal = "seal"
+	// WebhookWorker is the webhook queue's consumer (issue 13): fan-out and delivery.
+	WebhookWorker = "webhook-worker"
 )
 
 // Functions returns every function: the routes of the route table, then the others.
@@ -63,7 +67,9 @@ func Functions() []Function {
 		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs}},
 		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
 		Function{Name: FreezeUser, LogicalID: "FreezeUserFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
-		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterQueue}},
+		// The reconciler also sweeps the webhook outbox and overdue deliveries.
+		Function{Name: Reconciler, LogicalID: "ReconcilerFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterQueue, app.AdapterWebhookQueue}},
+		Function{Name: WebhookWorker, LogicalID: "WebhookWorkerFunction", Kind: KindSQS, Adapters: []app.Adapter{app.AdapterStore, app.AdapterWebhookQueue, app.AdapterSecrets}},
 		Function{Name: Seal, LogicalID: "SealFunction", Kind: KindSchedule, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs, app.AdapterSeal}},
 	)
 }
@@ -105,6 +111,10 @@ func Handlers(svc *app.Services) map[string]lambda.Handler {
 			}
 			hs[f.LogicalID] = Typed[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse](httpadapter.New(h).ProxyWithContext)
 		case KindSQS:
+			if f.Name == WebhookWorker {
+				hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](WebhookWorkerHandler(env))
+				continue
+			}
 			hs[f.LogicalID] = Typed[events.SQSEvent, events.SQSEventResponse](Worker(env))
 		case KindInvoke:
 			if f.Name == FreezeUser {
@@ -143,9 +153,39 @@ func SealHandler(env *app.Env) func(context.Context, json.RawMessage) (review.Se
 }
 
 // ReconcilerHandler is the reconciler's schedule handler: the store and the queue.
+// ReconcilerHandler is the reconciler's schedule handler: the store and the queue. With
+// the webhook queue it also sweeps the webhook outbox and overdue deliveries (pkg/outbox),
+// counting what it queued in requeued.
 func ReconcilerHandler(env *app.Env) func(context.Context, json.RawMessage) (review.ReconcileResult, error) {
-	return withRequestID(review.NewReconciler(review.ReconcilerDeps{Store: env.Store, Queue: env.Queue, Clock: env.Clock,
-		Log: env.Log, After: env.ReconcileAfter}).HandleSchedule)
+	rec := review.NewReconciler(review.ReconcilerDeps{Store: env.Store, Queue: env.Queue, Clock: env.Clock,
+		Log: env.Log, After: env.ReconcileAfter})
+	sweeper := webhookSweeper(env)
+	return withRequestID(func(ctx context.Context, ev json.RawMessage) (review.ReconcileResult, error) {
+		res, err := rec.HandleSchedule(ctx, ev)
+		if sweeper != nil {
+			sw, serr := sweeper.Sweep(ctx)
+			res.Requeued += sw.Events + sw.Deliveries
+			res.Failed += sw.Failed
+			err = errors.Join(err, serr)
+		}
+		return res, err
+	})
+}
+
+// webhookSweeper is the sweeper over env's store and webhook queue; nil without the queue.
+func webhookSweeper(env *app.Env) *outbox.Sweeper {
+	st, ok := env.Store.(outbox.SweeperStore)
+	if env.WebhookQueue == nil || !ok {
+		return nil
+	}
+	return &outbox.Sweeper{Store: st, Queue: env.WebhookQueue, Clock: env.Clock, Log: env.Log}
+}
+
+// WebhookWorkerHandler is the webhook worker's handler: the store, the webhook queue and
+// the secret box.
+func WebhookWorkerHandler(env *app.Env) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	st, _ := env.Store.(outbox.WorkerStore)
+	return withRequestID(outbox.NewWorker(st, env.WebhookQueue, env.Secrets, env.WebhookOptions, env.Clock, env.Log).Handle)
 }
 
 // GrantRoleHandler is the GrantRole function's handler: the store only.

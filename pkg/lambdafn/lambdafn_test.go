@@ -105,12 +105,12 @@ func TestTypedMarshalError(t *testing.T) {
 }
 
 // The function table is the route table plus the review worker, GrantRole, FreezeUser,
-// the reconciler and the seal generator, each once.
+// the reconciler and the seal generator and the webhook worker, each once.
 func TestFunctions(t *testing.T) {
 	fs := lambdafn.Functions()
 	routes := httpapi.Routes()
-	if len(fs) != len(routes)+5 {
-		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser, the reconciler and the seal generator", len(fs), len(routes))
+	if len(fs) != len(routes)+6 {
+		t.Fatalf("%d functions for %d routes; want one per route plus the worker, GrantRole, FreezeUser, the reconciler and the seal generator and the webhook worker", len(fs), len(routes))
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for i, f := range fs {
@@ -129,7 +129,7 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	worker, grant, freeze, rec, seal := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2], fs[len(routes)+3], fs[len(routes)+4]
+	worker, grant, freeze, rec, seal := fs[len(routes)], fs[len(routes)+1], fs[len(routes)+2], fs[len(routes)+3], fs[len(routes)+5]
 	if seal.Name != lambdafn.Seal || seal.Kind != lambdafn.KindSchedule || seal.LogicalID != "SealFunction" ||
 		!slices.Contains(seal.Adapters, app.AdapterSeal) {
 		t.Errorf("last function = %+v; want the scheduled seal generator with the seal drawer", seal)
@@ -139,6 +139,9 @@ func TestFunctions(t *testing.T) {
 	}
 	if rec.Name != lambdafn.Reconciler || rec.Kind != lambdafn.KindSchedule || rec.LogicalID != "ReconcilerFunction" {
 		t.Errorf("function after FreezeUser = %+v; want the scheduled reconciler", rec)
+	}
+	if wh := fs[len(routes)+4]; wh.Name != lambdafn.WebhookWorker || wh.Kind != lambdafn.KindSQS || wh.LogicalID != "WebhookWorkerFunction" {
+		t.Errorf("last function = %+v; want the SQS webhook worker", wh)
 	}
 	if worker.Name != lambdafn.ReviewWorker || worker.Kind != lambdafn.KindSQS || worker.LogicalID != "ReviewWorkerFunction" {
 		t.Errorf("function after the routes = %+v; want the SQS review worker", worker)

@@ -54,6 +54,8 @@ type Backends struct {
 	Config   app.Config        // the configuration the services were built from
 	Describe map[string]string // what the banner prints: kind -> where
 	closers  []func()
+	// webhookQueue is the in-process webhook queue the runner's webhook event source reads.
+	webhookQueue *localqueue.Queue
 }
 
 // Close releases the backends (store process, gateway, outbox).
@@ -208,6 +210,9 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
 		Version: cfg.Version, Backends: kinds,
 		TokenTTL: cfg.TokenTTL, MaxAttempts: cfg.MaxAttempts, UploadGrantsPerHour: cfg.UploadGrantsPerHour, ReconcileAfter: cfg.ReconcileAfter,
+	}
+	if err := addWebhooks(b, dir); err != nil {
+		return fail(err)
 	}
 	return b, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
+	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
 )
 
@@ -140,6 +141,16 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	rec := review.NewReconciler(review.ReconcilerDeps{Store: b.Services.Store, Queue: b.Services.Queue, Clock: b.Services.Clock,
 		Log: b.Services.Log, After: b.Services.ReconcileAfter})
 	go func() { defer r.wg.Done(); rec.RunEvery(runCtx, time.Minute) }()
+	// Webhooks: the delivery worker on the webhook queue, and the sweeper's schedule
+	// (every 30 s here; events are dispatched at once, the sweep is the fallback).
+	if b.webhookQueue != nil {
+		whWorker, _ := lambdafn.Lookup(lambdafn.WebhookWorker)
+		whes := EventSource{Queue: b.webhookQueue, Handler: handlers[whWorker.LogicalID], BatchSize: 10, Wait: time.Second, QueueARN: "arn:aws:sqs:us-east-1:000000000000:webhooks", Log: log}
+		sweeper := &outbox.Sweeper{Store: b.Services.Store.(outbox.SweeperStore), Queue: b.Services.WebhookQueue, Clock: b.Services.Clock, Log: b.Services.Log}
+		r.wg.Add(2)
+		go func() { defer r.wg.Done(); whes.Run(runCtx) }()
+		go func() { defer r.wg.Done(); sweeper.RunEvery(runCtx, 30*time.Second) }()
+	}
 	return r, nil
 }
 
@@ -182,7 +193,7 @@ func (r *Runner) PrintBanner(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "realname local runner ready in %s\n", took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  API (API Gateway stand-in):  %s   try: curl %s/v1/health\n", r.APIURL, r.APIURL)
 	fmt.Fprintf(w, "  Lambda Invoke API:           %s   aws lambda invoke --endpoint-url %s --function-name <LogicalId> out.json\n", r.InvokeURL, r.InvokeURL)
-	for _, k := range []string{"store", "documents", "queue", "sms"} {
+	for _, k := range []string{"store", "documents", "queue", "sms", "webhooks"} {
 		fmt.Fprintf(w, "  %-28s %s\n", k+":", r.describe[k])
 	}
 	if len(r.remote) > 0 {

@@ -133,7 +133,8 @@ func allowedKey(k string) bool {
 	switch k {
 	case "id", "account_id", "user_id", "app_id", "submission_id", "verification_id",
 		"bank_verification_id", "certificate_id", "endpoint_id",
-		"state", "previous_state", "status", "result", "account_type":
+		"state", "previous_state", "status", "result", "account_type",
+		"kind", "by", "reject_type":
 		return true
 	}
 	return false
