@@ -195,6 +195,8 @@ func lambdaEnv(runtimeAddr, logicalID, home, nowhere string) []string {
 		"TABLE_NAME":                      "realname",
 		"DOCS_BUCKET":                     "realname-docs",
 		"REVIEW_QUEUE_URL":                nowhere + "/000000000000/review",
+		"WEBHOOK_QUEUE_URL":               nowhere + "/000000000000/webhooks",
+		"WEBHOOK_KMS_KEY_ID":              "alias/realname-webhooks",
 		"LOG_LEVEL":                       "info",
 		"APP_VERSION":                     "bench",
 	}
