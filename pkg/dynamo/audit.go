@@ -41,23 +41,15 @@ func (s *Store) ListAudit(ctx context.Context, accountID string) ([]kyc.AuditRec
 		ScanIndexForward:          aws.Bool(true),
 	}
 	var records []kyc.AuditRecord
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: list audit: %w", err)
-		}
-		for _, it := range out.Items {
-			r, err := decodeAudit(it)
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list audit: %w", err)
-			}
-			records = append(records, r)
-		}
-		if out.LastEvaluatedKey == nil {
-			return records, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	err := s.queryEach(ctx, in, func(it item) error {
+		r, err := decodeAudit(it)
+		records = append(records, r)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: list audit: %w", err)
 	}
+	return records, nil
 }
 
 // GetAccountAndAudit reads an account and its trail with one strongly consistent Query on

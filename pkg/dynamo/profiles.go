@@ -131,20 +131,8 @@ func (s *Store) readPartition(ctx context.Context, accountID, filter string) (pa
 		in.ExpressionAttributeValues[":profile"] = sv(kindProfile)
 	}
 	var p partition
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return partition{}, fmt.Errorf("dynamo: read account partition: %w", err)
-		}
-		for _, it := range out.Items {
-			if err := p.collect(it); err != nil {
-				return partition{}, fmt.Errorf("dynamo: read account partition: %w", err)
-			}
-		}
-		if out.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	if err := s.queryEach(ctx, in, p.collect); err != nil {
+		return partition{}, fmt.Errorf("dynamo: read account partition: %w", err)
 	}
 	if p.acct == nil {
 		return partition{}, notFound("Account")

@@ -76,21 +76,13 @@ func (s *Store) ListActorAudit(ctx context.Context, actor string) ([]kyc.ActorAu
 		ScanIndexForward:          aws.Bool(true),
 	}
 	var records []kyc.ActorAuditRecord
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: list actor audit: %w", err)
-		}
-		for _, it := range out.Items {
-			r, err := decodeActorAudit(it)
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list actor audit: %w", err)
-			}
-			records = append(records, r)
-		}
-		if out.LastEvaluatedKey == nil {
-			return records, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	err := s.queryEach(ctx, in, func(it item) error {
+		r, err := decodeActorAudit(it)
+		records = append(records, r)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: list actor audit: %w", err)
 	}
+	return records, nil
 }

@@ -102,6 +102,26 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 	}
 }
 
+// queryEach runs in page after page (one Query per 1 MB) and gives each item to each, in
+// order, until the last page.
+func (s *Store) queryEach(ctx context.Context, in *dynamodb.QueryInput, each func(item) error) error {
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, it := range out.Items {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
 // cancellation returns the reasons of a cancelled transaction, or nil if err is not one.
 func cancellation(err error) []types.CancellationReason {
 	var tce *types.TransactionCanceledException
