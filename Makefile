@@ -56,7 +56,12 @@ FUNCTIONS := \
 	RotateWebhookFunction:webhooks-rotate \
 	ListWebhookDeliveriesFunction:webhooks-deliveries \
 	ReplayWebhookDeliveryFunction:webhooks-replay \
-	WebhookWorkerFunction:webhook-worker
+	WebhookWorkerFunction:webhook-worker \
+	CreateAppFunction:admin-apps-create \
+	RevokeAppFunction:admin-apps-revoke \
+	IssueTokenFunction:oauth-token \
+	CreatePersonFunction:accounts-person \
+	GetIntegratorAccountFunction:accounts-get
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

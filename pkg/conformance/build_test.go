@@ -121,6 +121,9 @@ var sizeBudget = map[string]int64{
 	"webhooks-create": 8_700_000, "webhooks-list": 8_300_000, "webhooks-delete": 8_300_000,
 	"webhooks-rotate": 8_700_000, "webhooks-deliveries": 8_300_000, "webhooks-replay": 8_700_000,
 	"webhook-worker": 9_000_000,
+	// Integrators (issue 14): DynamoDB only.
+	"admin-apps-create": 8_300_000, "admin-apps-revoke": 8_300_000, "oauth-token": 8_300_000,
+	"accounts-person": 8_300_000, "accounts-get": 8_300_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.

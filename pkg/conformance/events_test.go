@@ -85,6 +85,13 @@ var wantStatus = map[string]apiOutcome{
 	"authorize-account/unknown-token.json":                      {401, 999},
 	"reject-account/unknown-token.json":                         {401, 999},
 	"reject-account/form-unknown-token.json":                    {401, 999},
+	// Integrators (issue 14): the token route answers as RFC 6749 does (no envelope:
+	// code 0), an app that does not exist being invalid_client.
+	"admin-apps-create/unknown-token.json": {401, 999},
+	"admin-apps-revoke/unknown-token.json": {401, 999},
+	"oauth-token/unknown-client.json":      {401, 0},
+	"accounts-person/unknown-token.json":   {401, 999},
+	"accounts-get/unknown-token.json":      {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first

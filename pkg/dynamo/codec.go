@@ -262,6 +262,9 @@ func encodeAccount(a kyc.Account) item {
 	it[attrKind] = sv(kindAccount)
 	it["ID"] = sv(a.ID)
 	it["OwnerID"] = sv(a.OwnerID)
+	if a.OwnerKind != kyc.OwnerUser {
+		it["OwnerKind"] = sv(string(a.OwnerKind))
+	}
 	it["Type"] = sv(string(a.Type))
 	it["Name"] = sv(a.Name)
 	it["Tel"] = sv(a.Tel)
@@ -316,6 +319,7 @@ func decodeAccount(it item) (kyc.Account, error) {
 	a := kyc.Account{
 		ID:            d.str("ID"),
 		OwnerID:       d.str("OwnerID"),
+		OwnerKind:     kyc.OwnerKind(d.str("OwnerKind")),
 		Type:          kyc.AccountType(d.str("Type")),
 		Name:          d.str("Name"),
 		Tel:           d.str("Tel"),
@@ -410,6 +414,9 @@ func encodeSession(s kyc.Session) item {
 	it[attrUserID] = sv(s.UserID)
 	it[attrAccountID] = sv(s.AccountID)
 	it["Role"] = sv(string(s.Role))
+	if s.AppKey != "" {
+		it["AppKey"] = sv(s.AppKey)
+	}
 	it[attrCreatedAt] = tv(s.CreatedAt)
 	it[attrExpiresAt] = tv(s.ExpiresAt)
 	it[TTLAttribute] = nv(ttlEpoch(s.ExpiresAt))
@@ -424,6 +431,7 @@ func decodeSession(it item) (kyc.Session, error) {
 		UserID:    d.str(attrUserID),
 		AccountID: d.str(attrAccountID),
 		Role:      kyc.Role(d.str("Role")),
+		AppKey:    d.str("AppKey"),
 		CreatedAt: d.time(attrCreatedAt),
 		ExpiresAt: d.time(attrExpiresAt),
 	}

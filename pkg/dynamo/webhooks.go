@@ -77,6 +77,9 @@ func encodeOutbox(ev webhook.OutboxEvent) item {
 	it["Type"] = sv(ev.Type)
 	it[attrAccountID] = sv(ev.AccountID)
 	it["At"] = tv(ev.At)
+	if ev.App != "" {
+		it["App"] = sv(ev.App)
+	}
 	it["Body"] = &types.AttributeValueMemberB{Value: ev.Body}
 	it[AttrSubmittedPK] = sv(outboxDuePK)
 	it[AttrSubmittedSK] = sv(fmtTime(ev.At) + "#" + ev.ID)
@@ -86,7 +89,7 @@ func encodeOutbox(ev webhook.OutboxEvent) item {
 func decodeOutbox(it item) (webhook.OutboxEvent, error) {
 	d := decoder{it: it}
 	d.kind(kindOutbox)
-	ev := webhook.OutboxEvent{ID: d.str("EventID"), Type: d.str("Type"), AccountID: d.str(attrAccountID), At: d.time("At"), Body: d.bytes("Body")}
+	ev := webhook.OutboxEvent{ID: d.str("EventID"), Type: d.str("Type"), AccountID: d.str(attrAccountID), App: d.str("App"), At: d.time("At"), Body: d.bytes("Body")}
 	if d.err != nil {
 		return webhook.OutboxEvent{}, fmt.Errorf("decode outbox event: %w", d.err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
@@ -26,6 +27,8 @@ type API struct {
 	review *review.Service
 	// webhooks manages webhook endpoints (issue 13).
 	webhooks *outbox.Endpoints
+	// integrators manages integrator apps, tokens and accounts (issue 14).
+	integrators *integrator.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

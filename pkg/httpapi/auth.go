@@ -37,6 +37,10 @@ func allows(has, need kyc.Role) bool {
 		}
 		return 0
 	}
+	if need == kyc.RoleIntegrator || has == kyc.RoleIntegrator {
+		// Integrators are not a rank above or below users: their routes are theirs alone.
+		return has == need
+	}
 	return need == kyc.RoleAnyone || rank(has) >= rank(need) && rank(need) > 0
 }
 
@@ -69,6 +73,14 @@ func (a *API) authorize(rt Route, r *http.Request) (*http.Request, error) {
 	if err != nil {
 		return r, err
 	}
+	if p.Role == kyc.RoleIntegrator && rt.Integrators {
+		rt.Role = kyc.RoleIntegrator // the route admits apps besides its role
+	}
+	if (p.Role == kyc.RoleIntegrator) != (rt.Role == kyc.RoleIntegrator) {
+		// API.md: an integrator token never reaches a user route, nor a user token an
+		// integrator route; to either it is not a token at all (401, not 403).
+		return r, kyc.Errorf(kyc.EUNAUTHORIZED, "token invalid for this route")
+	}
 	if !rt.AuditsSession {
 		// One read: the stored session decides whether the token is still live, and
 		// whatever changes the role ends the user's sessions, so its caller is current.
@@ -80,7 +92,7 @@ func (a *API) authorize(rt Route, r *http.Request) (*http.Request, error) {
 		}
 		p = sess.Principal()
 	}
-	if p.Role == "" || p.AccountID == "" {
+	if p.Role == "" || p.AccountID == "" && p.AppKey == "" {
 		return r, kyc.Errorf(kyc.EUNAUTHORIZED, "token invalid or expired")
 	}
 	if !allows(p.Role, rt.Role) {

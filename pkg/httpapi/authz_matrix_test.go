@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -31,9 +32,9 @@ const (
 	// reviewer routes, but never decide it (maker-checker: 403 / 1020). Rows act on
 	// accounts of their own (see azFixture.id).
 	azOwnReviewer
-	// azIntegrator is a live session whose role is "integrator": integrators (seed 004)
-	// arrive in a later issue, and until then no route admits one. A route written for
-	// them turns its 403 here into what it answers them.
+	// azIntegrator is an integrator app's live token (POST /v1/oauth/token): it reaches
+	// the integrator routes only, and every other route that needs a token answers it
+	// 401 as if it were none (API.md); so do the integrator routes to every user token.
 	azIntegrator
 	azCallers // the number of columns
 )
@@ -47,9 +48,6 @@ func (c azCaller) String() string { return azCallerNames[c] }
 // column left out of a row's literal is 0, which TestAuthzMatrixCoversRoutes refuses: a
 // new column needs every route's answer written down, as a new route needs a row.
 type azStatuses [azCallers]int
-
-// roleIntegrator is the integrators' role (seed 004), which kyc does not define yet.
-const roleIntegrator kyc.Role = "integrator"
 
 // azDecisions are the routes that decide an account: its owner may not, whatever role
 // they hold (maker-checker).
@@ -98,37 +96,46 @@ var authzMatrix = map[string]azRow{
 	"register":                        {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, password: 997
 	"login":                           {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, password: 997 (a wrong password's 401 would blur the columns)
 	"password-reset":                  {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // anyone; no phone, code, new_password: 997
-	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; ends the cell's own fresh session
-	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user
-	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own account
-	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used
-	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no key: 997
-	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302, 302, 403}},                                // user; the platform's sample
-	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no organization: 997
-	"upload-personal-licence":         {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no ID_number: 997
-	"download-auth-front-of-id":       {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}},                                // owner or reviewer
-	"download-auth-back-of-id":        {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}},                                // owner or reviewer
-	"down-auth-licence":               {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}, on: azCompany},                 // owner or reviewer
-	"down-auth-confirmation":          {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 403}, on: azCompany},                 // owner or reviewer
-	"get-unauthored-personal-account": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer
-	"get-unauthored-company-account":  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer
-	"account-detail":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},                                // reviewer; an audited read
-	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, restore: true},                 // reviewer; approves, put back after
-	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 403}, body: azReject, restore: true}, // reviewer; rejects, put back after
-	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
-	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no identify_type: 997
-	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},                 // user; no emailOrMobile: 997
-	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},                                // user; the caller's own profile (none yet: version 0)
-	"organization-seal":               {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 403}},                                // user; the caller's own seal: none yet
-	"organization-reapply":            {want: azStatuses{401, 401, 401, 401, 409, 409, 409, 409, 409, 403}, body: azEmpty},                 // user; the caller's own account has no company profile: 409
-	// Webhooks: admin only. {id} is an account id, which is no endpoint: 404 for the
-	// admin, so no row changes anything; creation without a url is 997.
-	"webhooks-create":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 403}, body: azEmpty},
-	"webhooks-list":       {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 403}},
-	"webhooks-delete":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
-	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
-	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
-	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; ends the cell's own fresh session
+	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user
+	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; the caller's own account
+	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used
+	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no key: 997
+	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302, 302, 401}},                                // user; the platform's sample
+	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no organization: 997
+	"upload-personal-licence":         {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no ID_number: 997
+	"download-auth-front-of-id":       {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 401}},                                // owner or reviewer
+	"download-auth-back-of-id":        {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 401}},                                // owner or reviewer
+	"down-auth-licence":               {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 401}, on: azCompany},                 // owner or reviewer
+	"down-auth-confirmation":          {want: azStatuses{401, 401, 401, 401, 302, 403, 302, 302, 302, 401}, on: azCompany},                 // owner or reviewer
+	"get-unauthored-personal-account": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 401}},                                // reviewer
+	"get-unauthored-company-account":  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 401}},                                // reviewer
+	"account-detail":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 401}},                                // reviewer; an audited read
+	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 401}, restore: true},                 // reviewer; approves, put back after
+	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 401}, body: azReject, restore: true}, // reviewer; rejects, put back after
+	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 401}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
+	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no identify_type: 997
+	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no emailOrMobile: 997
+	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; the caller's own profile (none yet: version 0)
+	"organization-seal":               {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 401}},                                // user; the caller's own seal: none yet
+	"organization-reapply":            {want: azStatuses{401, 401, 401, 401, 409, 409, 409, 409, 409, 401}, body: azEmpty},                 // user; the caller's own account has no company profile: 409
+	// Webhooks: admins and integrator apps, each with its own endpoints. {id} is an
+	// account id, which is no endpoint: 404, so no row changes anything; creation
+	// without a url is 997.
+	"webhooks-create":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 400}, body: azEmpty},
+	"webhooks-list":       {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 200}},
+	"webhooks-delete":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 404}},
+	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 404}},
+	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 404}},
+	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 404}},
+	// Integrators: apps are the admin's ({app_key} stays literal: no such app, 404); the
+	// token route is anyone's (no grant_type: 400); the integrator routes are the app's
+	// alone ({accountId} stays literal: no such account, 404).
+	"admin-apps-create": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 401}, body: azEmpty},
+	"admin-apps-revoke": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 401}},
+	"oauth-token":       {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},
+	"accounts-person":   {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
+	"accounts-get":      {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
 }
 
 // The rows' bodies.
@@ -178,6 +185,14 @@ func TestAuthzMatrixCoversRoutes(t *testing.T) {
 				if got != 401 {
 					t.Errorf("%s needs %s: %s gets %d, want 401", name, rt.Role, c, got)
 				}
+			case c == azIntegrator && rt.Integrators:
+				if got == 401 || got == 403 {
+					t.Errorf("%s admits integrators: %s gets %d", name, c, got)
+				}
+			case (c == azIntegrator) != (rt.Role == kyc.RoleIntegrator):
+				if got != 401 {
+					t.Errorf("%s needs %s: %s's token is not one for it, gets %d, want 401", name, rt.Role, c, got)
+				}
 			case callerRank[c] < rank[rt.Role]:
 				if got != 403 {
 					t.Errorf("%s needs %s: %s gets %d, want 403", name, rt.Role, c, got)
@@ -201,7 +216,8 @@ type azFixture struct {
 	// ownPersonal and ownCompany are applicants like personal and company, made reviewers
 	// once their accounts were pending: the own-reviewer column acts on these.
 	ownPersonal, ownCompany applicant
-	integrator              docUser
+	// app is the integrator column's app: its key and secret.
+	app integrator.Created
 	// dead is another admin, whose only sessions are the two dead tokens: no session is
 	// made for it later, since making one tidies the user's expired sessions away and the
 	// expired column would then test a deleted session instead.
@@ -220,7 +236,7 @@ func newAzFixture(t *testing.T) *azFixture {
 	f.other = d.newUser(t, kyc.RoleUser)
 	f.reviewer = d.newUser(t, kyc.RoleReviewer)
 	f.admin = d.newUser(t, kyc.RoleAdmin)
-	f.integrator = docUser{ID: d.user(t, roleIntegrator)}
+	f.app = d.newApp(t)
 	f.ownPersonal = d.newApplicant(t, kyc.PersonalAccount, 2)
 	d.pending(t, f.ownPersonal)
 	f.ownCompany = d.newApplicant(t, kyc.CompanyAccount, 3)
@@ -292,7 +308,7 @@ func (f *azFixture) token(t *testing.T, c azCaller, on azTarget) string {
 	case azOwnReviewer:
 		u = f.owner(on, true)
 	case azIntegrator:
-		u = f.integrator
+		return f.appToken(t, f.app)
 	case azOther:
 		u = f.other
 	case azReviewer:

@@ -99,6 +99,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		env.Data = preconditionData{FailCheckItems: e.FailCheckItems}
 	case ok && e.Field != "":
 		env.Data = fieldData{Field: e.Field, Reason: e.Reason}
+	case ok && e.Data != nil:
+		env.Data = e.Data
 	}
 	writeJSON(w, status, env)
 }

@@ -218,5 +218,7 @@ func Constructors() map[string]Constructor {
 		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
 		"webhooks-create": CreateWebhook, "webhooks-list": ListWebhooks, "webhooks-delete": DeleteWebhook,
 		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
+		"admin-apps-create": CreateApp, "admin-apps-revoke": RevokeApp, "oauth-token": IssueToken,
+		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount,
 	}
 }

@@ -36,6 +36,9 @@ type Route struct {
 	// write before anything it read leaves: the authorization matrix proves an ended
 	// session gets 401 on every such route.
 	AuditsSession bool
+	// Integrators lets integrator apps' tokens in too, besides the route's Role: the
+	// webhook routes are "integrator, admin" (API.md), each managing its own endpoints.
+	Integrators bool
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -75,13 +78,19 @@ func Routes() []Route {
 		{Name: "organization", LogicalID: "GetOrganizationFunction", Method: http.MethodGet, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 		{Name: "organization-seal", LogicalID: "GetOrganizationSealFunction", Method: http.MethodGet, Path: "/v1/organization/seal", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "organization-reapply", LogicalID: "ReapplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization/reapply", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
-		// Webhooks (issue 13): admin-owned endpoints for now; integrator apps later.
-		{Name: "webhooks-create", LogicalID: "CreateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
-		{Name: "webhooks-list", LogicalID: "ListWebhooksFunction", Method: http.MethodGet, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "webhooks-delete", LogicalID: "DeleteWebhookFunction", Method: http.MethodDelete, Path: "/v1/webhooks/{id}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "webhooks-rotate", LogicalID: "RotateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
-		{Name: "webhooks-deliveries", LogicalID: "ListWebhookDeliveriesFunction", Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "webhooks-replay", LogicalID: "ReplayWebhookDeliveryFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/deliveries/{deliveryId}/replay", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
+		// Webhooks (issue 13): an admin's endpoints or an integrator app's (issue 14).
+		{Name: "webhooks-create", LogicalID: "CreateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store, app.AdapterSecrets}},
+		{Name: "webhooks-list", LogicalID: "ListWebhooksFunction", Method: http.MethodGet, Path: "/v1/webhooks", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-delete", LogicalID: "DeleteWebhookFunction", Method: http.MethodDelete, Path: "/v1/webhooks/{id}", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-rotate", LogicalID: "RotateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store, app.AdapterSecrets}},
+		{Name: "webhooks-deliveries", LogicalID: "ListWebhookDeliveriesFunction", Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store}},
+		{Name: "webhooks-replay", LogicalID: "ReplayWebhookDeliveryFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/deliveries/{deliveryId}/replay", Role: kyc.RoleAdmin, Integrators: true, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
+		// Integrators (issue 14, seed 004).
+		{Name: "admin-apps-create", LogicalID: "CreateAppFunction", Method: http.MethodPost, Path: "/v1/admin/apps", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
+		{Name: "admin-apps-revoke", LogicalID: "RevokeAppFunction", Method: http.MethodDelete, Path: "/v1/admin/apps/{app_key}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
+		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "accounts-person", LogicalID: "CreatePersonFunction", Method: http.MethodPost, Path: "/v1/accounts/person", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "accounts-get", LogicalID: "GetIntegratorAccountFunction", Method: http.MethodGet, Path: "/v1/accounts/{accountId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 	}
 }
 

@@ -38,9 +38,12 @@ func withWebhooks(env *app.Env) *API {
 	return &API{svc: &env.Services, webhooks: endpointsService(env)}
 }
 
-// webhookOwner is the caller as an endpoint owner.
+// webhookOwner is the caller as an endpoint owner: an integrator app, or an admin.
 func webhookOwner(r *http.Request) webhook.Owner {
 	p, _ := PrincipalFrom(r.Context())
+	if p.Role == kyc.RoleIntegrator {
+		return webhook.Owner{Kind: webhook.OwnerApp, ID: p.AppKey}
+	}
 	return webhook.Owner{Kind: webhook.OwnerAdmin, ID: p.UserID}
 }
 

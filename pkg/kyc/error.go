@@ -35,6 +35,9 @@ type Error struct {
 	// FailCheckItems names every unmet precondition of an EPRECONDITION error (API.md's
 	// fail_check_items), so a client learns all it must fix from one answer.
 	FailCheckItems []string
+	// Data is what the answer's data carries besides (ids only, never personal data),
+	// e.g. the existing accountId of a 1007.
+	Data map[string]string
 }
 
 func (e *Error) Error() string {

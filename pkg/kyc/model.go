@@ -10,6 +10,9 @@ const (
 	RoleUser     Role = "user"
 	RoleReviewer Role = "reviewer"
 	RoleAdmin    Role = "admin"
+	// RoleIntegrator is an integrator app's token (seed 004): it reaches the integrator
+	// routes and no route of the other roles, which in turn never admit it (API.md).
+	RoleIntegrator Role = "integrator"
 )
 
 // AccountType is personal or company (seed 000's `type`).
@@ -64,6 +67,9 @@ type Session struct {
 	UserID    string
 	AccountID string
 	Role      Role
+	// AppKey is the integrator app of an integrator's session (Role RoleIntegrator,
+	// UserID and AccountID empty).
+	AppKey    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	// UserVersion is the version of the user the session was opened from (not stored).
@@ -79,6 +85,9 @@ type Principal struct {
 	AccountID string
 	Role      Role
 	TokenHash string
+	// AppKey is the integrator app calling (Role RoleIntegrator); UserID and AccountID
+	// are empty then.
+	AppKey string
 }
 
 // LiveSession names a session that a write requires to be live (present, not expired at
@@ -91,7 +100,7 @@ type LiveSession struct {
 
 // Principal returns the caller the session stands for.
 func (s Session) Principal() Principal {
-	return Principal{UserID: s.UserID, AccountID: s.AccountID, Role: s.Role, TokenHash: s.TokenHash}
+	return Principal{UserID: s.UserID, AccountID: s.AccountID, Role: s.Role, TokenHash: s.TokenHash, AppKey: s.AppKey}
 }
 
 // Principal is the caller u would be, as a session opened for u says.
@@ -114,9 +123,19 @@ type Document struct {
 	Check string
 }
 
-// Account is what is verified: a person or a company. A user owns exactly one.
+// OwnerKind says who owns an account: an app user (the default, "") or an integrator.
+type OwnerKind string
+
+const (
+	OwnerUser       OwnerKind = ""
+	OwnerIntegrator OwnerKind = "integrator"
+)
+
+// Account is what is verified: a person or a company. A user owns exactly one; an
+// integrator owns those it created (OwnerKind OwnerIntegrator, OwnerID its app key).
 type Account struct {
 	ID            string
+	OwnerKind     OwnerKind
 	OwnerID       string
 	Type          AccountType
 	Name          string

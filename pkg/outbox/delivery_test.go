@@ -305,3 +305,33 @@ func (s *faultyStore) FanOut(ctx context.Context, ev webhook.OutboxEvent, ds []w
 	}
 	return errInjected
 }
+
+// An integrator app's endpoint receives its own accounts' events and nobody else's;
+// the platform's (admin) endpoint receives them all.
+func TestAppEndpointsReceiveOwnAccountsOnly(t *testing.T) {
+	f := newFixture(t)
+	rcvA, rcvB, rcvAdmin := newReceiver(t, http.StatusOK), newReceiver(t, http.StatusOK), newReceiver(t, http.StatusOK)
+	epA, secretsA := f.endpointOf(t, webhook.Owner{Kind: webhook.OwnerApp, ID: "rnk_appA"}, rcvA.URL+"/hook", false)
+	f.endpointOf(t, webhook.Owner{Kind: webhook.OwnerApp, ID: "rnk_appB"}, rcvB.URL+"/hook", false)
+	epAdmin, _ := f.endpoint(t, rcvAdmin.URL+"/hook", false)
+	dispatcher := outbox.NewStore(f.store, f.queue, nilLogger())
+
+	ofA := approve(t, dispatcher, f.pendingOf(t, "rnk_appA"))
+	ofUser := approve(t, dispatcher, f.pending(t))
+	evA, evUser := webhook.EventID(ofA.ID, ofA.Version), webhook.EventID(ofUser.ID, ofUser.Version)
+	f.pump(t, f.worker.Handle, 10*time.Second, func() bool {
+		return f.settled(t, epA.ID, evA)() && f.settled(t, epAdmin.ID, evA)() && f.settled(t, epAdmin.ID, evUser)()
+	})
+	f.drain(t, f.worker.Handle, 300*time.Millisecond)
+	if got := rcvA.got(); len(got) != 1 || got[0].header.Get("webhook-id") != evA {
+		t.Fatalf("app A's endpoint got %d requests, want its account's event only", len(got))
+	} else {
+		verify(t, secretsA[0], got[0])
+	}
+	if got := rcvB.got(); len(got) != 0 {
+		t.Errorf("app B's endpoint got %d requests, want none (not its accounts)", len(got))
+	}
+	if got := rcvAdmin.got(); len(got) != 2 {
+		t.Errorf("the admin endpoint got %d requests, want both events", len(got))
+	}
+}

@@ -142,6 +142,12 @@ func newFixture(t *testing.T) *fixture {
 // returning it and the secrets in the clear.
 func (f *fixture) endpoint(t *testing.T, url string, overlap bool) (webhook.Endpoint, []string) {
 	t.Helper()
+	return f.endpointOf(t, webhook.Owner{Kind: webhook.OwnerAdmin, ID: "admin"}, url, overlap)
+}
+
+// endpointOf is endpoint for another owner.
+func (f *fixture) endpointOf(t *testing.T, owner webhook.Owner, url string, overlap bool) (webhook.Endpoint, []string) {
+	t.Helper()
 	id := kyc.RandomIDs{}.NewID()
 	var plain []string
 	var sealed []webhook.SealedSecret
@@ -161,7 +167,7 @@ func (f *fixture) endpoint(t *testing.T, url string, overlap bool) (webhook.Endp
 		plain, sealed = append(plain, s), append(sealed, sec)
 	}
 	now := time.Now()
-	e, err := f.store.PutEndpoint(t.Context(), webhook.Endpoint{ID: id, Owner: webhook.Owner{Kind: webhook.OwnerAdmin, ID: "admin"},
+	e, err := f.store.PutEndpoint(t.Context(), webhook.Endpoint{ID: id, Owner: owner,
 		URL: url, Secrets: sealed, CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +185,20 @@ func btoi(b bool) int {
 // pending makes an account waiting for review and returns it.
 func (f *fixture) pending(t *testing.T) kyc.Account {
 	t.Helper()
+	return f.pendingOf(t, "")
+}
+
+// pendingOf is pending for an account the integrator app owns ("": a user's).
+func (f *fixture) pendingOf(t *testing.T, app string) kyc.Account {
+	t.Helper()
 	ctx := t.Context()
 	n := queueSeq.Add(1)
 	now := time.Now().UTC()
 	u := kyc.User{ID: fmt.Sprintf("u%d", n), Phone: fmt.Sprintf("p%d", n), Role: kyc.RoleUser, AccountID: kyc.RandomIDs{}.NewID(), CreatedAt: now, UpdatedAt: now}
 	a := kyc.Account{ID: u.AccountID, OwnerID: u.ID, Type: kyc.PersonalAccount, State: kyc.StatePendingReview, CreatedAt: now, UpdatedAt: now}
+	if app != "" {
+		a.OwnerKind, a.OwnerID = kyc.OwnerIntegrator, app
+	}
 	if _, err := f.store.CreateUser(ctx, u, a); err != nil {
 		t.Fatal(err)
 	}

@@ -112,9 +112,7 @@ func (w *Worker) fanOut(ctx context.Context, ev webhook.OutboxEvent) error {
 	now := w.Clock.Now()
 	var ds []webhook.Delivery
 	for _, e := range eps {
-		// The app owning the event's account is not known before the integrator issue:
-		// app endpoints get nothing yet (Endpoint.Wants).
-		if e.Wants(ev.Type, "") {
+		if e.Wants(ev.Type, ev.App) {
 			ds = append(ds, webhook.Delivery{EndpointID: e.ID, EventID: ev.ID, EventType: ev.Type, Body: ev.Body,
 				State: webhook.DeliveryPending, NextAt: now, CreatedAt: now, UpdatedAt: now, Version: 1})
 		}

@@ -665,6 +665,11 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		if err := wh.steps(adm, step, jsonStep, queryStep); err != nil {
 			return err
 		}
+		if err := integratorSteps(adm, jsonStep, func(name, route string, f func() (int, error)) error {
+			return routeStep(name, route, func(context.Context) (int, error) { return f() })
+		}); err != nil {
+			return err
+		}
 
 		if err := jsonStep(a, "logout", "POST", "/v1/user/logout", nil, 200); err != nil {
 			return err

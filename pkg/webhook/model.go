@@ -61,8 +61,7 @@ type Endpoint struct {
 
 // Wants reports whether e receives an event of type typ. Admin endpoints get every
 // account's events; an app's endpoint only its own accounts' (appID is the app owning
-// the event's account, "" when an app user's account), which needs the integrator issue's
-// account ownership: until then an app endpoint receives nothing.
+// the event's account, "" when an app user's account).
 func (e Endpoint) Wants(typ, appID string) bool {
 	if e.Disabled {
 		return false
@@ -94,10 +93,13 @@ func (e Endpoint) LiveSecrets(now time.Time) []SealedSecret {
 // OutboxEvent is an event as the outbox keeps it until the delivery worker has fanned it
 // out: written in the transaction of the state change that caused it.
 type OutboxEvent struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	AccountID string    `json:"account_id"`
-	At        time.Time `json:"at"`
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	AccountID string `json:"account_id"`
+	// App is the integrator app owning the account ("" for an app user's): its
+	// endpoints receive the event (Endpoint.Wants).
+	App string    `json:"app,omitempty"`
+	At  time.Time `json:"at"`
 	// Body is the webhook body, {type, timestamp, data}, as every delivery sends it.
 	Body []byte `json:"body"`
 }

@@ -126,5 +126,9 @@ func OutboxOf(t kyc.Transition) (ev OutboxEvent, ok bool, err error) {
 	if err != nil {
 		return OutboxEvent{}, false, err
 	}
-	return OutboxEvent{ID: id, Type: e.Type, AccountID: t.Account.ID, At: e.Timestamp, Body: body}, true, nil
+	ev = OutboxEvent{ID: id, Type: e.Type, AccountID: t.Account.ID, At: e.Timestamp, Body: body}
+	if t.Account.OwnerKind == kyc.OwnerIntegrator {
+		ev.App = t.Account.OwnerID
+	}
+	return ev, true, nil
 }

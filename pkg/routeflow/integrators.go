@@ -1,0 +1,81 @@
+package routeflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
+)
+
+// integratorSteps are the integrator rows (issue 14): the admin creates an app, the app
+// gets a token, creates a person (and again: the 409 of the same ID number), reads it,
+// and the admin revokes the app. It returns the app's client, whose token the revocation
+// ended.
+func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route string, f func() (int, error)) error) error {
+	e, err := adm.JSON(http.MethodPost, "/v1/admin/apps", map[string]string{"name": "routeflow platform"}, 201)
+	if err != nil {
+		return err
+	}
+	if err := jsonStep(adm, "admin creates an integrator app", http.MethodPost, "/v1/admin/apps", map[string]string{"name": "routeflow app"}, 201); err != nil {
+		return err
+	}
+	var app struct {
+		Key    string `json:"app_key"`
+		Secret string `json:"app_secret"`
+	}
+	if err := json.Unmarshal(e.Data, &app); err != nil {
+		return err
+	}
+	integ := &Client{ctx: adm.ctx, base: adm.base, http: adm.http}
+	err = routeStep("app gets a token", "POST /v1/oauth/token", func() (int, error) {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.Key}, "client_secret": {app.Secret}}
+		status, body, _, err := integ.Do(http.MethodPost, "/v1/oauth/token", "application/x-www-form-urlencoded", []byte(form.Encode()))
+		if err != nil {
+			return status, err
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal(body, &tok); err != nil || status != http.StatusOK || tok.AccessToken == "" {
+			return status, fmt.Errorf("token: %d %.200s", status, body)
+		}
+		integ.Token = tok.AccessToken
+		return status, nil
+	})
+	if err != nil {
+		return err
+	}
+	person := map[string]string{"name": "路线", "idNum": idchecktest.ResidentID("11010519900307123"), "mobile": "13800138123"}
+	if err := jsonStep(integ, "app creates a person account", http.MethodPost, "/v1/accounts/person", person, 201); err != nil {
+		return err
+	}
+	if err := jsonStep(integ, "app creates the same person again (409)", http.MethodPost, "/v1/accounts/person", person, 409); err != nil {
+		return err
+	}
+	e, err = integ.JSON(http.MethodPost, "/v1/accounts/person", person, 409)
+	if err != nil {
+		return err
+	}
+	var existing struct {
+		AccountID string `json:"accountId"`
+	}
+	if err := json.Unmarshal(e.Data, &existing); err != nil || existing.AccountID == "" {
+		return fmt.Errorf("the 409 names no accountId: %s", e.Data)
+	}
+	if err := jsonStep(integ, "app reads its account", http.MethodGet, "/v1/accounts/"+existing.AccountID, nil, 200); err != nil {
+		return err
+	}
+	if err := jsonStep(adm, "admin revokes the app", http.MethodDelete, "/v1/admin/apps/"+app.Key, nil, 200); err != nil {
+		return err
+	}
+	if _, err := integ.JSON(http.MethodGet, "/v1/accounts/"+existing.AccountID, nil, 401); err != nil {
+		return fmt.Errorf("a revoked app's token: %w", err)
+	}
+	if !strings.HasPrefix(app.Key, "rnk_") {
+		return fmt.Errorf("app key %q", app.Key)
+	}
+	return nil
+}
