@@ -99,7 +99,7 @@ var authzMatrix = map[string]azRow{
 	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; ends the cell's own fresh session
 	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user
 	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; the caller's own account
-	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used
+	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 400}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used; an app without accountId: 997
 	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no key: 997
 	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302, 302, 401}},                                // user; the platform's sample
 	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no organization: 997
@@ -114,7 +114,7 @@ var authzMatrix = map[string]azRow{
 	"authorize-account":               {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 401}, restore: true},                 // reviewer; approves, put back after
 	"reject-account":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 403, 401}, body: azReject, restore: true}, // reviewer; rejects, put back after
 	"admin-set-role":                  {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 200, 403, 401}, on: azOwnerUser, body: azRole}, // admin; gives the owner the role it has
-	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no identify_type: 997
+	"enterprise-change":               {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 400}, body: azEmpty},                 // user; no identify_type: 997; an app without customer_id: 997
 	"organization-apply":              {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no emailOrMobile: 997
 	"organization":                    {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; the caller's own profile (none yet: version 0)
 	"organization-seal":               {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 401}},                                // user; the caller's own seal: none yet

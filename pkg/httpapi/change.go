@@ -35,7 +35,10 @@ func (a *API) enterpriseChange(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, _ := PrincipalFrom(r.Context())
+	p, err := actingFor(r, in.CustomerID, "customer_id")
+	if err != nil {
+		return err
+	}
 	if err := a.docs.ChangeToEnterprise(r.Context(), p, in); err != nil {
 		return err
 	}

@@ -24,7 +24,10 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("slot", "content_type", "content_length"); err != nil {
 		return err
 	}
-	p, _ := PrincipalFrom(r.Context())
+	p, err := actingFor(r, f["accountId"], "accountId")
+	if err != nil {
+		return err
+	}
 	g, err := a.docs.CreateUpload(r.Context(), p, submission.UploadRequest{Slot: f["slot"], ContentType: f["content_type"], ContentLength: f["content_length"]})
 	if err != nil {
 		return err

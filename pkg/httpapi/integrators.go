@@ -47,6 +47,22 @@ func (a *API) revokeApp(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// actingFor is the principal a route that both users and integrators call (uploads, the
+// enterprise change) acts as: a user acts for their own account; an integrator app for
+// the account it names in field (required), as that account's owner: its key stands where
+// a user's id would, which is what the account records as owner. Whether the app owns the
+// account is the service's check (another app's is 404).
+func actingFor(r *http.Request, accountID, field string) (kyc.Principal, error) {
+	p, _ := PrincipalFrom(r.Context())
+	if p.Role != kyc.RoleIntegrator {
+		return p, nil
+	}
+	if accountID == "" {
+		return kyc.Principal{}, kyc.FieldError(kyc.EMISSING, field, "required: the account the app acts for")
+	}
+	return kyc.Principal{UserID: p.AppKey, AccountID: accountID, Role: p.Role, TokenHash: p.TokenHash, AppKey: p.AppKey}, nil
+}
+
 // oauthError is RFC 6749 section 5.2's error answer.
 type oauthError struct {
 	Error       string `json:"error"`

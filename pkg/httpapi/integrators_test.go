@@ -323,3 +323,67 @@ func TestIntegratorRevokeRace(t *testing.T) {
 		wantEnvelope(t, d.call(t, http.MethodGet, "/v1/accounts/"+id, tok, nil), http.StatusUnauthorized, 999, "")
 	}
 }
+
+// appUpload is upload for an app acting for its account accountID.
+func (d *docFixture) appUpload(t *testing.T, tok, accountID, slot string, data []byte) string {
+	t.Helper()
+	w := d.call(t, http.MethodPost, "/v1/uploads", tok, map[string]any{"slot": slot, "content_type": sniffType(t, data),
+		"content_length": len(data), "accountId": accountID})
+	e := wantEnvelope(t, w, http.StatusOK, CodeOK, "")
+	var g grantJSON
+	if err := json.Unmarshal(e.Data, &g); err != nil {
+		t.Fatal(err)
+	}
+	if code := put(t, g, data, nil); code != http.StatusOK {
+		t.Fatalf("PUT of %s = %d, want 200", slot, code)
+	}
+	return g.Key
+}
+
+// An app uploads for, and asks the enterprise change (seed 002) of, an APPROVED person
+// account of its own, naming it; never another app's or a user's account.
+func TestIntegratorUploadsAndEnterpriseChange(t *testing.T) {
+	d := newDocFixture(t)
+	app, other := d.newApp(t), d.newApp(t)
+	tok, otherTok := d.appToken(t, app), d.appToken(t, other)
+	id := d.createPerson(t, tok, personBody(goodID))
+	user := d.newUser(t, kyc.RoleUser)
+
+	grant := func(tok, accountID string) *httptest.ResponseRecorder {
+		body := map[string]any{"slot": "frontOfID", "content_type": "image/png", "content_length": 1000}
+		if accountID != "" {
+			body["accountId"] = accountID
+		}
+		return d.call(t, http.MethodPost, "/v1/uploads", tok, body)
+	}
+	wantEnvelope(t, grant(tok, ""), http.StatusBadRequest, 997, "accountId")
+	wantEnvelope(t, grant(otherTok, id), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, grant(tok, user.AccountID), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, grant(tok, id), http.StatusOK, CodeOK, "")
+
+	// The change needs an APPROVED person (the three-factor verification's work).
+	a := d.account(t, id)
+	next := a
+	next.State = kyc.StateApproved
+	if _, err := d.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: a.ID, At: d.clock.Now(), Actor: "test", Action: "transition", From: a.State, To: kyc.StateApproved}}); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{
+		"corp_name": "示例科技有限公司", "verified_number": goodUSCC, "identify_type": 1, "change_type": "1",
+		"reg_country": "CN", "enterprise_person": map[string]string{"legel_name": "张三", "legel_id_number": goodID, "certifier_role": "legalPerson"},
+		"verified_file_url": []string{
+			d.appUpload(t, tok, id, "organizationRegImg", licPNG), d.appUpload(t, tok, id, "certificateBackImg", certBackPNG),
+			d.appUpload(t, tok, id, "legalIdentityFrontImg", frontPNG), d.appUpload(t, tok, id, "legalIdentityBackImg", backPNG),
+		},
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, tok, body), http.StatusBadRequest, 997, "customer_id")
+	body["customer_id"] = id
+	wantEnvelope(t, d.call(t, http.MethodPost, changePath, otherTok, body), http.StatusNotFound, 1015, "")
+	if e := wantEnvelope(t, d.call(t, http.MethodPost, changePath, tok, body), http.StatusOK, CodeOK, ""); string(e.Data) != `{"is_review":1}` {
+		t.Errorf("data = %s, want {\"is_review\":1}", e.Data)
+	}
+	if c := d.change(t, id); !c.Pending || c.SubmittedBy != app.AppKey || c.VerifiedNumber != goodUSCC {
+		t.Errorf("stored change %+v, want pending, submitted by the app", c)
+	}
+}

@@ -37,7 +37,8 @@ type Route struct {
 	// session gets 401 on every such route.
 	AuditsSession bool
 	// Integrators lets integrator apps' tokens in too, besides the route's Role: the
-	// webhook routes are "integrator, admin" (API.md), each managing its own endpoints.
+	// webhook routes are "integrator, admin" (API.md), each managing its own endpoints;
+	// uploads and the enterprise change act for an account the app names (actingFor).
 	Integrators bool
 }
 
@@ -57,7 +58,7 @@ func Routes() []Route {
 		{Name: "logout", LogicalID: "LogoutFunction", Method: http.MethodPost, Path: "/v1/user/logout", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 		{Name: "password-reset", LogicalID: "ResetPasswordFunction", Method: http.MethodPost, Path: "/v1/user/password/reset", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "me", LogicalID: "MeFunction", Method: http.MethodGet, Path: "/v1/user/me", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
-		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}},
+		{Name: "uploads", LogicalID: "CreateUploadFunction", Method: http.MethodPost, Path: "/v1/uploads", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, presigner}},
 		{Name: "portrait", LogicalID: "SetPortraitFunction", Method: http.MethodPost, Path: "/v1/user/portrait", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
 		{Name: "account", LogicalID: "GetAccountFunction", Method: http.MethodGet, Path: "/v1/account", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 		{Name: "download-confirmation-file", LogicalID: "DownloadConfirmationFileFunction", Method: http.MethodGet, Path: "/v1/cms/account/downloadConfirmationFile", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
@@ -73,7 +74,7 @@ func Routes() []Route {
 		{Name: "download-auth-front-of-id", LogicalID: "DownloadAuthFrontOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthFrontOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "download-auth-back-of-id", LogicalID: "DownloadAuthBackOfIDFunction", Method: http.MethodGet, Path: "/v1/cms/account/{id}/downloadAuthBackOfID", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},
 		{Name: "admin-set-role", LogicalID: "SetUserRoleFunction", Method: http.MethodPost, Path: "/v1/admin/users/{id}/role", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "enterprise-change", LogicalID: "EnterpriseChangeFunction", Method: http.MethodPost, Path: "/v1/account/enterprise-change", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
+		{Name: "enterprise-change", LogicalID: "EnterpriseChangeFunction", Method: http.MethodPost, Path: "/v1/account/enterprise-change", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, docs}},
 		{Name: "organization-apply", LogicalID: "ApplyOrganizationFunction", Method: http.MethodPost, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs, queue}},
 		{Name: "organization", LogicalID: "GetOrganizationFunction", Method: http.MethodGet, Path: "/v1/organization", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 		{Name: "organization-seal", LogicalID: "GetOrganizationSealFunction", Method: http.MethodGet, Path: "/v1/organization/seal", Role: kyc.RoleUser, Adapters: []app.Adapter{store, presigner}, QueryToken: true},

@@ -31,7 +31,7 @@ func (s *Service) ChangeToEnterprise(ctx context.Context, p kyc.Principal, in co
 	if err != nil {
 		return err
 	}
-	// A user changes their own account; integrators, who name it, come later.
+	// A user changes their own account; an app names one of its own (httpapi.actingFor).
 	if c.CustomerID != "" && c.CustomerID != p.AccountID {
 		return &kyc.Error{Code: kyc.EFORBIDDEN, Field: company.FieldCustomerID, Reason: "not your account",
 			Message: company.FieldCustomerID + ": not your account"}
@@ -40,8 +40,8 @@ func (s *Service) ChangeToEnterprise(ctx context.Context, p kyc.Principal, in co
 	if err != nil {
 		return err
 	}
-	if acct.OwnerID != p.UserID {
-		return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	if err := owns(p, acct); err != nil {
+		return err
 	}
 	st := company.ChangeState{Account: acct, PendingChange: prev.Pending, Attempts: prev.Attempts, MaxAttempts: s.maxAttempts}
 	if _, items, err := company.CheckEnterpriseChange(st, in, s.clock.Now()); err != nil {

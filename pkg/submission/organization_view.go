@@ -2,7 +2,6 @@ package submission
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/realname-kyc/realname/pkg/company"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -27,8 +26,8 @@ func (s *Service) Organization(ctx context.Context, p kyc.Principal) (Organizati
 	if err != nil {
 		return OrganizationView{}, err
 	}
-	if acct.OwnerID != p.UserID {
-		return OrganizationView{}, fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	if err := owns(p, acct); err != nil {
+		return OrganizationView{}, err
 	}
 	view := OrganizationView{State: acct.State, Documents: map[string]bool{}}
 	if len(versions) == 0 {

@@ -61,8 +61,8 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 	if err != nil {
 		return ReapplyResult{}, err
 	}
-	if acct.OwnerID != p.UserID {
-		return ReapplyResult{}, fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	if err := owns(p, acct); err != nil {
+		return ReapplyResult{}, err
 	}
 	if acct.Type != kyc.CompanyAccount || stored == nil {
 		return ReapplyResult{}, kyc.Errorf(kyc.ECONFLICT, "reapply changes a company's profile; this account has none yet (apply with POST /v1/organization)")

@@ -137,8 +137,8 @@ func (s *Service) submitRead(ctx context.Context, p kyc.Principal, sub kyc.Submi
 	if slots == nil {
 		slots = kyc.RequiredSlots(sub.Type)
 	}
-	if acct.OwnerID != p.UserID {
-		return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	if err := owns(p, acct); err != nil {
+		return err
 	}
 	var err error
 	// Refused before any document is stored, so a refusal costs nothing.

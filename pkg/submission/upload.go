@@ -113,10 +113,24 @@ func (s *Service) callerAccount(ctx context.Context, p kyc.Principal) (kyc.Accou
 	if err != nil {
 		return kyc.Account{}, err
 	}
-	if acct.OwnerID != p.UserID {
-		return kyc.Account{}, fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
+	if err := owns(p, acct); err != nil {
+		return kyc.Account{}, err
 	}
 	return acct, nil
+}
+
+// owns checks that the caller p acts for acct: the account's user, or an integrator app
+// acting for one of its accounts (the principal httpapi makes for it: UserID is the app
+// key, an integrator account's owner). Another app's account is ENOTFOUND, as if there
+// were none; a user's session naming another user's account is a bug.
+func owns(p kyc.Principal, acct kyc.Account) error {
+	switch {
+	case acct.OwnerID == p.UserID && (p.AppKey == "") == (acct.OwnerKind != kyc.OwnerIntegrator):
+		return nil
+	case p.AppKey != "":
+		return kyc.Errorf(kyc.ENOTFOUND, "Account not found.")
+	}
+	return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
 }
 
 // Upload keys: CreateUpload's are uploadPrefix<account>/<slot>/<random>, far shorter
