@@ -56,7 +56,9 @@ FUNCTIONS := \
 	RotateWebhookFunction:webhooks-rotate \
 	ListWebhookDeliveriesFunction:webhooks-deliveries \
 	ReplayWebhookDeliveryFunction:webhooks-replay \
-	WebhookWorkerFunction:webhook-worker
+	WebhookWorkerFunction:webhook-worker \
+	VerifyIdentityFunction:verification \
+	GetVerificationFunction:verification-get
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

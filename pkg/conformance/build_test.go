@@ -121,13 +121,15 @@ var sizeBudget = map[string]int64{
 	"webhooks-create": 8_700_000, "webhooks-list": 8_300_000, "webhooks-delete": 8_300_000,
 	"webhooks-rotate": 8_700_000, "webhooks-deliveries": 8_300_000, "webhooks-replay": 8_700_000,
 	"webhook-worker": 9_000_000,
+	// Identity factors (issue 14): the check links the identity provider's HTTP adapter.
+	"verification": 8_400_000, "verification-get": 8_300_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.
 var providerPackage = map[app.Adapter]string{
 	app.AdapterStore: "dynamo", app.AdapterDocs: "s3docs", app.AdapterPresigner: "s3presign",
 	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms", app.AdapterSeal: "seal",
-	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox",
+	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox", app.AdapterIdentity: "identity",
 }
 
 // TestFunctionMains: each functions/<name>/main.go is a few lines that start the

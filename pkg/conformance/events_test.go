@@ -85,6 +85,9 @@ var wantStatus = map[string]apiOutcome{
 	"authorize-account/unknown-token.json":                      {401, 999},
 	"reject-account/unknown-token.json":                         {401, 999},
 	"reject-account/form-unknown-token.json":                    {401, 999},
+	// Identity factors: the token is opened before the body is read or the provider asked.
+	"verification/unknown-token.json":     {401, 999},
+	"verification-get/unknown-token.json": {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first

@@ -16,6 +16,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
+	"github.com/realname-kyc/realname/pkg/verification"
 )
 
 // API serves the routes with the wired services.
@@ -26,6 +27,8 @@ type API struct {
 	review *review.Service
 	// webhooks manages webhook endpoints (issue 13).
 	webhooks *outbox.Endpoints
+	// verification runs and shows identity-factor checks (issue 14).
+	verification *verification.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

@@ -218,5 +218,6 @@ func Constructors() map[string]Constructor {
 		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
 		"webhooks-create": CreateWebhook, "webhooks-list": ListWebhooks, "webhooks-delete": DeleteWebhook,
 		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
+		"verification": VerifyIdentity, "verification-get": GetVerification,
 	}
 }

@@ -82,6 +82,11 @@ func Routes() []Route {
 		{Name: "webhooks-rotate", LogicalID: "RotateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
 		{Name: "webhooks-deliveries", LogicalID: "ListWebhookDeliveriesFunction", Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "webhooks-replay", LogicalID: "ReplayWebhookDeliveryFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/deliveries/{deliveryId}/replay", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
+		// Identity factors (issue 14). The check learns its caller from the token and
+		// writes its reservation on the condition that the session is live (2 calls, 3
+		// when a match approves under VERIFY_POLICY=factors).
+		{Name: "verification", LogicalID: "VerifyIdentityFunction", Method: http.MethodPost, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, app.AdapterIdentity}, AuditsSession: true},
+		{Name: "verification-get", LogicalID: "GetVerificationFunction", Method: http.MethodGet, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 	}
 }
 
