@@ -129,6 +129,11 @@ var authzMatrix = map[string]azRow{
 	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	// Identity factors: the caller's own account. A match (the sandbox's) is recorded
+	// beside the account and changes no account under VERIFY_POLICY=documents; the
+	// logged-out token is refused by the reservation's session condition.
+	"verification":     {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}, body: azVerify},
+	"verification-get": {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},
 }
 
 // The rows' bodies.
@@ -137,6 +142,7 @@ var (
 	azAvatarGrant = map[string]any{"slot": "portrait", "content_type": "image/png", "content_length": 1000}
 	azReject      = map[string]string{"reason": "the photo is blurred", "reject_type": "RETRY"}
 	azRole        = map[string]string{"role": "user"}
+	azVerify      = map[string]string{"name": vName, "cardno": vID}
 )
 
 // TestAuthzMatrixCoversRoutes: every route has a row and every row a route, so a new

@@ -55,6 +55,9 @@ type Provider = kyc.IdentityProvider
 // matches. Callers validate formats first (a malformed ID number never reaches a provider).
 type Sandbox struct{}
 
+// SandboxMismatchSuffix ends the names the sandbox says do not match their ID number.
+const SandboxMismatchSuffix = "假"
+
 // SandboxName is the provider name factor records carry for the sandbox.
 const SandboxName = "sandbox"
 
@@ -64,7 +67,7 @@ func (Sandbox) Check(ctx context.Context, f Factors) (Answer, error) {
 		return Answer{}, err
 	}
 	switch {
-	case strings.HasSuffix(f.Name, "假"):
+	case strings.HasSuffix(f.Name, SandboxMismatchSuffix):
 		return Answer{Result: Mismatch, Provider: SandboxName, Reason: ReasonNameID}, nil
 	case f.Mobile != "" && strings.HasSuffix(f.Mobile, "0000"):
 		return Answer{Result: Mismatch, Provider: SandboxName, Reason: ReasonMobile}, nil
