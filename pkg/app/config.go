@@ -48,7 +48,7 @@ type Config struct {
 	// for http, its endpoint, key and secret (never log the secret).
 	VerifyPolicy     string
 	IdentityProvider string
-	IdentityEndpoint string
+	IdentityURL      string
 	IdentityKey      string
 	IdentitySecret   string
 
@@ -99,8 +99,8 @@ func Vars() []Var {
 		{Name: "WEBHOOK_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias) that seals webhook endpoint secrets; the functions that register, rotate or deliver need it"},
 		{Name: "KMS_ENDPOINT", Meaning: "custom KMS endpoint (moto_server); empty on AWS"},
 		{Name: "VERIFY_POLICY", Default: PolicyDocuments, Meaning: "documents (a reviewer approves a personal account; a two-factor match is recorded, and the review worker checks the submission's name and ID number with the identity provider) or factors (a two-factor match approves an unverified or RETRY-rejected personal account at once)"},
-		{Name: "IDENTITY_PROVIDER", Default: IdentitySandbox, Meaning: "identity provider of the factor checks: sandbox (deterministic, API.md's rules) or http (a vendor's API: IDENTITY_ENDPOINT, IDENTITY_KEY and IDENTITY_SECRET required)"},
-		{Name: "IDENTITY_ENDPOINT", Meaning: "the identity vendor's base URL (https; http only on a loopback address), with IDENTITY_PROVIDER=http"},
+		{Name: "IDENTITY_PROVIDER", Default: IdentitySandbox, Meaning: "identity provider of the factor checks: sandbox (deterministic, API.md's rules) or http (a vendor's API: IDENTITY_URL, IDENTITY_KEY and IDENTITY_SECRET required)"},
+		{Name: "IDENTITY_URL", Meaning: "the identity vendor's base URL (https; http only on a loopback address), with IDENTITY_PROVIDER=http"},
 		{Name: "IDENTITY_KEY", Meaning: "the identity vendor's API key, with IDENTITY_PROVIDER=http"},
 		{Name: "IDENTITY_SECRET", Meaning: "the identity vendor's signing secret, with IDENTITY_PROVIDER=http (template parameter IdentitySecret, NoEcho); never logged"},
 		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
@@ -138,7 +138,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		KMSEndpoint:      get("KMS_ENDPOINT"),
 		VerifyPolicy:     get("VERIFY_POLICY"),
 		IdentityProvider: get("IDENTITY_PROVIDER"),
-		IdentityEndpoint: get("IDENTITY_ENDPOINT"),
+		IdentityURL:      get("IDENTITY_URL"),
 		IdentityKey:      get("IDENTITY_KEY"),
 		IdentitySecret:   get("IDENTITY_SECRET"),
 	}
@@ -189,7 +189,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	case IdentityHTTP:
 		// Refused here rather than at the first check: a vendor adapter without its
 		// endpoint or credentials could only ever answer "unavailable".
-		for name, v := range map[string]string{"IDENTITY_ENDPOINT": c.IdentityEndpoint, "IDENTITY_KEY": c.IdentityKey, "IDENTITY_SECRET": c.IdentitySecret} {
+		for name, v := range map[string]string{"IDENTITY_URL": c.IdentityURL, "IDENTITY_KEY": c.IdentityKey, "IDENTITY_SECRET": c.IdentitySecret} {
 			if v == "" {
 				return Config{}, fmt.Errorf("config: environment variable %s is required with IDENTITY_PROVIDER=http", name)
 			}

@@ -92,7 +92,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"KEY_HASH_SECRET":        " " + strings.Repeat("0f", 32) + " ",
 		"VERIFY_POLICY":          "factors",
 		"IDENTITY_PROVIDER":      "http",
-		"IDENTITY_ENDPOINT":      "https://identity.example.com",
+		"IDENTITY_URL":           "https://identity.example.com",
 		"IDENTITY_KEY":           "key-1",
 		"IDENTITY_SECRET":        "not-a-real-secret",
 	}))
@@ -118,7 +118,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		KeyHashSecret:       strings.Repeat("\x0f", 32),
 		VerifyPolicy:        app.PolicyFactors,
 		IdentityProvider:    app.IdentityHTTP,
-		IdentityEndpoint:    "https://identity.example.com",
+		IdentityURL:         "https://identity.example.com",
 		IdentityKey:         "key-1",
 		IdentitySecret:      "not-a-real-secret",
 	}
@@ -168,9 +168,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"VERIFY_POLICY unknown", map[string]string{"VERIFY_POLICY": "both"}, "VERIFY_POLICY"},
 		{"IDENTITY_PROVIDER unknown", map[string]string{"IDENTITY_PROVIDER": "vendor"}, "IDENTITY_PROVIDER"},
 		// The http provider needs its endpoint and credentials: refused at init.
-		{"IDENTITY http without endpoint", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_KEY": "k", "IDENTITY_SECRET": "s"}, "IDENTITY_ENDPOINT"},
-		{"IDENTITY http without key", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_ENDPOINT": "https://id.example.com", "IDENTITY_SECRET": "s"}, "IDENTITY_KEY"},
-		{"IDENTITY http without secret", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_ENDPOINT": "https://id.example.com", "IDENTITY_KEY": "k"}, "IDENTITY_SECRET"},
+		{"IDENTITY http without endpoint", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_KEY": "k", "IDENTITY_SECRET": "s"}, "IDENTITY_URL"},
+		{"IDENTITY http without key", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_URL": "https://id.example.com", "IDENTITY_SECRET": "s"}, "IDENTITY_KEY"},
+		{"IDENTITY http without secret", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_URL": "https://id.example.com", "IDENTITY_KEY": "k"}, "IDENTITY_SECRET"},
 		{"KEY_HASH_SECRET base64", map[string]string{"KEY_HASH_SECRET": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="}, "KEY_HASH_SECRET"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 )
 
 // Provide gives e the identity provider IDENTITY_PROVIDER names: the sandbox (the local
-// default), or the vendor's HTTP API at IDENTITY_ENDPOINT with IDENTITY_KEY and
+// default), or the vendor's HTTP API at IDENTITY_URL with IDENTITY_KEY and
 // IDENTITY_SECRET, which LoadConfig has required already. An endpoint NewHTTP refuses
 // (not https, not absolute) fails the function's init.
 func Provide(e *app.Env) error {
@@ -26,9 +26,9 @@ func FromConfig(c app.Config) (Provider, error) {
 	case "", app.IdentitySandbox:
 		return Sandbox{}, nil
 	case app.IdentityHTTP:
-		h, err := NewHTTP(HTTPConfig{Endpoint: c.IdentityEndpoint, Key: c.IdentityKey, Secret: c.IdentitySecret}, nil)
+		h, err := NewHTTP(HTTPConfig{Endpoint: c.IdentityURL, Key: c.IdentityKey, Secret: c.IdentitySecret}, nil)
 		if err != nil {
-			return nil, fmt.Errorf("IDENTITY_ENDPOINT: %w", err)
+			return nil, fmt.Errorf("IDENTITY_URL: %w", err)
 		}
 		return h, nil
 	}

@@ -17,7 +17,7 @@ func TestProvide(t *testing.T) {
 	if _, ok := e.Identity.(Sandbox); !ok || e.Backends.Identity != app.IdentitySandbox || e.Require(app.AdapterIdentity) != nil {
 		t.Errorf("sandbox: %T %q", e.Identity, e.Backends.Identity)
 	}
-	e = &app.Env{Config: app.Config{IdentityProvider: app.IdentityHTTP, IdentityEndpoint: "https://identity.example.com", IdentityKey: "k", IdentitySecret: "s"}}
+	e = &app.Env{Config: app.Config{IdentityProvider: app.IdentityHTTP, IdentityURL: "https://identity.example.com", IdentityKey: "k", IdentitySecret: "s"}}
 	if err := Provide(e); err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestProvide(t *testing.T) {
 		t.Errorf("http: %T", e.Identity)
 	}
 	for _, endpoint := range []string{"http://identity.example.com", "identity.example.com", ""} {
-		e = &app.Env{Config: app.Config{IdentityProvider: app.IdentityHTTP, IdentityEndpoint: endpoint, IdentityKey: "k", IdentitySecret: "s"}}
+		e = &app.Env{Config: app.Config{IdentityProvider: app.IdentityHTTP, IdentityURL: endpoint, IdentityKey: "k", IdentitySecret: "s"}}
 		if err := Provide(e); err == nil || e.Identity != nil {
 			t.Errorf("endpoint %q: accepted (%v)", endpoint, err)
 		}
