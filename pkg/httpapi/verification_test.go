@@ -14,6 +14,8 @@ import (
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/identity"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/outbox"
+	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
 // Placeholders, not real people: the sandbox matches a well-formed name unless it ends in
@@ -324,6 +326,25 @@ func TestVerificationFactorsPolicyApproves(t *testing.T) {
 	}
 	if v := getView(t, h, token); v.State != kyc.StateApproved || len(v.Factors) != 2 {
 		t.Errorf("view: %+v", v)
+	}
+	// The account.approved event is in the outbox, written by the same transaction, with
+	// no personal data in it.
+	events, err := f.store.(outbox.SweeperStore).ListOutboxBefore(t.Context(), testNow.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, ev := range events {
+		if ev.AccountID == acct && ev.Type == webhook.AccountApproved {
+			found = true
+			body := string(ev.Body)
+			if !strings.Contains(body, `"kind":"two_factor"`) || !strings.Contains(body, `"by":"system"`) || strings.Contains(body, vID) || strings.Contains(body, vName) {
+				t.Errorf("event body: %s", body)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no account.approved event in the outbox: %+v", events)
 	}
 	// Checked again: recorded, the account left as it is.
 	if code, e := check(t, h, token, vName, vID); code != 200 || strings.Contains(string(e.Data), "state") {
