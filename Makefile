@@ -61,7 +61,9 @@ FUNCTIONS := \
 	RevokeAppFunction:admin-apps-revoke \
 	IssueTokenFunction:oauth-token \
 	CreatePersonFunction:accounts-person \
-	GetIntegratorAccountFunction:accounts-get
+	GetIntegratorAccountFunction:accounts-get \
+	VerifyIdentityFunction:verification \
+	GetVerificationFunction:verification-get
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

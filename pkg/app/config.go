@@ -43,9 +43,33 @@ type Config struct {
 	WebhookKeyID    string
 	KMSEndpoint     string
 
+	// Identity factors (issue 14): VerifyPolicy is VERIFY_POLICY (PolicyDocuments or
+	// PolicyFactors); the identity provider is IDENTITY_PROVIDER (sandbox or http) with,
+	// for http, its endpoint, key and secret (never log the secret).
+	VerifyPolicy     string
+	IdentityProvider string
+	IdentityURL      string
+	IdentityKey      string
+	IdentitySecret   string
+
 	StaticAccessKey string
 	StaticSecretKey string
 }
+
+// Verification policies (VERIFY_POLICY): how an app user's personal account is approved.
+const (
+	// PolicyDocuments: a reviewer approves the documents; a two-factor match is only
+	// recorded, and the review worker checks a submission's name and ID number too.
+	PolicyDocuments = "documents"
+	// PolicyFactors: a two-factor match approves the account at once.
+	PolicyFactors = "factors"
+)
+
+// Identity providers (IDENTITY_PROVIDER).
+const (
+	IdentitySandbox = "sandbox"
+	IdentityHTTP    = "http"
+)
 
 // Var documents one environment variable.
 type Var struct {
@@ -74,6 +98,11 @@ func Vars() []Var {
 		{Name: "WEBHOOK_QUEUE_URL", Meaning: "SQS queue URL of webhook events and deliveries (the delivery worker's queue); the functions that queue events need it"},
 		{Name: "WEBHOOK_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias) that seals webhook endpoint secrets; the functions that register, rotate or deliver need it"},
 		{Name: "KMS_ENDPOINT", Meaning: "custom KMS endpoint (moto_server); empty on AWS"},
+		{Name: "VERIFY_POLICY", Default: PolicyDocuments, Meaning: "documents (a reviewer approves a personal account; a two-factor match is recorded, and the review worker checks the submission's name and ID number with the identity provider) or factors (a two-factor match approves an unverified or RETRY-rejected personal account at once)"},
+		{Name: "IDENTITY_PROVIDER", Default: IdentitySandbox, Meaning: "identity provider of the factor checks: sandbox (deterministic, API.md's rules) or http (a vendor's API: IDENTITY_URL, IDENTITY_KEY and IDENTITY_SECRET required)"},
+		{Name: "IDENTITY_URL", Meaning: "the identity vendor's base URL (https; http only on a loopback address), with IDENTITY_PROVIDER=http"},
+		{Name: "IDENTITY_KEY", Meaning: "the identity vendor's API key, with IDENTITY_PROVIDER=http"},
+		{Name: "IDENTITY_SECRET", Meaning: "the identity vendor's signing secret, with IDENTITY_PROVIDER=http (template parameter IdentitySecret, NoEcho); never logged"},
 		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
 	}
 }
@@ -93,20 +122,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return v
 	}
 	c := Config{
-		Version:         get("APP_VERSION"),
-		Region:          get("AWS_REGION"),
-		TableName:       get("TABLE_NAME"),
-		DynamoEndpoint:  get("DYNAMODB_ENDPOINT"),
-		Bucket:          get("DOCS_BUCKET"),
-		S3Endpoint:      get("S3_ENDPOINT"),
-		QueueURL:        get("REVIEW_QUEUE_URL"),
-		SQSEndpoint:     get("SQS_ENDPOINT"),
-		SNSEndpoint:     get("SNS_ENDPOINT"),
-		SMSSenderID:     get("SMS_SENDER_ID"),
-		LogLevel:        get("LOG_LEVEL"),
-		WebhookQueueURL: get("WEBHOOK_QUEUE_URL"),
-		WebhookKeyID:    get("WEBHOOK_KMS_KEY_ID"),
-		KMSEndpoint:     get("KMS_ENDPOINT"),
+		Version:          get("APP_VERSION"),
+		Region:           get("AWS_REGION"),
+		TableName:        get("TABLE_NAME"),
+		DynamoEndpoint:   get("DYNAMODB_ENDPOINT"),
+		Bucket:           get("DOCS_BUCKET"),
+		S3Endpoint:       get("S3_ENDPOINT"),
+		QueueURL:         get("REVIEW_QUEUE_URL"),
+		SQSEndpoint:      get("SQS_ENDPOINT"),
+		SNSEndpoint:      get("SNS_ENDPOINT"),
+		SMSSenderID:      get("SMS_SENDER_ID"),
+		LogLevel:         get("LOG_LEVEL"),
+		WebhookQueueURL:  get("WEBHOOK_QUEUE_URL"),
+		WebhookKeyID:     get("WEBHOOK_KMS_KEY_ID"),
+		KMSEndpoint:      get("KMS_ENDPOINT"),
+		VerifyPolicy:     get("VERIFY_POLICY"),
+		IdentityProvider: get("IDENTITY_PROVIDER"),
+		IdentityURL:      get("IDENTITY_URL"),
+		IdentityKey:      get("IDENTITY_KEY"),
+		IdentitySecret:   get("IDENTITY_SECRET"),
 	}
 	for _, v := range Vars() {
 		if v.Required && get(v.Name) == "" {
@@ -147,6 +181,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.KeyHashSecret = secret
+	if c.VerifyPolicy != PolicyDocuments && c.VerifyPolicy != PolicyFactors {
+		return Config{}, fmt.Errorf("config: environment variable VERIFY_POLICY must be documents or factors")
+	}
+	switch c.IdentityProvider {
+	case IdentitySandbox:
+	case IdentityHTTP:
+		// Refused here rather than at the first check: a vendor adapter without its
+		// endpoint or credentials could only ever answer "unavailable".
+		for name, v := range map[string]string{"IDENTITY_URL": c.IdentityURL, "IDENTITY_KEY": c.IdentityKey, "IDENTITY_SECRET": c.IdentitySecret} {
+			if v == "" {
+				return Config{}, fmt.Errorf("config: environment variable %s is required with IDENTITY_PROVIDER=http", name)
+			}
+		}
+	default:
+		return Config{}, fmt.Errorf("config: environment variable IDENTITY_PROVIDER must be sandbox or http")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -42,6 +42,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 		UploadGrantsPerHour: 20,
 
 		ReconcileAfter: 2 * time.Minute,
+
+		VerifyPolicy:     app.PolicyDocuments,
+		IdentityProvider: app.IdentitySandbox,
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -87,6 +90,11 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"SNS_ENDPOINT":           "http://127.0.0.1:4566",
 		"SMS_SENDER_ID":          "realname",
 		"KEY_HASH_SECRET":        " " + strings.Repeat("0f", 32) + " ",
+		"VERIFY_POLICY":          "factors",
+		"IDENTITY_PROVIDER":      "http",
+		"IDENTITY_URL":           "https://identity.example.com",
+		"IDENTITY_KEY":           "key-1",
+		"IDENTITY_SECRET":        "not-a-real-secret",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
@@ -108,6 +116,11 @@ func TestLoadConfigAllSet(t *testing.T) {
 		SNSEndpoint:         "http://127.0.0.1:4566",
 		SMSSenderID:         "realname",
 		KeyHashSecret:       strings.Repeat("\x0f", 32),
+		VerifyPolicy:        app.PolicyFactors,
+		IdentityProvider:    app.IdentityHTTP,
+		IdentityURL:         "https://identity.example.com",
+		IdentityKey:         "key-1",
+		IdentitySecret:      "not-a-real-secret",
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -152,6 +165,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"KEY_HASH_SECRET 31 bytes", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 31)}, "KEY_HASH_SECRET"},
 		{"KEY_HASH_SECRET not hex", map[string]string{"KEY_HASH_SECRET": strings.Repeat("zy", 32)}, "KEY_HASH_SECRET"},
 		{"KEY_HASH_SECRET odd digits", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 32) + "c"}, "KEY_HASH_SECRET"},
+		{"VERIFY_POLICY unknown", map[string]string{"VERIFY_POLICY": "both"}, "VERIFY_POLICY"},
+		{"IDENTITY_PROVIDER unknown", map[string]string{"IDENTITY_PROVIDER": "vendor"}, "IDENTITY_PROVIDER"},
+		// The http provider needs its endpoint and credentials: refused at init.
+		{"IDENTITY http without endpoint", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_KEY": "k", "IDENTITY_SECRET": "s"}, "IDENTITY_URL"},
+		{"IDENTITY http without key", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_URL": "https://id.example.com", "IDENTITY_SECRET": "s"}, "IDENTITY_KEY"},
+		{"IDENTITY http without secret", map[string]string{"IDENTITY_PROVIDER": "http", "IDENTITY_URL": "https://id.example.com", "IDENTITY_KEY": "k"}, "IDENTITY_SECRET"},
 		{"KEY_HASH_SECRET base64", map[string]string{"KEY_HASH_SECRET": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="}, "KEY_HASH_SECRET"},
 	}
 	for _, tt := range tests {

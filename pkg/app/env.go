@@ -26,6 +26,8 @@ const (
 	// Webhooks (issue 13).
 	AdapterWebhookQueue Adapter = "webhookqueue" // SQS webhook queue (Services.WebhookQueue)
 	AdapterSecrets      Adapter = "secrets"      // KMS sealing endpoint secrets (webhook.SecretBox)
+	// Identity factors (issue 14).
+	AdapterIdentity Adapter = "identity" // the identity provider (kyc.IdentityProvider)
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -63,6 +65,7 @@ func NewEnv(c Config, providers ...Provider) (*Env, error) {
 		MaxAttempts:         c.MaxAttempts,
 		UploadGrantsPerHour: c.UploadGrantsPerHour,
 		ReconcileAfter:      c.ReconcileAfter,
+		VerifyPolicy:        c.VerifyPolicy,
 	}}
 	for _, p := range providers {
 		if err := p(e); err != nil {
@@ -111,6 +114,9 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterSecrets) {
 		c.Secrets = nil
 	}
+	if !keep(AdapterIdentity) {
+		c.Identity = nil
+	}
 	return &c
 }
 
@@ -144,6 +150,8 @@ func (e *Env) has(a Adapter) bool {
 		return e.WebhookQueue != nil
 	case AdapterSecrets:
 		return e.Secrets != nil
+	case AdapterIdentity:
+		return e.Identity != nil
 	}
 	return false
 }

@@ -32,9 +32,13 @@ type Services struct {
 	WebhookQueue   DelayedQueue
 	Secrets        webhook.SecretBox
 	WebhookOptions webhook.Options
-	Clock          kyc.Clock
-	IDs            kyc.IDs
-	Log            *slog.Logger
+	// Identity checks identity factors (issue 14): the sandbox or a vendor's API.
+	Identity kyc.IdentityProvider
+	// VerifyPolicy is PolicyDocuments or PolicyFactors (VERIFY_POLICY).
+	VerifyPolicy string
+	Clock        kyc.Clock
+	IDs          kyc.IDs
+	Log          *slog.Logger
 
 	// Version is the build's version, reported by /v1/health.
 	Version string
@@ -67,4 +71,5 @@ type Backends struct {
 	Queue     string `json:"queue"`
 	SMS       string `json:"sms"`
 	Seal      string `json:"seal,omitempty"`
+	Identity  string `json:"identity,omitempty"`
 }

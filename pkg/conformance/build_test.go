@@ -124,13 +124,15 @@ var sizeBudget = map[string]int64{
 	// Integrators (issue 14): DynamoDB only.
 	"admin-apps-create": 8_300_000, "admin-apps-revoke": 8_300_000, "oauth-token": 8_300_000,
 	"accounts-person": 8_300_000, "accounts-get": 8_300_000,
+	// Identity factors (issue 14): the check links the identity provider's HTTP adapter.
+	"verification": 8_400_000, "verification-get": 8_300_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.
 var providerPackage = map[app.Adapter]string{
 	app.AdapterStore: "dynamo", app.AdapterDocs: "s3docs", app.AdapterPresigner: "s3presign",
 	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms", app.AdapterSeal: "seal",
-	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox",
+	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox", app.AdapterIdentity: "identity",
 }
 
 // TestFunctionMains: each functions/<name>/main.go is a few lines that start the

@@ -92,6 +92,9 @@ var wantStatus = map[string]apiOutcome{
 	"oauth-token/unknown-client.json":      {401, 0},
 	"accounts-person/unknown-token.json":   {401, 999},
 	"accounts-get/unknown-token.json":      {401, 999},
+	// Identity factors: the token is opened before the body is read or the provider asked.
+	"verification/unknown-token.json":     {401, 999},
+	"verification-get/unknown-token.json": {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first

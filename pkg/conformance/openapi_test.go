@@ -156,7 +156,7 @@ func TestOpenAPIEnvelope(t *testing.T) {
 	// Every domain error code maps, through the one mapping in httpapi, to a documented
 	// pair; so do success and the router's own 404 and 405 envelopes.
 	domain := []string{kyc.EMISSING, kyc.EINVALID, kyc.EEXISTS, kyc.EBADCODE, kyc.ELOGIN, kyc.EUNAUTHORIZED,
-		kyc.EVERIFY, kyc.ENOTFOUND, kyc.EFORBIDDEN, kyc.ECONFLICT, kyc.ETOOMANY, kyc.ETOOLARGE, kyc.EUNSUPPORTED, kyc.EINTERNAL}
+		kyc.EVERIFY, kyc.ENOTFOUND, kyc.EFORBIDDEN, kyc.ECONFLICT, kyc.ETOOMANY, kyc.ETOOLARGE, kyc.EUNSUPPORTED, kyc.EUNAVAILABLE, kyc.EINTERNAL}
 	for _, code := range domain {
 		status, apiCode := httpapi.ErrorStatus(code)
 		if !documented[[2]int{apiCode, status}] {

@@ -978,6 +978,12 @@ var wantGrants = map[string][]string{
 		"s3:GetObject DocsBucket/accounts/*/signApplication/*", "s3:GetObject DocsBucket/accounts/*/signImg/*",
 		"s3:GetObject DocsBucket/accounts/*/legalIdentityFrontImg/*", "s3:GetObject DocsBucket/accounts/*/legalIdentityBackImg/*"),
 	"GetOrganizationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
+	// Identity factors (issue 14): the check reserves against the daily limit on the
+	// session's condition, records the factor (and, with VERIFY_POLICY=factors, the
+	// approval after a GetItem of the account) and gives reservations back; the view is
+	// the session and one Query of the account's partition.
+	"VerifyIdentityFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:ConditionCheckItem Table"},
+	"GetVerificationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

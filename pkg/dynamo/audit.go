@@ -64,7 +64,7 @@ func (s *Store) GetAccountAndAudit(ctx context.Context, accountID string) (kyc.A
 // GetAccountChangeAndAudit is GetAccountAndAudit that also decodes the change item the
 // same Query reads.
 func (s *Store) GetAccountChangeAndAudit(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, error) {
-	p, err := s.readPartition(ctx, accountID, "")
+	p, err := s.readPartition(ctx, accountID)
 	if err != nil {
 		return kyc.Account{}, kyc.EnterpriseChange{}, nil, err
 	}

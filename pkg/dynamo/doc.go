@@ -20,6 +20,7 @@
 //	code          CODE#<h(phone)>#<purpose>    CODE                        Phone, CodeHash, Attempts, Used, ExpiresAt, TTL, UserID
 //	upload        UPLOAD#<key>                 UPLOAD                      AccountID, UserID, Slot, ContentType, Length, ExpiresAt, TTL
 //	identity      IDENTITY#<type>#<h(number)>  IDENTITY                    AccountID: the APPROVED holder of an ID number
+//	factor        ACCOUNT#<accountID>          FACTOR#<at>#<random>        an answered identity check; never rewritten
 //
 // A user's sessions live twice: the session item, found by the hash of the token on every
 // request, and a sessionRef in the user's partition, so that ChangeUser and ResetPassword,
@@ -190,6 +191,17 @@
 // account with its change in one BatchGetItem, then Transition or DecideChange; the
 // approval of a change names the personal identity it releases in its Transition, so
 // the first write is the right one).
+//
+// Identity factors (issue 14): a factor is an item of the account's partition like an
+// audit record, so GetAccountAndFactors is one Query of the partition (filtered to the
+// account and its factors). RecordFactor is one TransactWriteItems: the factor's Put, the
+// releases of reservations, and either a transition's items (Transition's, outbox event
+// included) or a ConditionCheck that the account exists. ReserveLive is Reserve's
+// TransactWriteItems with a ConditionCheck of the caller's session. So the two-factor
+// check costs 2 (ReserveLive, RecordFactor), 3 when its match approves the account
+// (GetAccount in between), 2 on a provider outage (ReleaseLimits instead); the view 2
+// (GetSession, GetAccountAndFactors). The review worker writes a factor in its verdict's
+// transaction: no extra call.
 //
 // The review worker's methods: BeginCheck, one UpdateItem of the account item that
 // counts the attempt (attributes CheckAttempts, CheckFailures, which the next Put of the

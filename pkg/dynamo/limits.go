@@ -19,7 +19,7 @@ func limitWindow(l kyc.Limit, now time.Time) (name string, end time.Time, err er
 	if l.Key == "" || l.Max <= 0 || l.Window <= 0 {
 		return "", time.Time{}, fmt.Errorf("dynamo: limit %q: key, a positive max and a positive window are required", l.Key)
 	}
-	start := now.Truncate(l.Window)
+	start := now.Add(l.Offset).Truncate(l.Window).Add(-l.Offset)
 	return fmt.Sprintf("%s@%d", l.Key, start.Unix()), start.Add(l.Window), nil
 }
 

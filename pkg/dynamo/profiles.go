@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,7 +76,7 @@ func decodeProfile(it item) (kyc.ProfileVersion, error) {
 // consistent Query on the account's partition (one call per 1 MB), the audit records that
 // share it filtered out.
 func (s *Store) GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error) {
-	p, err := s.readPartition(ctx, accountID, "#kind IN (:account, :profile)")
+	p, err := s.readPartition(ctx, accountID, kindAccount, kindProfile)
 	if err != nil {
 		return kyc.Account{}, nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Store) GetAccountAndProfiles(ctx context.Context, accountID string) (ky
 // GetAccountAuditAndProfiles reads the whole account partition with one strongly
 // consistent Query (one call per 1 MB): the account, its trail and its profile versions.
 func (s *Store) GetAccountAuditAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
-	p, err := s.readPartition(ctx, accountID, "")
+	p, err := s.readPartition(ctx, accountID)
 	if err != nil {
 		return kyc.Account{}, nil, nil, err
 	}
@@ -96,7 +97,7 @@ func (s *Store) GetAccountAuditAndProfiles(ctx context.Context, accountID string
 // (one call per 1 MB): the account, its trail, its enterprise change and its profile
 // versions, all the reviewer's detail shows.
 func (s *Store) GetAccountDetail(ctx context.Context, accountID string) (kyc.Account, kyc.EnterpriseChange, []kyc.AuditRecord, []kyc.ProfileVersion, error) {
-	p, err := s.readPartition(ctx, accountID, "")
+	p, err := s.readPartition(ctx, accountID)
 	if err != nil {
 		return kyc.Account{}, kyc.EnterpriseChange{}, nil, nil, err
 	}
@@ -109,11 +110,12 @@ type partition struct {
 	change   kyc.EnterpriseChange
 	records  []kyc.AuditRecord
 	versions []kyc.ProfileVersion
+	factors  []kyc.Factor
 }
 
-// readPartition queries the account's partition, oldest first, keeping the items filter
-// lets through ("" for all); ENOTFOUND without the account item.
-func (s *Store) readPartition(ctx context.Context, accountID, filter string) (partition, error) {
+// readPartition queries the account's partition, oldest first, keeping the items of the
+// kinds given (all without any); ENOTFOUND without the account item.
+func (s *Store) readPartition(ctx context.Context, accountID string, kinds ...string) (partition, error) {
 	if accountID == "" {
 		return partition{}, notFound("Account")
 	}
@@ -124,11 +126,15 @@ func (s *Store) readPartition(ctx context.Context, accountID, filter string) (pa
 		ConsistentRead:            aws.Bool(true),
 		ScanIndexForward:          aws.Bool(true),
 	}
-	if filter != "" {
-		in.FilterExpression = aws.String(filter)
+	if len(kinds) > 0 {
+		var names []string
+		for i, k := range kinds {
+			n := fmt.Sprintf(":k%d", i)
+			names = append(names, n)
+			in.ExpressionAttributeValues[n] = sv(k)
+		}
+		in.FilterExpression = aws.String("#kind IN (" + strings.Join(names, ", ") + ")")
 		in.ExpressionAttributeNames = map[string]string{"#kind": attrKind}
-		in.ExpressionAttributeValues[":account"] = sv(kindAccount)
-		in.ExpressionAttributeValues[":profile"] = sv(kindProfile)
 	}
 	var p partition
 	if err := s.queryEach(ctx, in, p.collect); err != nil {
@@ -168,6 +174,12 @@ func (p *partition) collect(it item) error {
 			return err
 		}
 		p.versions = append(p.versions, v)
+	case kindFactor:
+		f, err := decodeFactor(it)
+		if err != nil {
+			return err
+		}
+		p.factors = append(p.factors, f)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
+	"github.com/realname-kyc/realname/pkg/verification"
 )
 
 // API serves the routes with the wired services.
@@ -29,6 +30,8 @@ type API struct {
 	webhooks *outbox.Endpoints
 	// integrators manages integrator apps, tokens and accounts (issue 14).
 	integrators *integrator.Service
+	// verification runs and shows identity-factor checks (issue 14).
+	verification *verification.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

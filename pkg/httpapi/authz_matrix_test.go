@@ -136,6 +136,11 @@ var authzMatrix = map[string]azRow{
 	"oauth-token":       {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},
 	"accounts-person":   {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
 	"accounts-get":      {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
+	// Identity factors: the caller's own account. A match (the sandbox's) is recorded
+	// beside the account and changes no account under VERIFY_POLICY=documents; the
+	// logged-out token is refused by the reservation's session condition.
+	"verification":     {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}, body: azVerify},
+	"verification-get": {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},
 }
 
 // The rows' bodies.
@@ -144,6 +149,7 @@ var (
 	azAvatarGrant = map[string]any{"slot": "portrait", "content_type": "image/png", "content_length": 1000}
 	azReject      = map[string]string{"reason": "the photo is blurred", "reject_type": "RETRY"}
 	azRole        = map[string]string{"role": "user"}
+	azVerify      = map[string]string{"name": vName, "cardno": vID}
 )
 
 // TestAuthzMatrixCoversRoutes: every route has a row and every row a route, so a new

@@ -54,6 +54,10 @@ func ErrorStatus(code string) (status, errorCode int) {
 		return http.StatusUnsupportedMediaType, 1024
 	case kyc.EPRECONDITION:
 		return http.StatusBadRequest, 1025
+	case kyc.EUNAVAILABLE:
+		// API.md has no code of its own for it: 1050 as for an internal error, with the
+		// status telling a client that trying again later may work.
+		return http.StatusServiceUnavailable, 1050
 	default:
 		return http.StatusInternalServerError, 1050
 	}
@@ -76,6 +80,12 @@ func writeOK(w http.ResponseWriter, status int, msg string, data any) {
 type fieldData struct {
 	Field  string `json:"field"`
 	Reason string `json:"reason,omitempty"`
+}
+
+// verifyData is the data of a 422 / 1012: why the identity check failed, machine-readable
+// ("name_id_mismatch").
+type verifyData struct {
+	Reason string `json:"reason"`
 }
 
 // preconditionData is the data of a 400 / 1025: every precondition the account does not
@@ -101,6 +111,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		env.Data = fieldData{Field: e.Field, Reason: e.Reason}
 	case ok && e.Data != nil:
 		env.Data = e.Data
+	case ok && e.Code == kyc.EVERIFY && e.Reason != "":
+		env.Data = verifyData{Reason: e.Reason}
 	}
 	writeJSON(w, status, env)
 }

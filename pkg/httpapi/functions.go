@@ -220,5 +220,6 @@ func Constructors() map[string]Constructor {
 		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
 		"admin-apps-create": CreateApp, "admin-apps-revoke": RevokeApp, "oauth-token": IssueToken,
 		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount,
+		"verification": VerifyIdentity, "verification-get": GetVerification,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/testenv"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/identity"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -63,6 +64,7 @@ func newFixture(t *testing.T) *fixture {
 		Backends:    app.Backends{Store: "dynamodb", Documents: "none", Queue: "none"},
 		TokenTTL:    time.Hour,
 		MaxAttempts: 5,
+		Identity:    identity.Sandbox{},
 	}
 	f.api = &API{svc: f.svc}
 	return f

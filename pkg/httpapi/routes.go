@@ -92,6 +92,11 @@ func Routes() []Route {
 		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "accounts-person", LogicalID: "CreatePersonFunction", Method: http.MethodPost, Path: "/v1/accounts/person", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		{Name: "accounts-get", LogicalID: "GetIntegratorAccountFunction", Method: http.MethodGet, Path: "/v1/accounts/{accountId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		// Identity factors (issue 14). The check learns its caller from the token and
+		// writes its reservation on the condition that the session is live (2 calls, 3
+		// when a match approves under VERIFY_POLICY=factors).
+		{Name: "verification", LogicalID: "VerifyIdentityFunction", Method: http.MethodPost, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, app.AdapterIdentity}, AuditsSession: true},
+		{Name: "verification-get", LogicalID: "GetVerificationFunction", Method: http.MethodGet, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
 	}
 }
 

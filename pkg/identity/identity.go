@@ -7,46 +7,34 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"strings"
+
+	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
-// Factors are the values a check compares. Mobile is empty for a two-factor check.
-type Factors struct {
-	Name     string
-	IDNumber string
-	Mobile   string
-}
+// The port is kyc's (kyc.IdentityProvider), so that app and the services name it without
+// importing this package; these names keep the adapters' code and tests short.
 
-// Kind names the check the factors make: "two" (name + ID number) or "three" (and mobile).
-func (f Factors) Kind() string {
-	if f.Mobile == "" {
-		return KindTwo
-	}
-	return KindThree
-}
+// Factors are the values a check compares. Mobile is empty for a two-factor check.
+type Factors = kyc.IdentityFactors
 
 // Kinds of check, as factor records name them.
 const (
-	KindTwo   = "two_factor"
-	KindThree = "three_factor"
+	KindTwo   = kyc.FactorTwo
+	KindThree = kyc.FactorThree
 )
 
 // Result is a provider's verdict on a set of factors.
-type Result string
+type Result = kyc.FactorResult
 
 const (
-	Match    Result = "match"
-	Mismatch Result = "mismatch"
+	Match    = kyc.FactorMatch
+	Mismatch = kyc.FactorMismatch
 )
 
 // Answer is what a provider said: the verdict, the provider's name for the factor record,
 // and for a mismatch a machine-readable reason ("name_id_mismatch", "mobile_not_owner").
-type Answer struct {
-	Result   Result
-	Provider string
-	Reason   string
-}
+type Answer = kyc.IdentityAnswer
 
 // Reasons of a mismatch.
 const (
@@ -57,17 +45,18 @@ const (
 // ErrUnavailable is a provider that could not answer (down, timing out, refusing our
 // credentials, answering nonsense): the caller answers 503 / 1050 and records no failed
 // check, since the person's factors were not judged.
-var ErrUnavailable = errors.New("identity: provider unavailable")
+var ErrUnavailable = kyc.ErrIdentityUnavailable
 
 // Provider checks factors.
-type Provider interface {
-	Check(ctx context.Context, f Factors) (Answer, error)
-}
+type Provider = kyc.IdentityProvider
 
 // Sandbox is the deterministic provider of API.md: a name ending in 假 does not match its
 // ID number; a mobile ending in 0000 does not belong to the named person; everything else
 // matches. Callers validate formats first (a malformed ID number never reaches a provider).
 type Sandbox struct{}
+
+// SandboxMismatchSuffix ends the names the sandbox says do not match their ID number.
+const SandboxMismatchSuffix = "假"
 
 // SandboxName is the provider name factor records carry for the sandbox.
 const SandboxName = "sandbox"
@@ -78,7 +67,7 @@ func (Sandbox) Check(ctx context.Context, f Factors) (Answer, error) {
 		return Answer{}, err
 	}
 	switch {
-	case strings.HasSuffix(f.Name, "假"):
+	case strings.HasSuffix(f.Name, SandboxMismatchSuffix):
 		return Answer{Result: Mismatch, Provider: SandboxName, Reason: ReasonNameID}, nil
 	case f.Mobile != "" && strings.HasSuffix(f.Mobile, "0000"):
 		return Answer{Result: Mismatch, Provider: SandboxName, Reason: ReasonMobile}, nil

@@ -288,4 +288,7 @@ type Limit struct {
 	Key    string
 	Max    int64
 	Window time.Duration
+	// Offset moves the windows' alignment: they start where the time plus Offset is a
+	// multiple of Window (BeijingOffset with a 24 h window: Beijing days).
+	Offset time.Duration
 }

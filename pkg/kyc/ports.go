@@ -275,6 +275,10 @@ type Store interface {
 	ListSealsWanted(ctx context.Context, limit int) ([]string, error)
 	// DropSealWanted ends the seal request of an account that no longer wants one.
 	DropSealWanted(ctx context.Context, accountID string) error
+
+	// Identity factors (issue 14): factor records beside the account, and the daily
+	// limit of failed checks reserved on the session's condition.
+	FactorStore
 }
 
 // CheckCounts are the attempts at the automated checks of one submission: all started,

@@ -64,7 +64,9 @@ func Functions() []Function {
 		fs = append(fs, Function{Name: rt.Name, LogicalID: rt.LogicalID, Kind: KindAPI, Route: rt, Adapters: rt.Adapters})
 	}
 	return append(fs,
-		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs}},
+		// The worker checks a personal submission's name and ID number with the identity
+		// provider under VERIFY_POLICY=documents (issue 14).
+		Function{Name: ReviewWorker, LogicalID: "ReviewWorkerFunction", Kind: KindSQS, Adapters: []app.Adapter{app.AdapterStore, app.AdapterDocs, app.AdapterIdentity}},
 		Function{Name: GrantRole, LogicalID: "GrantRoleFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
 		Function{Name: FreezeUser, LogicalID: "FreezeUserFunction", Kind: KindInvoke, Adapters: []app.Adapter{app.AdapterStore}},
 		// The reconciler also sweeps the webhook outbox and overdue deliveries.
@@ -141,7 +143,13 @@ func failing(err error) lambda.Handler {
 
 // Worker is the review worker's handler: the store and the documents.
 func Worker(env *app.Env) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	return withRequestID(review.NewWorker(review.WorkerDeps{Store: env.Store, Docs: env.Docs, Clock: env.Clock, Log: env.Log}).Handle)
+	d := review.WorkerDeps{Store: env.Store, Docs: env.Docs, Clock: env.Clock, Log: env.Log}
+	if env.VerifyPolicy != app.PolicyFactors {
+		// Under VERIFY_POLICY=documents a reviewer decides on documents, so the worker
+		// checks the submitted name and ID number first (a mismatch never reaches one).
+		d.Identity = env.Identity
+	}
+	return withRequestID(review.NewWorker(d).Handle)
 }
 
 // SealHandler is the seal function's schedule handler: the store, the documents and the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/realname-kyc/realname/pkg/identity"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -204,8 +205,15 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 		b.Describe["sms"] = "SNS API at " + cfg.SNSEndpoint + " (SNS_ENDPOINT)"
 	}
 
+	idp, err := identity.FromConfig(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	kinds.Identity = cfg.IdentityProvider
+	b.Describe["identity"] = cfg.IdentityProvider + " identity provider (IDENTITY_PROVIDER), VERIFY_POLICY=" + cfg.VerifyPolicy
 	b.Config = cfg
 	b.Services = &app.Services{
+		Identity: idp, VerifyPolicy: cfg.VerifyPolicy,
 		Store: dynamo.New(ddb, cfg.TableName), Docs: docs, Queue: queue, SMS: sms, DrawSeal: seal.Draw,
 		Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}, Log: log,
 		Version: cfg.Version, Backends: kinds,

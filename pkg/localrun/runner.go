@@ -193,7 +193,7 @@ func (r *Runner) PrintBanner(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "realname local runner ready in %s\n", took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  API (API Gateway stand-in):  %s   try: curl %s/v1/health\n", r.APIURL, r.APIURL)
 	fmt.Fprintf(w, "  Lambda Invoke API:           %s   aws lambda invoke --endpoint-url %s --function-name <LogicalId> out.json\n", r.InvokeURL, r.InvokeURL)
-	for _, k := range []string{"store", "documents", "queue", "sms", "webhooks"} {
+	for _, k := range []string{"store", "documents", "queue", "sms", "webhooks", "identity"} {
 		fmt.Fprintf(w, "  %-28s %s\n", k+":", r.describe[k])
 	}
 	if len(r.remote) > 0 {

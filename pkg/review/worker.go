@@ -49,6 +49,9 @@ type WorkerStore interface {
 	// checked again.
 	CheckInputs(ctx context.Context, acct kyc.Account) (owner string, profile *kyc.ProfileVersion, err error)
 	Transition(ctx context.Context, t kyc.Transition) (kyc.Account, error)
+	// RecordFactor writes the verdict's transition with the factor the identity check
+	// recorded, in the transition's own write (no extra call).
+	RecordFactor(ctx context.Context, r kyc.FactorRecord) (kyc.Account, error)
 }
 
 // WorkerDocs is how the worker reads the stored documents and writes them back without
@@ -70,19 +73,24 @@ type WorkerDeps struct {
 	Clock kyc.Clock
 	// Log records failed and dropped messages.
 	Log *slog.Logger
+	// Identity, when set (VERIFY_POLICY=documents), checks a personal submission's name
+	// and ID number once its other checks pass: a mismatch rejects it
+	// (ReasonNameIDMismatch), an outage is an attempt without a verdict (retried).
+	Identity kyc.IdentityProvider
 }
 
 // Worker handles batches of review-queue messages.
 type Worker struct {
-	store WorkerStore
-	docs  WorkerDocs
-	clock kyc.Clock
-	log   *slog.Logger
+	store    WorkerStore
+	docs     WorkerDocs
+	clock    kyc.Clock
+	log      *slog.Logger
+	identity kyc.IdentityProvider
 }
 
 // NewWorker returns a worker over d.
 func NewWorker(d WorkerDeps) *Worker {
-	return &Worker{store: d.Store, docs: d.Docs, clock: d.Clock, log: d.Log}
+	return &Worker{store: d.Store, docs: d.Docs, clock: d.Clock, log: d.Log, identity: d.Identity}
 }
 
 // MaxCheckAttempts is how many attempts at the automated checks of one submission (an
@@ -171,18 +179,23 @@ func (w *Worker) process(ctx context.Context, rec events.SQSMessage) error {
 // often (MaxCheckAttempts).
 func (w *Worker) attempt(ctx context.Context, acct kyc.Account, counts kyc.CheckCounts, redelivered bool, now time.Time) error {
 	var t kyc.Transition
+	var factor *kyc.Factor
 	var err error
 	if crashedTooOften(counts, redelivered) {
 		w.log.WarnContext(ctx, "review: the checks crashed too often; the account is rejected as unprocessable",
 			slog.String("account_id", acct.ID), slog.Int64("attempt", counts.Attempts))
 		t, err = unprocessable(acct, now)
 	} else {
-		t, err = w.verdict(ctx, acct, counts.Attempts > 1, now)
+		t, factor, err = w.verdict(ctx, acct, counts.Attempts > 1, now)
 	}
 	if err != nil {
 		return fmt.Errorf("automated checks of account %s: %w", acct.ID, err)
 	}
-	_, err = w.store.Transition(ctx, t)
+	if factor != nil {
+		_, err = w.store.RecordFactor(ctx, kyc.FactorRecord{Factor: *factor, Transition: &t})
+	} else {
+		_, err = w.store.Transition(ctx, t)
+	}
 	if kyc.IsCode(err, kyc.ECONFLICT) {
 		return nil // another delivery won the race; nothing is decided twice
 	}
@@ -221,17 +234,51 @@ func redelivered(rec events.SQSMessage) bool {
 	return err == nil && n > 1
 }
 
-// verdict runs the checks on acct and returns the transition they decide. retry says
-// that an earlier attempt at this submission may have written documents back.
-func (w *Worker) verdict(ctx context.Context, acct kyc.Account, retry bool, now time.Time) (kyc.Transition, error) {
+// verdict runs the checks on acct and returns the transition they decide, with the
+// factor the identity check recorded (nil when none ran). retry says that an earlier
+// attempt at this submission may have written documents back.
+func (w *Worker) verdict(ctx context.Context, acct kyc.Account, retry bool, now time.Time) (kyc.Transition, *kyc.Factor, error) {
 	res, err := w.check(ctx, acct, retry)
 	if err != nil {
-		return kyc.Transition{}, err
+		return kyc.Transition{}, nil, err
 	}
+	var factor *kyc.Factor
 	if len(res.reasons) == 0 {
-		return kyc.ChecksPassed(acct, res.docs, now)
+		if factor, err = w.checkFactors(ctx, acct, now); err != nil {
+			return kyc.Transition{}, nil, err
+		}
+		if factor != nil && factor.Result == kyc.FactorMismatch {
+			res.reasons = append(res.reasons, ReasonNameIDMismatch)
+		}
 	}
-	return kyc.ChecksFailed(acct, res.docs, res.reasons, res.reupload, now)
+	var t kyc.Transition
+	if len(res.reasons) == 0 {
+		t, err = kyc.ChecksPassed(acct, res.docs, now)
+	} else {
+		t, err = kyc.ChecksFailed(acct, res.docs, res.reasons, res.reupload, now)
+	}
+	return t, factor, err
+}
+
+// checkFactors asks the identity provider whether a personal submission's name and ID
+// number belong together, once everything else passed (a submission rejected anyway
+// costs no provider call). None runs without a provider (VERIFY_POLICY=factors) or
+// without a name, which seed 000's personal form leaves optional: the reviewer then
+// judges the documents alone. An outage is an error: the attempt ends without a verdict
+// and the message is retried.
+func (w *Worker) checkFactors(ctx context.Context, acct kyc.Account, now time.Time) (*kyc.Factor, error) {
+	if w.identity == nil || acct.Type != kyc.PersonalAccount || acct.Name == "" || acct.IDNumber == "" {
+		return nil, nil
+	}
+	ans, err := w.identity.Check(ctx, kyc.IdentityFactors{Name: acct.Name, IDNumber: acct.IDNumber})
+	if err != nil {
+		return nil, fmt.Errorf("identity check: %w", err)
+	}
+	if ans.Result != kyc.FactorMatch && ans.Result != kyc.FactorMismatch {
+		return nil, fmt.Errorf("identity check: %w", kyc.ErrIdentityUnavailable)
+	}
+	return &kyc.Factor{AccountID: acct.ID, Kind: kyc.FactorTwo, Result: ans.Result, Provider: ans.Provider, Reason: ans.Reason,
+		At: now, Name: acct.Name, IDNumber: acct.IDNumber}, nil
 }
 
 // unprocessable rejects acct without checking it, for the checks crashed too often. Every
@@ -333,6 +380,9 @@ const (
 	ReasonBadChecksum       = "bad_checksum"
 	ReasonBadFormat         = filecheck.BadFormat
 	ReasonDuplicateIdentity = "duplicate_identity"
+	// ReasonNameIDMismatch: the identity provider says the name and the ID number do not
+	// belong together (the same reason the provider gives).
+	ReasonNameIDMismatch = "name_id_mismatch"
 	// ReasonUnprocessable is the whole reason, and every document's check, of an account
 	// whose checks crashed MaxCheckAttempts times.
 	ReasonUnprocessable = "unprocessable"

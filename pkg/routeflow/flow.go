@@ -32,6 +32,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
+	"github.com/realname-kyc/realname/pkg/identity"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localqueue"
@@ -68,6 +69,10 @@ type Step struct {
 	// Actions counts the IAM "action resource" pairs the calls needed (Actions).
 	Actions map[string]int
 }
+
+// sampleName is a placeholder person's name for the identity checks (the sandbox
+// provider matches it with any well-formed ID number).
+const sampleName = "测试"
 
 // SampleResidentID is a synthetic resident ID number for the flows driven through the API.
 func SampleResidentID() string { return idchecktest.ResidentID("11010519491231002") }
@@ -148,7 +153,7 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	clock := &shiftClock{}
 	q := localqueue.New(localqueue.Options{Visibility: 30 * time.Second, MaxReceives: 5})
 	log := slog.New(slog.DiscardHandler)
-	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
+	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Identity: identity.Sandbox{}, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
 		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
 	wh, err := newWebhooks(ctx, svc, dir)
 	if err != nil {
@@ -161,18 +166,31 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	}
 	rf := newRouteFunctions()
 	cur := &current{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := cur.get(); s != nil {
-			if fn := rf.of(r); fn != s.function {
-				s.mu.Lock()
-				s.strays = append(s.strays, fmt.Sprintf("%s %s served by %q", r.Method, r.URL.Path, fn))
-				s.mu.Unlock()
+	metered := func(mux http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s := cur.get(); s != nil {
+				if fn := rf.of(r); fn != s.function {
+					s.mu.Lock()
+					s.strays = append(s.strays, fmt.Sprintf("%s %s served by %q", r.Method, r.URL.Path, fn))
+					s.mu.Unlock()
+				}
+				r = r.WithContext(WithMeter(r.Context(), s.meter))
 			}
-			r = r.WithContext(WithMeter(r.Context(), s.meter))
-		}
-		mux.ServeHTTP(w, r)
-	}))
+			mux.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(metered(mux))
 	defer srv.Close()
+	// The same functions configured with VERIFY_POLICY=factors, where a two-factor match
+	// approves the account (the policy is read when a function starts).
+	factorsSvc := *svc
+	factorsSvc.VerifyPolicy = app.PolicyFactors
+	factorsMux, err := httpapi.Mux(&factorsSvc)
+	if err != nil {
+		return nil, fmt.Errorf("routeflow: %w", err)
+	}
+	srvFactors := httptest.NewServer(metered(factorsMux))
+	defer srvFactors.Close()
 
 	fn := func(name string) lambdafn.Function {
 		f, ok := lambdafn.Lookup(name)
@@ -472,6 +490,38 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		}
 		if err := redirectStep(o, "company downloads its generated seal", "/v1/organization/seal"); err != nil {
 			return err
+		}
+
+		// Identity factors (issue 14): a match and a mismatch recorded, the view, then
+		// under VERIFY_POLICY=factors a match that approves the account at once.
+		const phoneV, phoneF = "13900000008", "13900000009"
+		v, err := newUser(phoneV)
+		if err != nil {
+			return err
+		}
+		check := map[string]string{"name": sampleName, "cardno": SampleResidentID()}
+		if err := jsonStep(v, "two-factor check: match", "POST", "/v1/user/verification", check, 200); err != nil {
+			return err
+		}
+		if err := jsonStep(v, "two-factor check: mismatch", "POST", "/v1/user/verification",
+			map[string]string{"name": sampleName + identity.SandboxMismatchSuffix, "cardno": SampleResidentID()}, http.StatusUnprocessableEntity); err != nil {
+			return err
+		}
+		if err := jsonStep(v, "verification view", "GET", "/v1/user/verification", nil, 200); err != nil {
+			return err
+		}
+		f, err := newUser(phoneF)
+		if err != nil {
+			return err
+		}
+		fc := NewClient(ctx, srvFactors.URL, outboxPath)
+		fc.Token = f.Token
+		if err := jsonStep(fc, "two-factor check approves (VERIFY_POLICY=factors)", "POST", "/v1/user/verification",
+			map[string]string{"name": sampleName, "cardno": idchecktest.ResidentID("11010519491231003")}, 200); err != nil {
+			return err
+		}
+		if _, state, err := f.AccountID(); err != nil || state != string(kyc.StateApproved) {
+			return fmt.Errorf("the account a two-factor match approved is %s (%v), want APPROVED", state, err)
 		}
 
 		// A password reset of a user with live sessions (the reviewer's registration and

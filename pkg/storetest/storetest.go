@@ -191,6 +191,11 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"CheckInputs", testCheckInputs},
 			{"AccountProfileAndUploads", testAccountProfileAndUploads},
 		}},
+		{"Factors", []test{
+			{"RoundTrip", testFactorsRoundTrip},
+			{"WithTransition", testFactorsWithTransition},
+			{"ReserveLive", testReserveLive},
+		}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -21,6 +21,8 @@ const (
 	KindApplication      = "application"
 	KindEnterpriseChange = "enterprise_change"
 	KindModification     = "modification"
+	// KindTwoFactor is an approval by a two-factor match (VERIFY_POLICY=factors).
+	KindTwoFactor = "two_factor"
 )
 
 // Values of an event's "by": who decided.
@@ -70,6 +72,8 @@ func TransitionEvent(t kyc.Transition) (id string, e Event, ok bool) {
 		typ, kind, by = AccountModified, KindModification, ByOwner
 	case kyc.ActionApproveChange:
 		typ, kind, by = AccountApproved, KindEnterpriseChange, ByReviewer
+	case kyc.ActionApproveFactors:
+		typ, kind, by = AccountApproved, KindTwoFactor, BySystem
 	case kyc.ActionRejectChange:
 		typ, kind, by = AccountRejected, KindEnterpriseChange, ByReviewer
 	default:
