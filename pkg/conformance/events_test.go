@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
 )
@@ -301,7 +302,7 @@ func checkScheduleResult(t *testing.T, rel string, out []byte) {
 // of wantStatus replayed on a fresh store, the expected status and error_code.
 func checkAPIOutcome(t *testing.T, rel string, out []byte, fresh bool) {
 	t.Helper()
-	status, code := proxyResponse(t, out)
+	status, code := proxyResponse(t, out, oauthSample(rel))
 	if want, ok := wantStatus[rel]; ok && fresh && (status != want.Status || code != want.Code) {
 		t.Errorf("%s: status %d error_code %d, want %d %d\n%s", rel, status, code, want.Status, want.Code, out)
 	}
@@ -355,7 +356,10 @@ func checkFunctionError(t *testing.T, rel string, body []byte) {
 // envelope with an integer error_code, and returns its status code and error_code. A 302
 // (the document downloads) has no envelope: it must carry a Location and forbid caching,
 // and its error_code is reported as 0.
-func proxyResponse(t *testing.T, out []byte) (status, code int) {
+//
+// A route that answers as OAuth 2 does (httpapi.Route.OAuth) has no envelope either: its
+// body must be a token or an RFC 6749 error, and its error_code is reported as 0.
+func proxyResponse(t *testing.T, out []byte, oauth bool) (status, code int) {
 	t.Helper()
 	var resp events.APIGatewayProxyResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
@@ -374,6 +378,13 @@ func proxyResponse(t *testing.T, out []byte) (status, code int) {
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(resp.Body), &env); err != nil {
 		t.Fatalf("body is not a JSON object: %v\n%s", err, resp.Body)
+	}
+	if oauth {
+		var s string
+		if json.Unmarshal(env["access_token"], &s) != nil && json.Unmarshal(env["error"], &s) != nil || s == "" {
+			t.Fatalf("an OAuth 2 route's body has neither access_token nor error: %s", resp.Body)
+		}
+		return resp.StatusCode, 0
 	}
 	if err := json.Unmarshal(env["error_code"], &code); err != nil || code == 0 {
 		t.Fatalf("body has no integer error_code: %s", resp.Body)
@@ -413,10 +424,18 @@ func checkRedirectHeaders(t *testing.T, h http.Header) {
 	}
 }
 
+// oauthSample reports whether the sample rel (<function folder>/<name>.json) is of a route
+// that answers as OAuth 2 does.
+func oauthSample(rel string) bool {
+	folder, _, _ := strings.Cut(rel, "/")
+	rt, ok := httpapi.Lookup(folder)
+	return ok && rt.OAuth
+}
+
 // checkProxyResponse is proxyResponse's status code.
 func checkProxyResponse(t *testing.T, out []byte) int {
 	t.Helper()
-	status, _ := proxyResponse(t, out)
+	status, _ := proxyResponse(t, out, false)
 	return status
 }
 

@@ -938,7 +938,7 @@ var wantGrants = map[string][]string{
 	"RevokeAppFunction":             {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "dynamodb:Query Table", "dynamodb:BatchWriteItem Table"},
 	"IssueTokenFunction":            {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:PutItem Table"},
 	"CreatePersonFunction":          {"dynamodb:GetItem Table", "dynamodb:UpdateItem Table", "dynamodb:PutItem Table"},
-	"GetIntegratorAccountFunction":  {"dynamodb:GetItem Table"},
+	"GetIntegratorAccountFunction":  {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 	"RotateWebhookFunction":         {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "kms:Encrypt WebhookKey"},
 	"ListWebhookDeliveriesFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 	"ReplayWebhookDeliveryFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "sqs:SendMessage WebhookQueue"},

@@ -140,11 +140,14 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) integratorAccount(w http.ResponseWriter, r *http.Request) error {
 	p, _ := PrincipalFrom(r.Context())
-	v, err := a.integrators.Account(r.Context(), p, r.PathValue("accountId"))
+	v, factors, err := a.integrators.Account(r.Context(), p, r.PathValue("accountId"))
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "ok", v)
+	writeOK(w, http.StatusOK, "ok", struct {
+		integrator.AccountView
+		Factors []factorData `json:"factors"`
+	}{v, factorsData(factors)})
 	return nil
 }
 

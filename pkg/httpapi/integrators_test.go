@@ -190,6 +190,9 @@ func TestIntegratorPersons(t *testing.T) {
 	if err := json.Unmarshal(e.Data, &v); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(e.Data), `"factors":[]`) {
+		t.Errorf("data %s, want an empty factors list", e.Data)
+	}
 	if v.AccountID != id || v.State != string(kyc.StateUnverified) || v.IDNum == goodID || !strings.HasPrefix(v.IDNum, goodID[:4]) || strings.Contains(w.Body.String(), "13800138000") {
 		t.Errorf("view %+v: want the account with its ID number and mobile masked", v)
 	}

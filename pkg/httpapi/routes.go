@@ -40,6 +40,9 @@ type Route struct {
 	// webhook routes are "integrator, admin" (API.md), each managing its own endpoints;
 	// uploads and the enterprise change act for an account the app names (actingFor).
 	Integrators bool
+	// OAuth marks the route that answers as RFC 6749 does, not in the envelope, so that
+	// stock OAuth 2 clients work (API.md: /v1/oauth/token).
+	OAuth bool
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -89,7 +92,7 @@ func Routes() []Route {
 		// Integrators (issue 14, seed 004).
 		{Name: "admin-apps-create", LogicalID: "CreateAppFunction", Method: http.MethodPost, Path: "/v1/admin/apps", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "admin-apps-revoke", LogicalID: "RevokeAppFunction", Method: http.MethodDelete, Path: "/v1/admin/apps/{app_key}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, OAuth: true, Adapters: []app.Adapter{store}},
 		{Name: "accounts-person", LogicalID: "CreatePersonFunction", Method: http.MethodPost, Path: "/v1/accounts/person", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		{Name: "accounts-get", LogicalID: "GetIntegratorAccountFunction", Method: http.MethodGet, Path: "/v1/accounts/{accountId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		// Identity factors (issue 14). The check learns its caller from the token and

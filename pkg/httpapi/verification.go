@@ -52,6 +52,15 @@ type factorData struct {
 	At       time.Time        `json:"at"`
 }
 
+// factorsData are fs as their owner sees them ([] for none).
+func factorsData(fs []kyc.Factor) []factorData {
+	out := make([]factorData, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, factorData{Kind: f.Kind, Result: f.Result, Provider: f.Provider, Reason: f.Reason, At: f.At})
+	}
+	return out
+}
+
 // verificationData is GET /v1/user/verification's answer.
 type verificationData struct {
 	State    kyc.State    `json:"state"`
@@ -67,10 +76,7 @@ func (a *API) getVerification(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := verificationData{State: v.State, Factors: []factorData{}, Name: v.Name, IDNumber: v.IDNumber}
-	for _, f := range v.Factors {
-		d.Factors = append(d.Factors, factorData{Kind: f.Kind, Result: f.Result, Provider: f.Provider, Reason: f.Reason, At: f.At})
-	}
+	d := verificationData{State: v.State, Factors: factorsData(v.Factors), Name: v.Name, IDNumber: v.IDNumber}
 	writeOK(w, http.StatusOK, "ok", d)
 	return nil
 }

@@ -37,8 +37,9 @@ type Store interface {
 	// with the existing account's id in Data["accountId"] if the app has an account with
 	// that ID number; ETOOMANY if limit is full; nothing written then.
 	CreatePerson(ctx context.Context, a kyc.Account, limit kyc.Limit, now time.Time) error
-	// GetAccount returns ENOTFOUND when there is no such account.
-	GetAccount(ctx context.Context, id string) (kyc.Account, error)
+	// GetAccountAndFactors returns the account and its factor checks in one read;
+	// ENOTFOUND when there is no such account.
+	GetAccountAndFactors(ctx context.Context, id string) (kyc.Account, []kyc.Factor, error)
 	// SealToken makes the bearer token of a session of p (see kyc.Store).
 	SealToken(p kyc.Principal, expires time.Time) (string, error)
 }

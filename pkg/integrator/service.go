@@ -199,17 +199,18 @@ type AccountView struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// Account returns the account id if the app p owns it; another app's account, or none,
-// is ENOTFOUND (an app cannot learn which ids exist).
-func (s *Service) Account(ctx context.Context, p kyc.Principal, id string) (AccountView, error) {
-	a, err := s.store.GetAccount(ctx, id)
+// Account returns the account id, and its identity-factor checks oldest first, if the
+// app p owns it (one read); another app's account, or none, is ENOTFOUND (an app cannot
+// learn which ids exist).
+func (s *Service) Account(ctx context.Context, p kyc.Principal, id string) (AccountView, []kyc.Factor, error) {
+	a, factors, err := s.store.GetAccountAndFactors(ctx, id)
 	if err != nil {
-		return AccountView{}, err
+		return AccountView{}, nil, err
 	}
 	if !Owns(p, a) {
-		return AccountView{}, kyc.Errorf(kyc.ENOTFOUND, "Account not found.")
+		return AccountView{}, nil, kyc.Errorf(kyc.ENOTFOUND, "Account not found.")
 	}
-	return View(a), nil
+	return View(a), factors, nil
 }
 
 // View is a's integrator view.
