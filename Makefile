@@ -56,6 +56,11 @@ FUNCTIONS := \
 	RotateWebhookFunction:webhooks-rotate \
 	ListWebhookDeliveriesFunction:webhooks-deliveries \
 	ReplayWebhookDeliveryFunction:webhooks-replay \
+	SubmitQualificationFunction:qualification-submit \
+	GetQualificationFunction:qualification \
+	ListPendingQualificationsFunction:qualifications-pending \
+	ApproveQualificationFunction:qualification-approve \
+	RejectQualificationFunction:qualification-reject \
 	WebhookWorkerFunction:webhook-worker
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"

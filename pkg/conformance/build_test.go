@@ -121,6 +121,10 @@ var sizeBudget = map[string]int64{
 	"webhooks-create": 8_700_000, "webhooks-list": 8_300_000, "webhooks-delete": 8_300_000,
 	"webhooks-rotate": 8_700_000, "webhooks-deliveries": 8_300_000, "webhooks-replay": 8_700_000,
 	"webhook-worker": 9_000_000,
+	// Qualification certificates (issue 14): the submission links the S3 client and the
+	// document checks, as the portrait does.
+	"qualification-submit": 9_600_000, "qualification": 8_230_000, "qualifications-pending": 8_300_000,
+	"qualification-approve": 8_230_000, "qualification-reject": 8_230_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.

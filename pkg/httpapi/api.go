@@ -13,6 +13,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
+	"github.com/realname-kyc/realname/pkg/qualification"
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -26,6 +27,8 @@ type API struct {
 	review *review.Service
 	// webhooks manages webhook endpoints (issue 13).
 	webhooks *outbox.Endpoints
+	// qual serves the qualification certificates (issue 14).
+	qual *qualification.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

@@ -129,6 +129,15 @@ var authzMatrix = map[string]azRow{
 	"webhooks-rotate":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 	"webhooks-deliveries": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
 	"webhooks-replay":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 403}},
+	// Qualification certificates: the user's own (no picture: 997; none submitted: 200
+	// with state NONE); the reviewers' list; a decision of {id}, an account id, which is
+	// no certificate: 404 for whoever may decide, so no row changes anything (the
+	// maker-checker refusal of one's own certificate is TestQualificationOwnReviewer's).
+	"qualification-submit":   {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 403}, body: azEmpty},
+	"qualification":          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 403}},
+	"qualifications-pending": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 403}},
+	"qualification-approve":  {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 403}},
+	"qualification-reject":   {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 403}, body: azReject},
 }
 
 // The rows' bodies.

@@ -218,5 +218,8 @@ func Constructors() map[string]Constructor {
 		"organization-reapply": ReapplyOrganization, "organization-seal": GetOrganizationSeal,
 		"webhooks-create": CreateWebhook, "webhooks-list": ListWebhooks, "webhooks-delete": DeleteWebhook,
 		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
+		"qualification-submit": SubmitQualification, "qualification": GetQualification,
+		"qualifications-pending": ListPendingQualifications,
+		"qualification-approve":  ApproveQualification, "qualification-reject": RejectQualification,
 	}
 }

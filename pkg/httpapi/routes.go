@@ -82,6 +82,12 @@ func Routes() []Route {
 		{Name: "webhooks-rotate", LogicalID: "RotateWebhookFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterSecrets}},
 		{Name: "webhooks-deliveries", LogicalID: "ListWebhookDeliveriesFunction", Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "webhooks-replay", LogicalID: "ReplayWebhookDeliveryFunction", Method: http.MethodPost, Path: "/v1/webhooks/{id}/deliveries/{deliveryId}/replay", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
+		// Qualification certificates (issue 14, seed 003): reviewed by hand, on their own.
+		{Name: "qualification-submit", LogicalID: "SubmitQualificationFunction", Method: http.MethodPost, Path: "/v1/user/qualification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
+		{Name: "qualification", LogicalID: "GetQualificationFunction", Method: http.MethodGet, Path: "/v1/user/qualification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		{Name: "qualifications-pending", LogicalID: "ListPendingQualificationsFunction", Method: http.MethodGet, Path: "/v1/cms/qualification", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, presigner}, AuditsSession: true},
+		{Name: "qualification-approve", LogicalID: "ApproveQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/approve", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "qualification-reject", LogicalID: "RejectQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/reject", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 	}
 }
 
