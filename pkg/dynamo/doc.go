@@ -109,6 +109,7 @@
 // # Global secondary indexes (both sparse, projection ALL)
 //
 //	GSIPending    PendingPK = PENDING#<type>     PendingSK = <submittedAt>#<accountID>
+//	              PendingPK = PENDING#qualification  PendingSK = <submittedAt>#<certificateID> (qualifications.go)
 //	GSISubmitted  SubmittedPK = SUBMITTED        SubmittedSK = <submittedAt>#<accountID>
 //
 // Only an account in PENDING_REVIEW carries PendingPK/PendingSK, and only one in SUBMITTED
@@ -190,6 +191,12 @@
 // account with its change in one BatchGetItem, then Transition or DecideChange; the
 // approval of a change names the personal identity it releases in its Transition, so
 // the first write is the right one).
+//
+// The qualification certificates (qualifications.go): GetAccountUploadAndQualification,
+// one BatchGetItem; PutQualification and DecideQualification, one TransactWriteItems
+// each; GetQualification and GetCurrentQualification, one GetItem; ListPendingQualifications,
+// one Query per page as ListPending. So the submission costs 3, the user's read 2, the
+// reviewers' list 2 (with its audit write) and a decision 3.
 //
 // The review worker's methods: BeginCheck, one UpdateItem of the account item that
 // counts the attempt (attributes CheckAttempts, CheckFailures, which the next Put of the
