@@ -198,7 +198,7 @@ func TestQualificationFlow(t *testing.T) {
 	}
 	want := []kyc.AuditRecord{
 		{AccountID: u.AccountID, At: testNow, Actor: u.ID, ActorRole: kyc.RoleUser, Action: kyc.ActionQualificationSubmit, To: "PENDING"},
-		{AccountID: u.AccountID, At: testNow.Add(10*time.Minute), Actor: rev.ID, ActorRole: kyc.RoleReviewer, Action: kyc.ActionQualificationDecide,
+		{AccountID: u.AccountID, At: testNow.Add(10 * time.Minute), Actor: rev.ID, ActorRole: kyc.RoleReviewer, Action: kyc.ActionQualificationDecide,
 			From: "PENDING", To: "REJECTED", Reason: "the certificate has expired"},
 	}
 	if len(qual) != len(want) {
