@@ -63,7 +63,12 @@ FUNCTIONS := \
 	CreatePersonFunction:accounts-person \
 	GetIntegratorAccountFunction:accounts-get \
 	VerifyIdentityFunction:verification \
-	GetVerificationFunction:verification-get
+	GetVerificationFunction:verification-get \
+	SubmitQualificationFunction:qualification-submit \
+	GetQualificationFunction:qualification \
+	ListPendingQualificationsFunction:qualifications-pending \
+	ApproveQualificationFunction:qualification-approve \
+	RejectQualificationFunction:qualification-reject
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

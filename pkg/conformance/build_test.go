@@ -126,6 +126,10 @@ var sizeBudget = map[string]int64{
 	"accounts-person": 8_300_000, "accounts-get": 8_300_000,
 	// Identity factors (issue 14): the check links the identity provider's HTTP adapter.
 	"verification": 8_400_000, "verification-get": 8_300_000,
+	// Qualification certificates (issue 14): the submission links the S3 client and the
+	// document checks, as the portrait does.
+	"qualification-submit": 9_600_000, "qualification": 8_230_000, "qualifications-pending": 8_300_000,
+	"qualification-approve": 8_230_000, "qualification-reject": 8_230_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.

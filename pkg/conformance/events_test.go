@@ -96,6 +96,13 @@ var wantStatus = map[string]apiOutcome{
 	// Identity factors: the token is opened before the body is read or the provider asked.
 	"verification/unknown-token.json":     {401, 999},
 	"verification-get/unknown-token.json": {401, 999},
+	// The qualification certificates: the session first, whatever the body or query.
+	"qualification-submit/unknown-token.json":          {401, 999},
+	"qualification-submit/form-unknown-token.json":     {401, 999},
+	"qualification/unknown-token.json":                 {401, 999},
+	"qualifications-pending/cursor-unknown-token.json": {401, 999},
+	"qualification-approve/unknown-token.json":         {401, 999},
+	"qualification-reject/unknown-token.json":          {401, 999},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first

@@ -984,6 +984,24 @@ var wantGrants = map[string][]string{
 	// the session and one Query of the account's partition.
 	"VerifyIdentityFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:ConditionCheckItem Table"},
 	"GetVerificationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
+	// Qualification certificates (issue 14). The submission reads the account, the upload
+	// record and the current certificate (BatchGetItem) and writes the certificate, its
+	// copy, the audit record (Puts), the day's counter and the queue's count (Updates) in
+	// one transaction; HEAD + copy of the upload, a GET of the copy to check it in full,
+	// its DELETE when refused.
+	"SubmitQualificationFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+		"s3:GetObject DocsBucket/uploads/*/qualification/*", "s3:GetObject DocsBucket/accounts/*/qualification/*",
+		"s3:PutObject DocsBucket/accounts/*/qualification/*", "s3:DeleteObject DocsBucket/accounts/*/qualification/*",
+		"s3:ListBucket DocsBucket", "kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"},
+	"GetQualificationFunction": {"dynamodb:GetItem Table"},
+	// As the account lists: the page of the pending index, the audited read's
+	// ConditionCheck and Put; presigned GETs of the pictures.
+	"ListPendingQualificationsFunction": {"dynamodb:ConditionCheckItem Table", "dynamodb:PutItem Table", "dynamodb:Query Table/index/" + dynamo.GSIPending,
+		"s3:GetObject DocsBucket/accounts/*/qualification/*", "kms:Decrypt DocsKey"},
+	// The certificate (GetItem), then the decision's transaction: Puts of the certificate,
+	// its copy and the audit record, an Update of the queue's count.
+	"ApproveQualificationFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	"RejectQualificationFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

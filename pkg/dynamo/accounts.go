@@ -36,17 +36,18 @@ func (s *Store) GetAccount(ctx context.Context, id string) (kyc.Account, error) 
 // ListPending needs no second read for it.
 const PendingCountSK = "!COUNT"
 
-// pendingCountUpdate adds delta to the count of pending accounts of a type, and keeps the
-// counter in its type's GSIPending partition.
-func pendingCountUpdate(table *string, typ kyc.AccountType, delta int64) types.TransactWriteItem {
+// pendingCountUpdate adds delta to the count of a GSIPending queue (an account type's
+// pending accounts, or the pending qualification certificates), and keeps the counter in
+// the queue's GSIPending partition.
+func pendingCountUpdate(table *string, queue string, delta int64) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:        table,
-		Key:              pendingCountKey(typ),
+		Key:              pendingCountKey(queue),
 		UpdateExpression: aws.String("SET #kind = :kind, #ppk = :ppk, #psk = :psk ADD #n :d"),
 		ExpressionAttributeNames: map[string]string{"#kind": attrKind, "#n": attrN,
 			"#ppk": AttrPendingPK, "#psk": AttrPendingSK},
 		ExpressionAttributeValues: item{":kind": sv(kindPendingCount), ":d": nv(delta),
-			":ppk": sv(prefixPending + string(typ)), ":psk": sv(PendingCountSK)},
+			":ppk": sv(prefixPending + queue), ":psk": sv(PendingCountSK)},
 	}}
 }
 
@@ -250,11 +251,11 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 	isPending := t.Account.State == kyc.StatePendingReview
 	switch {
 	case wasPending && isPending && old.typ != t.Account.Type:
-		tx.items = append(tx.items, pendingCountUpdate(s.table, old.typ, -1), pendingCountUpdate(s.table, t.Account.Type, 1))
+		tx.items = append(tx.items, pendingCountUpdate(s.table, string(old.typ), -1), pendingCountUpdate(s.table, string(t.Account.Type), 1))
 	case wasPending && !isPending:
-		tx.items = append(tx.items, pendingCountUpdate(s.table, old.typ, -1))
+		tx.items = append(tx.items, pendingCountUpdate(s.table, string(old.typ), -1))
 	case !wasPending && isPending:
-		tx.items = append(tx.items, pendingCountUpdate(s.table, t.Account.Type, 1))
+		tx.items = append(tx.items, pendingCountUpdate(s.table, string(t.Account.Type), 1))
 	}
 	return tx
 }
@@ -302,6 +303,40 @@ const (
 // began. Through the index the count is as fresh as the page (both eventually consistent
 // on DynamoDB).
 func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error) {
+	q, err := s.queryQueue(ctx, string(typ), accountKey, limit, cursor)
+	if err != nil {
+		return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
+	}
+	page := kyc.PendingPage{Total: q.total, Accounts: make([]kyc.Account, 0, len(q.items))}
+	for _, it := range q.items {
+		a, err := decodeAccount(it)
+		if err != nil {
+			return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
+		}
+		page.Accounts = append(page.Accounts, a)
+	}
+	// A 1 MB response can end before the limit with more to come; the cursor then
+	// continues after the last item returned.
+	if q.more && len(page.Accounts) > 0 {
+		last := page.Accounts[len(page.Accounts)-1]
+		page.NextCursor = encodeCursor(string(typ), queueSK(last.SubmittedAt, last.ID), page.Total)
+	}
+	return page, nil
+}
+
+// queuePage is one page of a GSIPending queue as queryQueue read it.
+type queuePage struct {
+	items []item // the queue's items, oldest first, at most the page's limit
+	total int64  // the queue's count: read with the first page, from the cursor after
+	more  bool   // another page follows the last item
+}
+
+// queryQueue reads one page of the GSIPending queue PENDING#<queue> (ListPending's account
+// queues, the qualification certificates), whose counter item sits at PendingCountSK
+// before every item, in one Query; see ListPending. tableKey is the table key of an item
+// of the queue by its id (the cursor's id part). A cursor that is not one of this queue's
+// is EINVALID.
+func (s *Store) queryQueue(ctx context.Context, queue string, tableKey func(id string) item, limit int, cursor string) (queuePage, error) {
 	if limit < 1 {
 		limit = defaultPendingPage
 	}
@@ -309,13 +344,13 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 	var start item
 	var total int64
 	if cursor != "" {
-		sk, n, err := decodeCursor(cursor, typ)
+		sk, n, err := decodeCursor(cursor, queue)
 		if err != nil {
-			return kyc.PendingPage{}, err
+			return queuePage{}, err
 		}
 		id := sk[len(timeLayout)+1:]
-		start = accountKey(id)
-		start[AttrPendingPK] = sv(prefixPending + string(typ))
+		start = tableKey(id)
+		start[AttrPendingPK] = sv(prefixPending + queue)
 		start[AttrPendingSK] = sv(sk)
 		total = n
 	}
@@ -328,41 +363,26 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 		IndexName:                 aws.String(GSIPending),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
 		ExpressionAttributeNames:  map[string]string{"#pk": AttrPendingPK},
-		ExpressionAttributeValues: item{":pk": sv(prefixPending + string(typ))},
+		ExpressionAttributeValues: item{":pk": sv(prefixPending + queue)},
 		ScanIndexForward:          aws.Bool(true),
 		Limit:                     aws.Int32(int32(ask)),
 		ExclusiveStartKey:         start,
 	})
 	if err != nil {
-		return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
+		return queuePage{}, err
 	}
 	items := out.Items
 	if len(items) > 0 && (&decoder{it: items[0]}).str(attrKind) == kindPendingCount {
 		if total, err = decodePendingCount(items[0]); err != nil {
-			return kyc.PendingPage{}, fmt.Errorf("dynamo: read pending count: %w", err)
+			return queuePage{}, fmt.Errorf("read pending count: %w", err)
 		}
 		items = items[1:]
 	}
-	page := kyc.PendingPage{Total: max(total, 0)}
 	more := out.LastEvaluatedKey != nil
 	if len(items) > limit {
 		items, more = items[:limit], true
 	}
-	page.Accounts = make([]kyc.Account, 0, len(items))
-	for _, it := range items {
-		a, err := decodeAccount(it)
-		if err != nil {
-			return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
-		}
-		page.Accounts = append(page.Accounts, a)
-	}
-	// A 1 MB response can end before the limit with more to come; the cursor then
-	// continues after the last item returned.
-	if more && len(page.Accounts) > 0 {
-		last := page.Accounts[len(page.Accounts)-1]
-		page.NextCursor = encodeCursor(typ, queueSK(last.SubmittedAt, last.ID), page.Total)
-	}
-	return page, nil
+	return queuePage{items: items, total: max(total, 0), more: more}, nil
 }
 
 // decodePendingCount reads N of a pending counter item; no item counts 0.

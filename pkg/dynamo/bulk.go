@@ -40,7 +40,7 @@ func (s *Store) PutAccountsForLoad(ctx context.Context, accounts []kyc.Account) 
 		if pending[typ] == 0 {
 			continue
 		}
-		u := pendingCountUpdate(s.table, typ, pending[typ]).Update
+		u := pendingCountUpdate(s.table, string(typ), pending[typ]).Update
 		if _, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 u.TableName,
 			Key:                       u.Key,

@@ -92,12 +92,12 @@ func ttlEpoch(t time.Time) int64 {
 
 func key(pk, sk string) item { return item{AttrPK: sv(pk), AttrSK: sv(sk)} }
 
-func userKey(id string) item                 { return key(prefixUser+id, skUser) }
-func sessionKey(hash string) item            { return key(prefixSession+hash, skSession) }
-func sessionRefKey(uid, h string) item       { return key(prefixUser+uid, prefixSession+h) }
-func accountKey(id string) item              { return key(prefixAccount+id, skAccount) }
-func pendingCountKey(t kyc.AccountType) item { return key(prefixCount+string(t), skCount) }
-func uploadKey(k string) item                { return key(prefixUpload+k, skUpload) }
+func userKey(id string) item            { return key(prefixUser+id, skUser) }
+func sessionKey(hash string) item       { return key(prefixSession+hash, skSession) }
+func sessionRefKey(uid, h string) item  { return key(prefixUser+uid, prefixSession+h) }
+func accountKey(id string) item         { return key(prefixAccount+id, skAccount) }
+func pendingCountKey(queue string) item { return key(prefixCount+queue, skCount) }
+func uploadKey(k string) item           { return key(prefixUpload+k, skUpload) }
 
 // The keys of items named by a phone, an ID number or a counter name are the Store's
 // (keys.go): they hash those values with the store's secret.

@@ -22,9 +22,10 @@ const cursorSumSize = 8
 // cursorSumDomain separates the cursor's checksum from any other use of SHA-256.
 const cursorSumDomain = "realname/dynamo/pending-cursor\x00"
 
-// cursor is the position after the last account of a ListPending page: the account type
-// it belongs to and that account's GSIPending sort key. The rest of the
-// LastEvaluatedKey (PK, SK, PendingPK) follows from these. N is the list's total as the
+// cursor is the position after the last item of a page of a GSIPending queue: the queue it
+// belongs to (an account type for ListPending, qualificationQueue for the qualification
+// certificates) and that item's GSIPending sort key. The rest of the LastEvaluatedKey
+// (PK, SK, PendingPK) follows from these. N is the list's total as the
 // first page read it: a later page answers it again instead of reading the count, so a
 // page is one Query (a listing's total is the count when it began).
 type cursor struct {
@@ -39,8 +40,8 @@ type cursor struct {
 // It is not a secret MAC: someone who rebuilds a valid cursor by hand can only choose
 // where in the same type's queue a page starts, which lists nothing they could not read
 // anyway, and what total their own later pages show.
-func encodeCursor(typ kyc.AccountType, sk string, total int64) string {
-	b, _ := json.Marshal(cursor{V: cursorVersion, Type: string(typ), SK: sk, N: total}) // cannot fail
+func encodeCursor(queue string, sk string, total int64) string {
+	b, _ := json.Marshal(cursor{V: cursorVersion, Type: queue, SK: sk, N: total}) // cannot fail
 	return base64.RawURLEncoding.EncodeToString(append(b, cursorSum(b)...))
 }
 
@@ -52,8 +53,8 @@ func cursorSum(payload []byte) []byte {
 }
 
 // decodeCursor returns the GSIPending sort key and the total encoded in c, after checking
-// that c is exactly what encodeCursor makes for type typ.
-func decodeCursor(c string, typ kyc.AccountType) (string, int64, error) {
+// that c is exactly what encodeCursor makes for the queue.
+func decodeCursor(c string, queue string) (string, int64, error) {
 	bad := kyc.FieldError(kyc.EINVALID, "cursor", "not a cursor of this list")
 	if len(c) > maxCursorLen { // refuse before decoding
 		return "", 0, bad
@@ -72,11 +73,11 @@ func decodeCursor(c string, typ kyc.AccountType) (string, int64, error) {
 	if err := dec.Decode(&cur); err != nil || dec.More() {
 		return "", 0, bad
 	}
-	if cur.V != cursorVersion || cur.Type != string(typ) || !validQueueSK(cur.SK) || cur.N < 0 {
+	if cur.V != cursorVersion || cur.Type != queue || !validQueueSK(cur.SK) || cur.N < 0 {
 		return "", 0, bad
 	}
 	// Only the canonical encoding is accepted, so one position has exactly one cursor.
-	if encodeCursor(typ, cur.SK, cur.N) != c {
+	if encodeCursor(queue, cur.SK, cur.N) != c {
 		return "", 0, bad
 	}
 	return cur.SK, cur.N, nil

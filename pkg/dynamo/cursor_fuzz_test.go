@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzDynamoCursor: decodeCursor never panics, refuses with EINVALID, and accepts exactly
-// the strings encodeCursor makes for that account type (round trip both ways). Seeds are
+// the strings encodeCursor makes for that queue (the two account types' and the
+// qualification certificates'), for no other queue (round trip both ways). Seeds are
 // the f.Add calls and testdata/fuzz/FuzzDynamoCursor/; an input the fuzzer finds failing
 // is written there too, to be committed with the fix as a regression test.
 //
@@ -18,7 +19,7 @@ import (
 // starts a server; `go test -fuzz` pays for them once, in the coordinator's run of the
 // other tests (skip that with -run '^$').
 func FuzzDynamoCursor(f *testing.F) {
-	types := []kyc.AccountType{kyc.PersonalAccount, kyc.CompanyAccount}
+	types := []string{string(kyc.PersonalAccount), string(kyc.CompanyAccount), qualificationQueue}
 	sk := fmtTime(time.Date(2026, 3, 1, 9, 0, 0, 5, time.UTC)) + "#acct-1"
 	for _, typ := range types {
 		valid := encodeCursor(typ, sk, 7)
@@ -49,8 +50,10 @@ func FuzzDynamoCursor(f *testing.F) {
 				if !validQueueSK(got) {
 					t.Fatalf("decodeCursor(%q, %s) = %q, not a queue sort key", c, typ, got)
 				}
-				if _, _, err := decodeCursor(c, types[1-i]); err == nil {
-					t.Fatalf("cursor %q accepted for both account types", c)
+				for j, other := range types {
+					if _, _, err := decodeCursor(c, other); err == nil && j != i {
+						t.Fatalf("cursor %q accepted for both %s and %s", c, typ, other)
+					}
 				}
 			}
 			// Every valid position encodes to a cursor that decodes to it, for its type only.
@@ -59,8 +62,10 @@ func FuzzDynamoCursor(f *testing.F) {
 				if back, bn, err := decodeCursor(enc, typ); err != nil || back != sk || bn != n {
 					t.Fatalf("round trip of %q, %d (%s) via %q: %q, %d, %v", sk, n, typ, enc, back, bn, err)
 				}
-				if _, _, err := decodeCursor(enc, types[1-i]); err == nil {
-					t.Fatalf("cursor %q of %s accepted for %s", enc, typ, types[1-i])
+				for j, other := range types {
+					if _, _, err := decodeCursor(enc, other); err == nil && j != i {
+						t.Fatalf("cursor %q of %s accepted for %s", enc, typ, other)
+					}
 				}
 			}
 		}

@@ -110,6 +110,7 @@
 // # Global secondary indexes (both sparse, projection ALL)
 //
 //	GSIPending    PendingPK = PENDING#<type>     PendingSK = <submittedAt>#<accountID>
+//	              PendingPK = PENDING#qualification  PendingSK = <submittedAt>#<certificateID> (qualifications.go)
 //	GSISubmitted  SubmittedPK = SUBMITTED        SubmittedSK = <submittedAt>#<accountID>
 //
 // Only an account in PENDING_REVIEW carries PendingPK/PendingSK, and only one in SUBMITTED
@@ -202,6 +203,11 @@
 // (GetAccount in between), 2 on a provider outage (ReleaseLimits instead); the view 2
 // (GetSession, GetAccountAndFactors). The review worker writes a factor in its verdict's
 // transaction: no extra call.
+// The qualification certificates (qualifications.go): GetAccountUploadAndQualification,
+// one BatchGetItem; PutQualification and DecideQualification, one TransactWriteItems
+// each; GetQualification and GetCurrentQualification, one GetItem; ListPendingQualifications,
+// one Query per page as ListPending. So the submission costs 3, the user's read 2, the
+// reviewers' list 2 (with its audit write) and a decision 3.
 //
 // The review worker's methods: BeginCheck, one UpdateItem of the account item that
 // counts the attempt (attributes CheckAttempts, CheckFailures, which the next Put of the

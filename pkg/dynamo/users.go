@@ -63,7 +63,7 @@ func (s *Store) newUserItems(u kyc.User, a kyc.Account, sessionsOpened int64) (i
 		items = append(items, it)
 	}
 	if a.State == kyc.StatePendingReview {
-		items = append(items, pendingCountUpdate(s.table, a.Type, 1))
+		items = append(items, pendingCountUpdate(s.table, string(a.Type), 1))
 	}
 	return items, taken, u, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
+	"github.com/realname-kyc/realname/pkg/qualification"
 	"github.com/realname-kyc/realname/pkg/review"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -32,6 +33,8 @@ type API struct {
 	integrators *integrator.Service
 	// verification runs and shows identity-factor checks (issue 14).
 	verification *verification.Service
+	// qual serves the qualification certificates (issue 14).
+	qual *qualification.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

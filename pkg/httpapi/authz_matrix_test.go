@@ -141,6 +141,15 @@ var authzMatrix = map[string]azRow{
 	// logged-out token is refused by the reservation's session condition.
 	"verification":     {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}, body: azVerify},
 	"verification-get": {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},
+	// Qualification certificates: the user's own (no picture: 997; none submitted: 200
+	// with state NONE); the reviewers' list; a decision of {id}, an account id, which is
+	// no certificate: 404 for whoever may decide, so no row changes anything (the
+	// maker-checker refusal of one's own certificate is TestQualificationOwnReviewer's).
+	"qualification-submit":   {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},
+	"qualification":          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},
+	"qualifications-pending": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 401}},
+	"qualification-approve":  {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 401}},
+	"qualification-reject":   {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 401}, body: azReject},
 }
 
 // The rows' bodies.

@@ -221,5 +221,8 @@ func Constructors() map[string]Constructor {
 		"admin-apps-create": CreateApp, "admin-apps-revoke": RevokeApp, "oauth-token": IssueToken,
 		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount,
 		"verification": VerifyIdentity, "verification-get": GetVerification,
+		"qualification-submit": SubmitQualification, "qualification": GetQualification,
+		"qualifications-pending": ListPendingQualifications,
+		"qualification-approve":  ApproveQualification, "qualification-reject": RejectQualification,
 	}
 }

@@ -100,6 +100,12 @@ func Routes() []Route {
 		// when a match approves under VERIFY_POLICY=factors).
 		{Name: "verification", LogicalID: "VerifyIdentityFunction", Method: http.MethodPost, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, app.AdapterIdentity}, AuditsSession: true},
 		{Name: "verification-get", LogicalID: "GetVerificationFunction", Method: http.MethodGet, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		// Qualification certificates (issue 14, seed 003): reviewed by hand, on their own.
+		{Name: "qualification-submit", LogicalID: "SubmitQualificationFunction", Method: http.MethodPost, Path: "/v1/user/qualification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, docs}},
+		{Name: "qualification", LogicalID: "GetQualificationFunction", Method: http.MethodGet, Path: "/v1/user/qualification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		{Name: "qualifications-pending", LogicalID: "ListPendingQualificationsFunction", Method: http.MethodGet, Path: "/v1/cms/qualification", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, presigner}, AuditsSession: true},
+		{Name: "qualification-approve", LogicalID: "ApproveQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/approve", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		{Name: "qualification-reject", LogicalID: "RejectQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/reject", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 	}
 }
 

@@ -678,6 +678,10 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 		if err := jsonStep(r, "reviewer rejects", "POST", "/v1/cms/account/"+acctC+"/rejectAccount", map[string]string{"reason": "licence unreadable"}, 200); err != nil {
 			return err
 		}
+		// Qualification certificates (issue 14): the rejected company's user submits them.
+		if err := qualificationSteps(c, r, step, jsonStep); err != nil {
+			return err
+		}
 
 		// The approved person asks to become a company (seed 002), with the
 		// number the rejected company gave; a reviewer approves it.
