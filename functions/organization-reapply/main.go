@@ -7,8 +7,9 @@ import (
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/s3docs"
 	"github.com/realname-kyc/realname/pkg/sqsqueue"
+	"github.com/realname-kyc/realname/pkg/webhookqueue"
 )
 
 func main() {
-	lambdafn.StartHTTP("organization-reapply", httpapi.ReapplyOrganization, dynamo.Provide, s3docs.Provide, sqsqueue.Provide)
+	lambdafn.StartHTTP("organization-reapply", httpapi.ReapplyOrganization, dynamo.Provide, s3docs.Provide, sqsqueue.Provide, webhookqueue.Provide)
 }

@@ -1017,7 +1017,7 @@ var operatorGrants = []string{"dynamodb:BatchGetItem Table", "dynamodb:PutItem T
 
 func submissionGrants(slots ...string) []string {
 	g := []string{"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "s3:ListBucket DocsBucket",
-		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey", "sqs:SendMessage ReviewQueue"}
+		"kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey", "sqs:SendMessage ReviewQueue", "sqs:SendMessage WebhookQueue"}
 	for _, s := range slots {
 		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
 	}

@@ -31,7 +31,14 @@ func usersService(env *app.Env) *users.Service {
 }
 
 func docsService(env *app.Env) *submission.Service {
-	return submission.New(submission.Deps{Store: env.Store, Presigner: env.Presigner, Objects: env.Docs, Queue: env.Queue,
+	var store submission.Store = env.Store
+	if env.WebhookQueue != nil {
+		// A submission's account.submitted event is queued as soon as it commits (the
+		// outbox record is in the submission's transaction either way; the sweeper is
+		// the fallback), as a decision's is.
+		store = outbox.NewStore(env.Store, env.WebhookQueue, env.Log)
+	}
+	return submission.New(submission.Deps{Store: store, Presigner: env.Presigner, Objects: env.Docs, Queue: env.Queue,
 		Clock: env.Clock, IDs: env.IDs, Log: env.Log, MaxAttempts: env.MaxAttempts,
 		UploadGrantsPerHour: env.UploadGrantsPerHour})
 }

@@ -126,3 +126,21 @@ func TestWebhookRegistrationRefusals(t *testing.T) {
 	}
 	_ = f
 }
+
+// A submission queues its account.submitted event as soon as it commits, as a decision
+// does: the sweeper is only the fallback.
+func TestSubmissionQueuesItsEvent(t *testing.T) {
+	d := newDocFixture(t)
+	q := localqueue.New(localqueue.Options{})
+	d.svc.WebhookQueue = localqueue.Delayed{Queue: q}
+	d.mux = muxOf(t, d.svc)
+	u := d.newUser(t, kyc.RoleUser)
+	d.submitPersonal(t, u)
+	msgs, err := q.Receive(t.Context(), 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, `"type":"account.submitted"`) || !strings.Contains(msgs[0].Body, u.AccountID) {
+		t.Fatalf("webhook queue holds %+v, want the submission's account.submitted event", msgs)
+	}
+}
