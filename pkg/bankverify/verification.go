@@ -177,7 +177,7 @@ func Confirm(v Verification, answer Amount, secret []byte, now time.Time) (Verif
 		msg = "The amount is not the one paid; this verification has failed, start a new one."
 	}
 	return next, &kyc.Error{Code: kyc.EVERIFY, Reason: ReasonAmountMismatch, Message: msg,
-		Data:    map[string]string{"reason": ReasonAmountMismatch, "remaining": strconv.Itoa(next.Remaining())}}
+		Data: map[string]string{"reason": ReasonAmountMismatch, "remaining": strconv.Itoa(next.Remaining())}}
 }
 
 func expired() error {
