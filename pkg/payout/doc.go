@@ -17,7 +17,8 @@
 //   - HTTP, a payment provider's API (protocol on HTTPConfig): requests signed with
 //     HMAC-SHA256 like pkg/identity's, an Idempotency-Key equal to the verification id on
 //     every attempt, a timeout per attempt, and retries with exponential backoff and full
-//     jitter for network errors, timeouts, 429 and 5xx.
+//     jitter for network errors, timeouts, 409 (the same key still in progress), 429 and
+//     5xx.
 //
 // # Why the idempotency key is the verification id
 //

@@ -33,7 +33,9 @@ const PayPath = "/v1/payouts"
 // the same payout) and X-Signature, the hex HMAC-SHA256 under Secret of
 // "POST\n<path>\n<timestamp>\n<nonce>\n<idempotency key>\n<hex SHA-256 of the body>"
 // (Sign). A 200 or 201 answers {"status": "accepted" | "refused", "payout_id", "reason"?};
-// a repeated Idempotency-Key answers the first payout's answer without paying again.
+// a repeated Idempotency-Key answers the first payout's answer without paying again, or
+// 409 while the first request is still being processed; the same key with another body
+// is a 4xx other than 409 and 429.
 type HTTPConfig struct {
 	Endpoint string // https://..., or http:// on a loopback address (tests, a local fake)
 	Key      string
@@ -41,7 +43,7 @@ type HTTPConfig struct {
 	// Name is the provider name receipts carry; the endpoint's host if empty.
 	Name string
 	// Timeout bounds each attempt (default 5 s); Attempts is how many are made in all
-	// (default 3) for network errors, timeouts, 429 and 5xx, with exponential backoff
+	// (default 3) for network errors, timeouts, 409, 429 and 5xx, with exponential backoff
 	// and full jitter from Backoff (default 200 ms), or the provider's Retry-After up to
 	// MaxRetryAfter (default 2 s). A Lambda answering a client should keep
 	// Attempts*Timeout plus the waits within its own deadline; ctx ends retries too.
@@ -155,7 +157,7 @@ func (h *HTTP) Pay(ctx context.Context, p Payout) (Receipt, error) {
 	return Receipt{}, fmt.Errorf("%w: %w", ErrUnavailable, last)
 }
 
-// retryAfter is a provider's 429 or 5xx, with its Retry-After if it gave one.
+// retryAfter is a provider's 409, 429 or 5xx, with its Retry-After if it gave one.
 type retryAfter struct {
 	status int
 	after  time.Duration
@@ -204,7 +206,9 @@ func (h *HTTP) try(ctx context.Context, body []byte, idem string) (Receipt, bool
 		return Receipt{}, true, fmt.Errorf("read answer: %w", err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusConflict || resp.StatusCode >= 500:
+		// 409 is a provider still working on an earlier attempt under the same key (the
+		// first timed out here but not there): the next attempt gets its answer.
 		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return Receipt{}, true, retryAfter{status: resp.StatusCode, after: time.Duration(max(secs, 0)) * time.Second}
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated:

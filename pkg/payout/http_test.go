@@ -240,6 +240,7 @@ func TestHTTPFailures(t *testing.T) {
 	}{
 		{"500 then accepted", []step{status(500, "")}, nil, false, 2, 1},
 		{"paid, the answer lost in a 502, retried", []step{paidThen(502)}, nil, false, 2, 1},
+		{"409 (the first attempt still in progress), then accepted", []step{paidThen(409)}, nil, false, 2, 1},
 		{"429 with Retry-After, then accepted", []step{status(429, "1")}, func(c *HTTPConfig) { c.MaxRetryAfter = 20 * time.Millisecond }, false, 2, 1},
 		{"a timeout, then accepted", []step{stall(500 * time.Millisecond)}, nil, false, 2, 1},
 		{"paid, then a timeout, retried", []step{paidThenStall(500 * time.Millisecond)}, nil, false, 2, 1},
