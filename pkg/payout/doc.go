@@ -38,8 +38,10 @@
 //     provider gave that is not one of these): the bank details are wrong; the caller
 //     answers the client and pays nothing more under that verification.
 //   - ErrUnavailable (wrapped with what happened): the provider could not be asked or gave
-//     no usable answer; whether money moved is unknown, so the caller keeps the
-//     verification and may call Pay again with the same Payout later, never with a new id.
+//     no usable answer; whether money moved is unknown. Retrying that payout means
+//     calling Pay again with the same Payout (same VerificationID); a new id is a new
+//     payout. pkg/bankverify does not retry later (it never stores the amount): it keeps
+//     the verification PAID, so an amount that did arrive can still be confirmed.
 //
 // Nothing here logs, and no error carries, an account number, a name or an amount.
 //
