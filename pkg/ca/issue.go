@@ -74,7 +74,9 @@ type Issued struct {
 }
 
 // PEM returns the certificate as PEM.
-func (c *Issued) PEM() []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER}) }
+func (c *Issued) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
+}
 
 // KeyLabel is the label a certificate's generated private key is sealed under: the key
 // opens only for the certificate it was made for.
