@@ -442,6 +442,16 @@ func TestCRL(t *testing.T) {
 		t.Errorf("second CRL:\n%s", text)
 	}
 
+	// The stored CRL gives back its entries, for the next one.
+	entries, err := f.auth.Entries(crl2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].Serial.Cmp(revoked.Serial) != 0 || !entries[0].At.Equal(at) || entries[0].Reason != ca.AffiliationChanged ||
+		entries[1].Serial.Cmp(kept.Serial) != 0 || entries[1].Reason != ca.CessationOfOperation {
+		t.Errorf("Entries = %+v", entries)
+	}
+
 	// Another CA's CRL cannot set the numbering, and openssl refuses it under this CA.
 	g := newFixture(t)
 	foreign, err := g.auth.CRL(t.Context(), nil, nil, at)
@@ -452,6 +462,9 @@ func TestCRL(t *testing.T) {
 		t.Error("a CRL numbered after another CA's CRL")
 	}
 	f.write(t, "foreign.der", foreign)
+	if _, err := f.auth.Entries(foreign); err == nil {
+		t.Error("Entries read another CA's CRL")
+	}
 	if out, err := openssl(t, f.dir, "crl", "-inform", "DER", "-in", "foreign.der", "-CAfile", "ca.pem", "-noout"); err == nil && strings.Contains(out, "verify OK") {
 		t.Errorf("openssl verified another CA's CRL: %s", out)
 	}

@@ -28,6 +28,24 @@ type Revoked struct {
 	Reason Reason
 }
 
+// Entries returns what a CRL of this CA lists, after checking its signature: with the
+// newly revoked certificate appended, the list for the next CRL, so the revoke flow needs
+// only the stored CRL, not a query of every revoked certificate.
+func (a *Authority) Entries(crlDER []byte) ([]Revoked, error) {
+	crl, err := x509.ParseRevocationList(crlDER)
+	if err != nil {
+		return nil, fmt.Errorf("ca: parse CRL: %w", err)
+	}
+	if err := crl.CheckSignatureFrom(a.cert); err != nil {
+		return nil, fmt.Errorf("ca: CRL is not this CA's: %w", err)
+	}
+	out := make([]Revoked, 0, len(crl.RevokedCertificateEntries))
+	for _, e := range crl.RevokedCertificateEntries {
+		out = append(out, Revoked{Serial: e.SerialNumber, At: e.RevocationTime, Reason: Reason(e.ReasonCode)})
+	}
+	return out, nil
+}
+
 // CRL returns a new CRL (DER) listing revoked, current from now for Config.CRLValidity.
 // prev is the CRL it replaces (DER), or nil for the first: its signature is checked
 // against the CA certificate and the new CRL's number is its number plus one, so a CRL

@@ -36,8 +36,9 @@
 //     party needs only to tell subjects apart and the platform can still answer "is this
 //     the certificate of ID X" by recomputing the hash. A keyed hash, not a plain one:
 //     Chinese ID numbers have so little entropy that a plain SHA-256 is reversed by
-//     enumeration. The message is the subject kind, a NUL and the identifier, so a
-//     person and a company never share a hash. Rotating the salt changes the hashes of
+//     enumeration. The message is the subject kind, a NUL and the identifier (trimmed and
+//     upper-cased: an ID number's check character X and a credit code's letters come in
+//     either case), so a person and a company never share a hash. Rotating the salt changes the hashes of
 //     certificates issued after it.
 //   - key usage digitalSignature + contentCommitment (non-repudiation), extended key usage
 //     id-kp-documentSigning (RFC 9336), CA:FALSE, subject and authority key identifiers
@@ -59,7 +60,8 @@
 // CRL signs the full list of revoked serials (with times and reasons) as an X.509 v2 CRL.
 // Its CRL number is the previous CRL's number plus one (1 for the first), read from the
 // previous CRL itself after checking its signature, so the number increases without a
-// separate counter; the caller stores the new CRL only if the stored one is still the
+// separate counter; Entries reads a stored CRL's list back, so the next list is the
+// stored one plus the new revocation; the caller stores the new CRL only if the stored one is still the
 // previous (a conditional write), and retries otherwise. nextUpdate is thisUpdate plus
 // Config.CRLValidity (default 7 days): the CRL must be regenerated before then even when
 // nothing is revoked.

@@ -59,14 +59,11 @@ func NewKMS(ctx context.Context, client API, keyID string) (*KMS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kmssigner: get public key of %s: %w", keyID, err)
 	}
-	// moto (5.2) answers only with the deprecated CustomerMasterKeySpec; KMS with both.
-	spec := string(out.KeySpec)
-	if spec == "" {
-		spec = string(out.CustomerMasterKeySpec)
-	}
-	if spec != string(types.KeySpecEccNistP256) || out.KeyUsage != types.KeyUsageTypeSignVerify {
-		return nil, fmt.Errorf("kmssigner: key %s is %s for %s, want %s for %s",
-			keyID, spec, out.KeyUsage, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	// The key spec is not compared: moto (5.2) leaves KeySpec empty (it fills only the
+	// deprecated CustomerMasterKeySpec). The parsed public key below being ECDSA on P-256
+	// is the same check, on what KMS actually holds.
+	if out.KeyUsage != types.KeyUsageTypeSignVerify {
+		return nil, fmt.Errorf("kmssigner: key %s is for %s, want %s", keyID, out.KeyUsage, types.KeyUsageTypeSignVerify)
 	}
 	if !hasAlgorithm(out.SigningAlgorithms, types.SigningAlgorithmSpecEcdsaSha256) {
 		return nil, fmt.Errorf("kmssigner: key %s does not offer %s", keyID, types.SigningAlgorithmSpecEcdsaSha256)
