@@ -19,6 +19,8 @@ import (
 const (
 	RootValidityYears = 10
 	CertValidityYears = 1
+	// RootBackdate is how long before its creation the CA certificate starts.
+	RootBackdate = time.Hour
 	// DefaultCRLValidity is how long a CRL is current when Config.CRLValidity is zero.
 	DefaultCRLValidity = 7 * 24 * time.Hour
 )
@@ -117,7 +119,7 @@ func (a *Authority) signerFor(ctx context.Context) crypto.Signer {
 }
 
 // NewRoot creates the self-signed CA certificate (DER) for signer's key: CA:TRUE,
-// pathlen 0, keyCertSign + cRLSign, valid RootValidityYears from now.
+// pathlen 0, keyCertSign + cRLSign, valid RootValidityYears from RootBackdate before now.
 func NewRoot(ctx context.Context, signer crypto.Signer, subject pkix.Name, now time.Time) ([]byte, error) {
 	if subject.CommonName == "" {
 		return nil, errors.New("ca: the CA subject needs a common name")
@@ -130,7 +132,9 @@ func NewRoot(ctx context.Context, signer crypto.Signer, subject pkix.Name, now t
 	if err != nil {
 		return nil, err
 	}
-	notBefore := now.UTC().Truncate(time.Second)
+	// Backdated by RootBackdate: a function whose clock is a little behind the one that
+	// bootstrapped must still be able to issue at once.
+	notBefore := now.UTC().Truncate(time.Second).Add(-RootBackdate)
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               subject,

@@ -130,7 +130,7 @@ func TestCACertificate(t *testing.T) {
 			t.Errorf("CA certificate lacks %q:\n%s", want, text)
 		}
 	}
-	if !root.NotAfter.Equal(root.NotBefore.AddDate(10, 0, 0)) || !root.NotBefore.Equal(t0) {
+	if !root.NotAfter.Equal(root.NotBefore.AddDate(10, 0, 0)) || !root.NotBefore.Equal(t0.Add(-ca.RootBackdate)) {
 		t.Errorf("CA validity %s to %s, want 10 years from %s", root.NotBefore, root.NotAfter, t0)
 	}
 
@@ -376,7 +376,7 @@ func TestIssueRefuses(t *testing.T) {
 	if _, err := f.auth.Issue(t.Context(), ca.Request{Subject: person()}, late); err == nil {
 		t.Error("issued a certificate that outlives the CA certificate")
 	}
-	if _, err := f.auth.Issue(t.Context(), ca.Request{Subject: person()}, t0.Add(-time.Hour)); err == nil {
+	if _, err := f.auth.Issue(t.Context(), ca.Request{Subject: person()}, t0.Add(-ca.RootBackdate-time.Second)); err == nil {
 		t.Error("issued a certificate that starts before the CA certificate")
 	}
 }
