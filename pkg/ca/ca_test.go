@@ -515,3 +515,51 @@ func TestSignerContext(t *testing.T) {
 		t.Errorf("CRL under a cancelled context = %v", err)
 	}
 }
+
+// FuzzIssueCSR: whatever arrives as a CSR, Issue answers with a certificate for a CSR
+// whose signature verifies or with ErrBadRequest, never with a panic or another error.
+func FuzzIssueCSR(f *testing.F) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "x"}}, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(csr)
+	f.Add(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr}))
+	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n"))
+	dir := f.TempDir()
+	signer, err := kmssigner.OpenFile(filepath.Join(dir, "ca.key"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	root, err := ca.NewRoot(f.Context(), signer, caSubject, t0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	box, err := secretbox.Open(filepath.Join(dir, "cert-keys.key"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	auth, err := ca.New(root, signer, box, ca.Config{IdentifierSalt: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return // no CSR: the platform generates the key
+		}
+		issued, err := auth.Issue(t.Context(), ca.Request{Subject: person(), CSR: data}, t0.Add(time.Hour))
+		if err != nil {
+			if !errors.Is(err, ca.ErrBadRequest) {
+				t.Fatalf("Issue = %v, want ErrBadRequest", err)
+			}
+			return
+		}
+		if issued.SealedKey != nil {
+			t.Fatal("a sealed key for a CSR's certificate")
+		}
+	})
+}

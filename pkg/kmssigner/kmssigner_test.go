@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,6 +163,27 @@ func TestFile(t *testing.T) {
 	}
 	if fresh, err := kmssigner.OpenFile(filepath.Join(t.TempDir(), "ca.key")); err != nil || fresh.Public().(*ecdsa.PublicKey).Equal(pub) {
 		t.Fatalf("a new key file gave the same key (%v)", err)
+	}
+
+	// Opened for the first time by several processes at once: one key for all.
+	shared := filepath.Join(t.TempDir(), "shared.key")
+	keys := make([]*ecdsa.PublicKey, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() {
+			s, err := kmssigner.OpenFile(shared)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			keys[i] = s.Public().(*ecdsa.PublicKey)
+		})
+	}
+	wg.Wait()
+	for _, k := range keys[1:] {
+		if k == nil || !k.Equal(keys[0]) {
+			t.Fatal("concurrent first opens of one key file gave different keys")
+		}
 	}
 
 	if err := os.Chmod(path, 0o640); err != nil {
