@@ -74,6 +74,10 @@ func New(root []byte, signer crypto.Signer, sealer Sealer, cfg Config) (*Authori
 	if !cert.IsCA || cert.KeyUsage&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != x509.KeyUsageCertSign|x509.KeyUsageCRLSign {
 		return nil, errors.New("ca: the CA certificate may not sign certificates and CRLs")
 	}
+	if len(cert.SubjectKeyId) == 0 {
+		// Issued certificates and CRLs name the CA by it (authority key identifier).
+		return nil, errors.New("ca: the CA certificate has no subject key identifier")
+	}
 	if len(cfg.IdentifierSalt) < MinSaltBytes {
 		return nil, fmt.Errorf("ca: identifier salt is %d bytes, want at least %d", len(cfg.IdentifierSalt), MinSaltBytes)
 	}
