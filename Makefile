@@ -63,7 +63,12 @@ FUNCTIONS := \
 	CreatePersonFunction:accounts-person \
 	GetIntegratorAccountFunction:accounts-get \
 	VerifyIdentityFunction:verification \
-	GetVerificationFunction:verification-get
+	GetVerificationFunction:verification-get \
+	StartHostedVerificationFunction:identify-start \
+	GetHostedVerificationFunction:identify-get \
+	HostedVerificationPageFunction:verify-page \
+	HostedVerificationCodeFunction:verify-code \
+	HostedVerificationConfirmFunction:verify-confirm
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

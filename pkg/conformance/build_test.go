@@ -126,6 +126,10 @@ var sizeBudget = map[string]int64{
 	"accounts-person": 8_300_000, "accounts-get": 8_300_000,
 	// Identity factors (issue 14): the check links the identity provider's HTTP adapter.
 	"verification": 8_400_000, "verification-get": 8_300_000,
+	// Hosted verification (issue 14): the code links SNS, the confirmation the identity
+	// provider's HTTP adapter and the SQS client.
+	"identify-start": 8_300_000, "identify-get": 8_300_000, "verify-page": 8_300_000,
+	"verify-code": 8_700_000, "verify-confirm": 8_800_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.

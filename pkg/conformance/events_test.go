@@ -95,6 +95,12 @@ var wantStatus = map[string]apiOutcome{
 	// Identity factors: the token is opened before the body is read or the provider asked.
 	"verification/unknown-token.json":     {401, 999},
 	"verification-get/unknown-token.json": {401, 999},
+	// Hosted verification: a ticket no verification has. The page answers HTML (code 0).
+	"identify-start/unknown-token.json":  {401, 999},
+	"identify-get/unknown-token.json":    {401, 999},
+	"verify-page/unknown-ticket.json":    {404, 0},
+	"verify-code/unknown-ticket.json":    {404, 1015},
+	"verify-confirm/unknown-ticket.json": {404, 1015},
 }
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first
@@ -102,6 +108,7 @@ var wantStatus = map[string]apiOutcome{
 var wantSMS = map[string]int{
 	"sms-code/register-new-phone.json":           1,
 	"sms-code/reset-password-unknown-phone.json": 0,
+	"verify-code/unknown-ticket.json":            0,
 }
 
 // replays counts the replays of each sample per store, for freshReplay.

@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/hosted"
 	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
@@ -32,6 +33,8 @@ type API struct {
 	integrators *integrator.Service
 	// verification runs and shows identity-factor checks (issue 14).
 	verification *verification.Service
+	// hosted runs hosted three-factor verifications (issue 14).
+	hosted *hosted.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

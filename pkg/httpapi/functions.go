@@ -221,5 +221,7 @@ func Constructors() map[string]Constructor {
 		"admin-apps-create": CreateApp, "admin-apps-revoke": RevokeApp, "oauth-token": IssueToken,
 		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount,
 		"verification": VerifyIdentity, "verification-get": GetVerification,
+		"identify-start": StartHostedVerification, "identify-get": GetHostedVerification,
+		"verify-page": HostedPage, "verify-code": HostedSendCode, "verify-confirm": HostedConfirm,
 	}
 }

@@ -96,6 +96,15 @@ func Routes() []Route {
 		// when a match approves under VERIFY_POLICY=factors).
 		{Name: "verification", LogicalID: "VerifyIdentityFunction", Method: http.MethodPost, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store, app.AdapterIdentity}, AuditsSession: true},
 		{Name: "verification-get", LogicalID: "GetVerificationFunction", Method: http.MethodGet, Path: "/v1/user/verification", Role: kyc.RoleUser, Adapters: []app.Adapter{store}},
+		// Hosted three-factor verification (issue 14, seed 004): the integrator starts it
+		// and reads it; the person's page and its two POSTs need no token (the ticket in
+		// the path is the credential). The confirmation asks the identity provider and
+		// queues the events its end wrote to the outbox.
+		{Name: "identify-start", LogicalID: "StartHostedVerificationFunction", Method: http.MethodPost, Path: "/v1/identify/person/3/async", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "identify-get", LogicalID: "GetHostedVerificationFunction", Method: http.MethodGet, Path: "/v1/identify/{verificationId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "verify-page", LogicalID: "HostedVerificationPageFunction", Method: http.MethodGet, Path: "/v1/verify/{ticket}", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "verify-code", LogicalID: "HostedVerificationCodeFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/code", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, sms}},
+		{Name: "verify-confirm", LogicalID: "HostedVerificationConfirmFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/confirm", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, app.AdapterIdentity, app.AdapterWebhookQueue}},
 	}
 }
 
