@@ -141,6 +141,14 @@ var authzMatrix = map[string]azRow{
 	// logged-out token is refused by the reservation's session condition.
 	"verification":     {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}, body: azVerify},
 	"verification-get": {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},
+	// Hosted verification: starting and reading are the app's alone (no body: 997;
+	// {verificationId} stays literal: 404); the page and its POSTs are anyone's, the
+	// ticket in the path being the credential ({ticket} stays literal: no such link, 404).
+	"identify-start": {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
+	"identify-get":   {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
+	"verify-page":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+	"verify-code":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+	"verify-confirm": {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}, body: azEmpty},
 }
 
 // The rows' bodies.
