@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/hosted"
 	"github.com/realname-kyc/realname/pkg/idcheck"
@@ -504,5 +507,29 @@ func TestHostedRedirect(t *testing.T) {
 		if _, err := url.Parse(want); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// The verification url's base is the request's own: on API Gateway's execute-api host it
+// includes the stage (the function's path does not), on a custom domain it does not.
+func TestHostedPublicBase(t *testing.T) {
+	var ra core.RequestAccessor
+	for host, want := range map[string]string{
+		"abc123.execute-api.us-east-1.amazonaws.com": "https://abc123.execute-api.us-east-1.amazonaws.com/Prod",
+		"api.example.com": "https://api.example.com",
+	} {
+		ev := events.APIGatewayProxyRequest{HTTPMethod: http.MethodPost, Path: "/v1/identify/person/3/async",
+			Headers:        map[string]string{"Host": host, "X-Forwarded-Proto": "https"},
+			RequestContext: events.APIGatewayProxyRequestContext{Stage: "Prod", DomainName: host}}
+		r, err := ra.EventToRequestWithContext(t.Context(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := publicBase(r); got != want {
+			t.Errorf("%s: base %q, want %q", host, got, want)
+		}
+	}
+	if got := publicBase(httptest.NewRequest(http.MethodPost, "http://127.0.0.1:3000/v1/identify/person/3/async", nil)); got != "http://127.0.0.1:3000" {
+		t.Errorf("local base %q", got)
 	}
 }
