@@ -103,6 +103,11 @@ var wantStatus = map[string]apiOutcome{
 	"verify-confirm/unknown-ticket.json": {404, 1015},
 }
 
+// nonEnvelope are the functions whose answers are not the API envelope, by the media
+// type they answer: the token route answers as RFC 6749 does (API.md), the hosted page is
+// HTML for a browser.
+var nonEnvelope = map[string]string{"oauth-token": "application/json", "verify-page": "text/html"}
+
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first
 // replayed on a store; every sample of those functions must be listed.
 var wantSMS = map[string]int{
@@ -308,7 +313,7 @@ func checkScheduleResult(t *testing.T, rel string, out []byte) {
 // of wantStatus replayed on a fresh store, the expected status and error_code.
 func checkAPIOutcome(t *testing.T, rel string, out []byte, fresh bool) {
 	t.Helper()
-	status, code := proxyResponse(t, out)
+	status, code := proxyResponse(t, out, nonEnvelope[strings.SplitN(rel, "/", 2)[0]])
 	if want, ok := wantStatus[rel]; ok && fresh && (status != want.Status || code != want.Code) {
 		t.Errorf("%s: status %d error_code %d, want %d %d\n%s", rel, status, code, want.Status, want.Code, out)
 	}
@@ -362,7 +367,7 @@ func checkFunctionError(t *testing.T, rel string, body []byte) {
 // envelope with an integer error_code, and returns its status code and error_code. A 302
 // (the document downloads) has no envelope: it must carry a Location and forbid caching,
 // and its error_code is reported as 0.
-func proxyResponse(t *testing.T, out []byte) (status, code int) {
+func proxyResponse(t *testing.T, out []byte, bare string) (status, code int) {
 	t.Helper()
 	var resp events.APIGatewayProxyResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
@@ -377,6 +382,13 @@ func proxyResponse(t *testing.T, out []byte) (status, code int) {
 	}
 	if resp.IsBase64Encoded {
 		t.Fatalf("a JSON envelope came back base64-encoded\n%s", out)
+	}
+	if bare != "" {
+		// A route that answers outside the envelope: its media type, and code 0.
+		if ct := proxyHeader(resp).Get("Content-Type"); !strings.HasPrefix(ct, bare) {
+			t.Fatalf("Content-Type %q, want %s\n%s", ct, bare, out)
+		}
+		return resp.StatusCode, 0
 	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(resp.Body), &env); err != nil {
@@ -423,7 +435,7 @@ func checkRedirectHeaders(t *testing.T, h http.Header) {
 // checkProxyResponse is proxyResponse's status code.
 func checkProxyResponse(t *testing.T, out []byte) int {
 	t.Helper()
-	status, _ := proxyResponse(t, out)
+	status, _ := proxyResponse(t, out, "")
 	return status
 }
 
