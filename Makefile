@@ -68,12 +68,17 @@ FUNCTIONS := \
 	GetQualificationFunction:qualification \
 	ListPendingQualificationsFunction:qualifications-pending \
 	ApproveQualificationFunction:qualification-approve \
-	RejectQualificationFunction:qualification-reject
+	RejectQualificationFunction:qualification-reject \
+	StartHostedVerificationFunction:identify-start \
+	GetHostedVerificationFunction:identify-get \
+	HostedVerificationPageFunction:verify-page \
+	HostedVerificationCodeFunction:verify-code \
+	HostedVerificationConfirmFunction:verify-confirm
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual
 
-.PHONY: seal-font all build run run-emulated test test-go lint fmt vet staticcheck tools tools-emulated bench clean help deploy
+.PHONY: seal-font all build run run-emulated test test-go test-browser lint fmt vet staticcheck tools tools-emulated bench clean help deploy
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -112,7 +117,17 @@ run-emulated: tools-emulated ## run locally on DynamoDB Local, fauxqs and a Vers
 	PATH=$(GOBIN_DIR):$$PATH $(GO) run ./cmd/realname-local -emulated -version $(VERSION)
 
 ## ---- test ----
-test: tools-emulated lint test-go fuzz-smoke ## every test: lint, unit, contract suites on the emulators, consistency, binaries, fuzz smoke
+test: tools-emulated lint test-go test-browser fuzz-smoke ## every test: lint, unit, contract suites on the emulators, consistency, binaries, browser, fuzz smoke
+
+# The hosted verification page in a real browser (pkg/localrun's
+# TestHostedVerificationInBrowser): Debian's chromium, installed with apt-get when missing
+# (CI runs as root), driven by playwright-core from .cache/npm (tools/package.json).
+# Screenshots go to .local/browsertest/.
+test-browser: tools
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
+		{ echo "chromium is missing and this is not root: apt-get install chromium"; exit 1; }
+	REALNAME_BROWSER_TEST=1 PLAYWRIGHT_NODE_PATH=$(NPM_DIR)/node_modules $(GO) test -count=1 -timeout 5m -run TestHostedVerificationInBrowser ./pkg/localrun
 
 # Packages with concurrency (queues, runner, worker, stores) run under the race detector;
 # the rest without it, since -race makes every test several times slower.

@@ -130,6 +130,10 @@ var sizeBudget = map[string]int64{
 	// document checks, as the portrait does.
 	"qualification-submit": 9_600_000, "qualification": 8_230_000, "qualifications-pending": 8_300_000,
 	"qualification-approve": 8_230_000, "qualification-reject": 8_230_000,
+	// Hosted verification (issue 14): the code links SNS, the confirmation the identity
+	// provider's HTTP adapter and the SQS client.
+	"identify-start": 8_300_000, "identify-get": 8_300_000, "verify-page": 8_300_000,
+	"verify-code": 8_700_000, "verify-confirm": 8_800_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.

@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/realname-kyc/realname/pkg/httpapi"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/localrun"
 )
@@ -103,13 +102,25 @@ var wantStatus = map[string]apiOutcome{
 	"qualifications-pending/cursor-unknown-token.json": {401, 999},
 	"qualification-approve/unknown-token.json":         {401, 999},
 	"qualification-reject/unknown-token.json":          {401, 999},
+	// Hosted verification: a ticket no verification has. The page answers HTML (code 0).
+	"identify-start/unknown-token.json":  {401, 999},
+	"identify-get/unknown-token.json":    {401, 999},
+	"verify-page/unknown-ticket.json":    {404, 0},
+	"verify-code/unknown-ticket.json":    {404, 1015},
+	"verify-confirm/unknown-ticket.json": {404, 1015},
 }
+
+// nonEnvelope are the functions whose answers are not the API envelope, by the media
+// type they answer: the token route answers as RFC 6749 does (API.md), the hosted page is
+// HTML for a browser.
+var nonEnvelope = map[string]string{"oauth-token": "application/json", "verify-page": "text/html"}
 
 // wantSMS is how many SMS each sample of an SMS-sending function texts when it is first
 // replayed on a store; every sample of those functions must be listed.
 var wantSMS = map[string]int{
 	"sms-code/register-new-phone.json":           1,
 	"sms-code/reset-password-unknown-phone.json": 0,
+	"verify-code/unknown-ticket.json":            0,
 }
 
 // replays counts the replays of each sample per store, for freshReplay.
@@ -309,7 +320,7 @@ func checkScheduleResult(t *testing.T, rel string, out []byte) {
 // of wantStatus replayed on a fresh store, the expected status and error_code.
 func checkAPIOutcome(t *testing.T, rel string, out []byte, fresh bool) {
 	t.Helper()
-	status, code := proxyResponse(t, out, oauthSample(rel))
+	status, code := proxyResponse(t, out, nonEnvelope[strings.SplitN(rel, "/", 2)[0]])
 	if want, ok := wantStatus[rel]; ok && fresh && (status != want.Status || code != want.Code) {
 		t.Errorf("%s: status %d error_code %d, want %d %d\n%s", rel, status, code, want.Status, want.Code, out)
 	}
@@ -363,10 +374,7 @@ func checkFunctionError(t *testing.T, rel string, body []byte) {
 // envelope with an integer error_code, and returns its status code and error_code. A 302
 // (the document downloads) has no envelope: it must carry a Location and forbid caching,
 // and its error_code is reported as 0.
-//
-// A route that answers as OAuth 2 does (httpapi.Route.OAuth) has no envelope either: its
-// body must be a token or an RFC 6749 error, and its error_code is reported as 0.
-func proxyResponse(t *testing.T, out []byte, oauth bool) (status, code int) {
+func proxyResponse(t *testing.T, out []byte, bare string) (status, code int) {
 	t.Helper()
 	var resp events.APIGatewayProxyResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
@@ -382,16 +390,16 @@ func proxyResponse(t *testing.T, out []byte, oauth bool) (status, code int) {
 	if resp.IsBase64Encoded {
 		t.Fatalf("a JSON envelope came back base64-encoded\n%s", out)
 	}
+	if bare != "" {
+		// A route that answers outside the envelope: its media type, and code 0.
+		if ct := proxyHeader(resp).Get("Content-Type"); !strings.HasPrefix(ct, bare) {
+			t.Fatalf("Content-Type %q, want %s\n%s", ct, bare, out)
+		}
+		return resp.StatusCode, 0
+	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(resp.Body), &env); err != nil {
 		t.Fatalf("body is not a JSON object: %v\n%s", err, resp.Body)
-	}
-	if oauth {
-		var s string
-		if json.Unmarshal(env["access_token"], &s) != nil && json.Unmarshal(env["error"], &s) != nil || s == "" {
-			t.Fatalf("an OAuth 2 route's body has neither access_token nor error: %s", resp.Body)
-		}
-		return resp.StatusCode, 0
 	}
 	if err := json.Unmarshal(env["error_code"], &code); err != nil || code == 0 {
 		t.Fatalf("body has no integer error_code: %s", resp.Body)
@@ -431,18 +439,10 @@ func checkRedirectHeaders(t *testing.T, h http.Header) {
 	}
 }
 
-// oauthSample reports whether the sample rel (<function folder>/<name>.json) is of a route
-// that answers as OAuth 2 does.
-func oauthSample(rel string) bool {
-	folder, _, _ := strings.Cut(rel, "/")
-	rt, ok := httpapi.Lookup(folder)
-	return ok && rt.OAuth
-}
-
 // checkProxyResponse is proxyResponse's status code.
 func checkProxyResponse(t *testing.T, out []byte) int {
 	t.Helper()
-	status, _ := proxyResponse(t, out, false)
+	status, _ := proxyResponse(t, out, "")
 	return status
 }
 

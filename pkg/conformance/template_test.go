@@ -342,8 +342,8 @@ func scheduleRate(expr string) (time.Duration, bool) {
 }
 
 // smsSenders are the folders of the functions that text SMS codes (users.Service.SendCode
-// is the one caller of kyc.SMSSender.Send): only they may hold sns:Publish.
-var smsSenders = map[string]bool{"sms-code": true}
+// and hosted.Service.SendCode are the callers of kyc.SMSSender.Send): only they may hold sns:Publish.
+var smsSenders = map[string]bool{"sms-code": true, "verify-code": true}
 
 // checkPolicies: a function has policies, and no inline statement allows every action or
 // every resource (least privilege; SAM policy templates are scoped by their parameters).
@@ -1002,6 +1002,12 @@ var wantGrants = map[string][]string{
 	// its copy and the audit record, an Update of the queue's count.
 	"ApproveQualificationFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
 	"RejectQualificationFunction":  {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table"},
+	// Hosted three-factor verification (issue 14).
+	"StartHostedVerificationFunction":   {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "dynamodb:ConditionCheckItem Table"},
+	"GetHostedVerificationFunction":     {"dynamodb:GetItem Table"},
+	"HostedVerificationPageFunction":    {"dynamodb:GetItem Table"},
+	"HostedVerificationCodeFunction":    {"dynamodb:UpdateItem Table", "sns:Publish *"},
+	"HostedVerificationConfirmFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sqs:SendMessage WebhookQueue"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

@@ -218,7 +218,7 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 	next := identity{t.Account.Type, t.Account.IDNumber}
 	claims := t.Account.State == kyc.StateApproved && next.idNumber != ""
 	if claims {
-		claim := s.keys.identityKey(next.typ, next.idNumber)
+		claim := s.keys.claimKey(t.Account, next.typ, next.idNumber)
 		claim[attrKind] = sv(kindIdentity)
 		claim[attrAccountID] = sv(t.Account.ID)
 		tx.claim = len(tx.items)
@@ -234,7 +234,7 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 		tx.release = len(tx.items)
 		tx.items = append(tx.items, types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 s.table,
-			Key:                       s.keys.identityKey(old.typ, old.idNumber),
+			Key:                       s.keys.claimKey(t.Account, old.typ, old.idNumber),
 			ConditionExpression:       mine,
 			ExpressionAttributeNames:  mineNames,
 			ExpressionAttributeValues: mineValues,

@@ -79,6 +79,19 @@ func (h keyHasher) identityKey(t kyc.AccountType, idNumber string) item {
 	return key(prefixIdent+string(t)+"#"+h.digest(idNumber), skIdentity)
 }
 
+// claimKey is the key of the identity claim a's approval holds. An integrator's account
+// claims its identity within its app only: the identity claim guards against one person
+// holding two approved accounts of one kind in one population, and an integrator's people
+// are its own population (two apps verifying the same person each get their account
+// approved, and neither blocks an app user; issue 14). Within an app the ID number is
+// unique from the account's creation (personClaimKey), so this claim never refuses there.
+func (h keyHasher) claimKey(a kyc.Account, t kyc.AccountType, idNumber string) item {
+	if a.OwnerKind == kyc.OwnerIntegrator && a.OwnerID != "" {
+		return key(prefixIdent+"app#"+a.OwnerID+"#"+string(t)+"#"+h.digest(idNumber), skIdentity)
+	}
+	return h.identityKey(t, idNumber)
+}
+
 // codeKey is the key of the code for a phone and purpose. A purpose never contains '#'
 // (validCode refuses one), so the last '#' of the partition key always splits it right.
 func (h keyHasher) codeKey(phone, purpose string) item {

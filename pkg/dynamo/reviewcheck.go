@@ -108,7 +108,7 @@ func (s *Store) CheckInputs(ctx context.Context, acct kyc.Account) (string, *kyc
 	var keys []item
 	var claimK, profileK item
 	if acct.IDNumber != "" && (acct.Type == kyc.PersonalAccount || acct.Type == kyc.CompanyAccount) {
-		claimK = s.keys.identityKey(acct.Type, acct.IDNumber)
+		claimK = s.keys.claimKey(acct, acct.Type, acct.IDNumber)
 		keys = append(keys, claimK)
 	}
 	if acct.Type == kyc.CompanyAccount && acct.ProfileVersion > 0 {

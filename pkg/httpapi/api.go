@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/hosted"
 	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
@@ -35,6 +36,8 @@ type API struct {
 	verification *verification.Service
 	// qual serves the qualification certificates (issue 14).
 	qual *qualification.Service
+	// hosted runs hosted three-factor verifications (issue 14).
+	hosted *hosted.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

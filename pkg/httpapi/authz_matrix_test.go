@@ -150,6 +150,14 @@ var authzMatrix = map[string]azRow{
 	"qualifications-pending": {want: azStatuses{401, 401, 401, 401, 403, 403, 200, 200, 200, 401}},
 	"qualification-approve":  {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 401}},
 	"qualification-reject":   {want: azStatuses{401, 401, 401, 401, 403, 403, 404, 404, 404, 401}, body: azReject},
+	// Hosted verification: starting and reading are the app's alone (no body: 997;
+	// {verificationId} stays literal: 404); the page and its POSTs are anyone's, the
+	// ticket in the path being the credential ({ticket} stays literal: no such link, 404).
+	"identify-start": {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
+	"identify-get":   {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
+	"verify-page":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+	"verify-code":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+	"verify-confirm": {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}, body: azEmpty},
 }
 
 // The rows' bodies.

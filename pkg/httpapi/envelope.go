@@ -54,6 +54,8 @@ func ErrorStatus(code string) (status, errorCode int) {
 		return http.StatusUnsupportedMediaType, 1024
 	case kyc.EPRECONDITION:
 		return http.StatusBadRequest, 1025
+	case kyc.EGONE:
+		return http.StatusGone, 1026
 	case kyc.EUNAVAILABLE:
 		// API.md has no code of its own for it: 1050 as for an internal error, with the
 		// status telling a client that trying again later may work.

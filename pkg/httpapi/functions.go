@@ -231,5 +231,7 @@ func Constructors() map[string]Constructor {
 		"qualification-submit": SubmitQualification, "qualification": GetQualification,
 		"qualifications-pending": ListPendingQualifications,
 		"qualification-approve":  ApproveQualification, "qualification-reject": RejectQualification,
+		"identify-start": StartHostedVerification, "identify-get": GetHostedVerification,
+		"verify-page": HostedPage, "verify-code": HostedSendCode, "verify-confirm": HostedConfirm,
 	}
 }

@@ -40,9 +40,6 @@ type Route struct {
 	// webhook routes are "integrator, admin" (API.md), each managing its own endpoints;
 	// uploads and the enterprise change act for an account the app names (actingFor).
 	Integrators bool
-	// OAuth marks the route that answers as RFC 6749 does, not in the envelope, so that
-	// stock OAuth 2 clients work (API.md: /v1/oauth/token).
-	OAuth bool
 }
 
 // Pattern is the route's ServeMux pattern.
@@ -92,7 +89,7 @@ func Routes() []Route {
 		// Integrators (issue 14, seed 004).
 		{Name: "admin-apps-create", LogicalID: "CreateAppFunction", Method: http.MethodPost, Path: "/v1/admin/apps", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "admin-apps-revoke", LogicalID: "RevokeAppFunction", Method: http.MethodDelete, Path: "/v1/admin/apps/{app_key}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
-		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, OAuth: true, Adapters: []app.Adapter{store}},
+		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "accounts-person", LogicalID: "CreatePersonFunction", Method: http.MethodPost, Path: "/v1/accounts/person", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		{Name: "accounts-get", LogicalID: "GetIntegratorAccountFunction", Method: http.MethodGet, Path: "/v1/accounts/{accountId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		// Identity factors (issue 14). The check learns its caller from the token and
@@ -106,6 +103,15 @@ func Routes() []Route {
 		{Name: "qualifications-pending", LogicalID: "ListPendingQualificationsFunction", Method: http.MethodGet, Path: "/v1/cms/qualification", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store, presigner}, AuditsSession: true},
 		{Name: "qualification-approve", LogicalID: "ApproveQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/approve", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
 		{Name: "qualification-reject", LogicalID: "RejectQualificationFunction", Method: http.MethodPost, Path: "/v1/cms/qualification/{id}/reject", Role: kyc.RoleReviewer, Adapters: []app.Adapter{store}},
+		// Hosted three-factor verification (issue 14, seed 004): the integrator starts it
+		// and reads it; the person's page and its two POSTs need no token (the ticket in
+		// the path is the credential). The confirmation asks the identity provider and
+		// queues the events its end wrote to the outbox.
+		{Name: "identify-start", LogicalID: "StartHostedVerificationFunction", Method: http.MethodPost, Path: "/v1/identify/person/3/async", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "identify-get", LogicalID: "GetHostedVerificationFunction", Method: http.MethodGet, Path: "/v1/identify/{verificationId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "verify-page", LogicalID: "HostedVerificationPageFunction", Method: http.MethodGet, Path: "/v1/verify/{ticket}", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "verify-code", LogicalID: "HostedVerificationCodeFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/code", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, sms}},
+		{Name: "verify-confirm", LogicalID: "HostedVerificationConfirmFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/confirm", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, app.AdapterIdentity, app.AdapterWebhookQueue}},
 	}
 }
 

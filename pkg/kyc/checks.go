@@ -57,8 +57,8 @@ func CheckSMS(phone, purpose, code string) error {
 		}
 		return nil
 	}
-	if purpose != PurposeRegister && purpose != PurposeResetPassword {
-		return FieldError(EINVALID, "purpose", "must be register or reset_password")
+	if purpose != PurposeRegister && purpose != PurposeResetPassword && purpose != PurposeVerify {
+		return FieldError(EINVALID, "purpose", "must be register, reset_password or verify")
 	}
 	if len(code) < 4 || len(code) > 10 || !allDigits(code) {
 		return FieldError(EINVALID, "code", "must be 4 to 10 digits")

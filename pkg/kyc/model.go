@@ -244,6 +244,9 @@ type ReviewMessage struct {
 const (
 	PurposeRegister      = "register"
 	PurposeResetPassword = "reset_password"
+	// PurposeVerify is the code of a hosted three-factor verification (issue 14): it
+	// proves the person holds the mobile before the provider is asked.
+	PurposeVerify = "verify"
 	// PurposeRegisteredNotice is not a code: it is the text sent instead of a register
 	// code to a phone that already has an account, so that sms-code answers alike for
 	// every phone (no enumeration) and the owner learns someone tried.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/lambdafn"
 	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/review"
@@ -40,6 +41,9 @@ type Options struct {
 	// and the Host header be any IP literal (guard.go). Without it Start refuses an
 	// address beyond loopback: the runner has no authentication of its own.
 	AllowRemote bool
+	// Clock replaces the system clock of every function (nil: the system's): a test
+	// moves time forward to see what a day later answers (an expired verification link).
+	Clock kyc.Clock
 }
 
 // Runner is a started local runtime.
@@ -88,6 +92,9 @@ func Start(ctx context.Context, o Options) (*Runner, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.Clock != nil {
+		b.Services.Clock = o.Clock
 	}
 	r := &Runner{Services: b.Services, closers: b.closers, describe: b.Describe}
 	for _, addr := range []string{o.APIAddr, o.InvokeAddr} {

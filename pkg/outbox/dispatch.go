@@ -54,3 +54,18 @@ func (s *Store) dispatch(ctx context.Context, t kyc.Transition) {
 		s.log.WarnContext(ctx, "webhook event not queued: the sweeper will", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
 	}
 }
+
+// Dispatch queues events a caller wrote to the outbox in a committed transaction of its
+// own (a hosted verification's end writes verification.completed beside the
+// transition's event), as Store does for transitions. A nil queue or a failed send
+// leaves the event to the sweeper.
+func Dispatch(ctx context.Context, q Sender, log *slog.Logger, evs ...webhook.OutboxEvent) {
+	if q == nil {
+		return
+	}
+	for _, ev := range evs {
+		if err := send(context.WithoutCancel(ctx), q, eventMessage(ev), 0); err != nil {
+			log.WarnContext(ctx, "webhook event not queued: the sweeper will", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
+	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/localsms"
 )
 
 // integratorSteps are the integrator rows (issue 14): the admin creates an app, the app
@@ -29,7 +31,7 @@ func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route 
 	if err := json.Unmarshal(e.Data, &app); err != nil {
 		return err
 	}
-	integ := &Client{ctx: adm.ctx, base: adm.base, http: adm.http}
+	integ := &Client{ctx: adm.ctx, base: adm.base, outbox: adm.outbox, http: adm.http}
 	err = routeStep("app gets a token", "POST /v1/oauth/token", func() (int, error) {
 		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.Key}, "client_secret": {app.Secret}}
 		status, body, _, err := integ.Do(http.MethodPost, "/v1/oauth/token", "application/x-www-form-urlencoded", []byte(form.Encode()))
@@ -68,6 +70,9 @@ func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route 
 	if err := jsonStep(integ, "app reads its account", http.MethodGet, "/v1/accounts/"+existing.AccountID, nil, 200); err != nil {
 		return err
 	}
+	if err := hostedSteps(integ, existing.AccountID, person, jsonStep, routeStep); err != nil {
+		return err
+	}
 	if err := jsonStep(adm, "admin revokes the app", http.MethodDelete, "/v1/admin/apps/"+app.Key, nil, 200); err != nil {
 		return err
 	}
@@ -76,6 +81,78 @@ func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route 
 	}
 	if !strings.HasPrefix(app.Key, "rnk_") {
 		return fmt.Errorf("app key %q", app.Key)
+	}
+	return nil
+}
+
+// hostedSteps are the hosted three-factor verification's rows: the app starts one and
+// reads it, the person opens the page, gets a code and confirms it (the sandbox matches:
+// VERIFIED, the account approved). The ticket's routes are named by their pattern, so
+// no ticket reaches the steps' records.
+func hostedSteps(integ *Client, accountID string, person map[string]string, jsonStep stepFunc, routeStep func(name, route string, f func() (int, error)) error) error {
+	body := map[string]string{"accountId": accountID, "returnUrl": "https://app.example/done?from=routeflow"}
+	for k, v := range person {
+		body[k] = v
+	}
+	var started struct {
+		VerificationID string `json:"verificationId"`
+		URL            string `json:"url"`
+	}
+	err := routeStep("app starts a hosted verification", "POST /v1/identify/person/3/async", func() (int, error) {
+		e, err := integ.JSON(http.MethodPost, "/v1/identify/person/3/async", body, 201)
+		if err == nil {
+			err = json.Unmarshal(e.Data, &started)
+		}
+		return 201, err
+	})
+	if err != nil {
+		return err
+	}
+	_, ticket, ok := strings.Cut(started.URL, "/v1/verify/")
+	if !ok || ticket == "" {
+		return fmt.Errorf("the verification's url has no ticket")
+	}
+	err = routeStep("app reads the verification (PENDING)", "GET /v1/identify/{verificationId}", func() (int, error) {
+		_, err := integ.JSON(http.MethodGet, "/v1/identify/"+started.VerificationID, nil, 200)
+		return 200, err
+	})
+	if err != nil {
+		return err
+	}
+	person0 := &Client{ctx: integ.ctx, base: integ.base, outbox: integ.outbox, http: integ.http}
+	if person0.outbox == "" {
+		return fmt.Errorf("no SMS outbox to read the code from")
+	}
+	err = routeStep("the person opens the page", "GET /v1/verify/{ticket}", func() (int, error) {
+		status, page, h, err := person0.Do(http.MethodGet, "/v1/verify/"+ticket, "", nil)
+		if err == nil && (status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(string(page), "<script nonce=")) {
+			err = fmt.Errorf("page: %d %s", status, h.Get("Content-Type"))
+		}
+		return status, err
+	})
+	if err != nil {
+		return err
+	}
+	err = routeStep("the person asks for a code", "POST /v1/verify/{ticket}/code", func() (int, error) {
+		_, err := person0.JSON(http.MethodPost, "/v1/verify/"+ticket+"/code", nil, 200)
+		return 200, err
+	})
+	if err != nil {
+		return err
+	}
+	code, err := localsms.LastCode(person0.outbox, person["mobile"], kyc.PurposeVerify)
+	if err != nil {
+		return err
+	}
+	err = routeStep("the person confirms the code (VERIFIED)", "POST /v1/verify/{ticket}/confirm", func() (int, error) {
+		e, err := person0.JSON(http.MethodPost, "/v1/verify/"+ticket+"/confirm", map[string]string{"code": code}, 200)
+		if err == nil && !strings.Contains(string(e.Data), `"VERIFIED"`) {
+			err = fmt.Errorf("confirm: %s", e.Data)
+		}
+		return 200, err
+	})
+	if err != nil {
+		return err
 	}
 	return nil
 }

@@ -92,6 +92,9 @@ func DefaultMessage(purpose, code string) string {
 	case kyc.PurposeResetPassword:
 		return "【realname】重置密码验证码 " + code + "，5分钟内有效。如非本人操作，请忽略。" +
 			"Your realname password reset code is " + code + ", valid for 5 minutes. Not you? Ignore it."
+	case kyc.PurposeVerify:
+		return "【realname】实名认证验证码 " + code + "，5分钟内有效，请勿告诉他人。" +
+			"Your realname verification code is " + code + ", valid for 5 minutes. Do not share it."
 	default:
 		// Send refuses unknown purposes before calling this; a custom caller still gets
 		// a usable text.

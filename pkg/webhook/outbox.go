@@ -23,6 +23,9 @@ const (
 	KindModification     = "modification"
 	// KindTwoFactor is an approval by a two-factor match (VERIFY_POLICY=factors).
 	KindTwoFactor = "two_factor"
+	// KindThreeFactor is an integrator person account's approval by a hosted
+	// three-factor verification.
+	KindThreeFactor = "three_factor"
 )
 
 // Values of an event's "by": who decided.
@@ -74,6 +77,8 @@ func TransitionEvent(t kyc.Transition) (id string, e Event, ok bool) {
 		typ, kind, by = AccountApproved, KindEnterpriseChange, ByReviewer
 	case kyc.ActionApproveFactors:
 		typ, kind, by = AccountApproved, KindTwoFactor, BySystem
+	case kyc.ActionApproveThreeFactors:
+		typ, kind, by = AccountApproved, KindThreeFactor, BySystem
 	case kyc.ActionRejectChange:
 		typ, kind, by = AccountRejected, KindEnterpriseChange, ByReviewer
 	default:
@@ -135,4 +140,18 @@ func OutboxOf(t kyc.Transition) (ev OutboxEvent, ok bool, err error) {
 		ev.App = t.Account.OwnerID
 	}
 	return ev, true, nil
+}
+
+// VerificationOutbox is the outbox record of the verification.completed event of v, a
+// hosted verification that ended (VERIFIED or FAILED) at at: {verification_id,
+// account_id, status}, for the app's endpoints. Its id is the verification's, which ends
+// once, so a retry or a sweep sends the same webhook-id.
+func VerificationOutbox(v kyc.HostedVerification, at time.Time) (OutboxEvent, error) {
+	e := Event{Type: VerificationCompleted, Timestamp: at, Data: map[string]any{
+		"verification_id": v.ID, "account_id": v.AccountID, "status": string(v.Status)}}
+	body, err := e.MarshalJSON()
+	if err != nil {
+		return OutboxEvent{}, err
+	}
+	return OutboxEvent{ID: "evt_" + v.ID, Type: e.Type, AccountID: v.AccountID, App: v.App, At: at, Body: body}, nil
 }
