@@ -73,7 +73,12 @@ FUNCTIONS := \
 	GetHostedVerificationFunction:identify-get \
 	HostedVerificationPageFunction:verify-page \
 	HostedVerificationCodeFunction:verify-code \
-	HostedVerificationConfirmFunction:verify-confirm
+	HostedVerificationConfirmFunction:verify-confirm \
+	ApplyCertificateFunction:certs-apply \
+	GetCertificateFunction:certs-get \
+	RevokeCertificateFunction:certs-revoke \
+	GetCACertificateFunction:ca-cert \
+	GetCRLFunction:ca-crl
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

@@ -46,7 +46,13 @@ type Config struct {
 	// Identity factors (issue 14): VerifyPolicy is VERIFY_POLICY (PolicyDocuments or
 	// PolicyFactors); the identity provider is IDENTITY_PROVIDER (sandbox or http) with,
 	// for http, its endpoint, key and secret (never log the secret).
-	VerifyPolicy     string
+	VerifyPolicy string
+	// Certificates (issue 15): the CA's KMS signing key (ECC_NIST_P256), the KMS key
+	// that seals the subjects' generated keys, and the CA certificate's subject CN.
+	CAKeyID       string
+	CertKeysKeyID string
+	CASubject     string
+
 	IdentityProvider string
 	IdentityURL      string
 	IdentityKey      string
@@ -103,6 +109,9 @@ func Vars() []Var {
 		{Name: "IDENTITY_URL", Meaning: "the identity vendor's base URL (https; http only on a loopback address), with IDENTITY_PROVIDER=http"},
 		{Name: "IDENTITY_KEY", Meaning: "the identity vendor's API key, with IDENTITY_PROVIDER=http"},
 		{Name: "IDENTITY_SECRET", Meaning: "the identity vendor's signing secret, with IDENTITY_PROVIDER=http (template parameter IdentitySecret, NoEcho); never logged"},
+		{Name: "CA_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias; ECC_NIST_P256, SIGN_VERIFY) the platform CA signs certificates and CRLs with; the certificate functions need it on AWS (locally a key file, .local/ca.key)"},
+		{Name: "CERT_KEYS_KMS_KEY_ID", Meaning: "symmetric KMS key that seals the private keys generated for certificate subjects (encryption context purpose=certificate-key); the certificate functions need it on AWS (locally a key file, .local/cert-keys.key)"},
+		{Name: "CA_SUBJECT", Default: "Realname Platform CA", Meaning: "common name of the CA certificate, used when it is first created (later starts load the stored one)"},
 		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
 	}
 }
@@ -137,6 +146,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WebhookKeyID:     get("WEBHOOK_KMS_KEY_ID"),
 		KMSEndpoint:      get("KMS_ENDPOINT"),
 		VerifyPolicy:     get("VERIFY_POLICY"),
+		CAKeyID:          get("CA_KMS_KEY_ID"),
+		CertKeysKeyID:    get("CERT_KEYS_KMS_KEY_ID"),
+		CASubject:        get("CA_SUBJECT"),
 		IdentityProvider: get("IDENTITY_PROVIDER"),
 		IdentityURL:      get("IDENTITY_URL"),
 		IdentityKey:      get("IDENTITY_KEY"),

@@ -45,6 +45,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 		VerifyPolicy:     app.PolicyDocuments,
 		IdentityProvider: app.IdentitySandbox,
+		CASubject:        "Realname Platform CA",
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -117,6 +118,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		SMSSenderID:         "realname",
 		KeyHashSecret:       strings.Repeat("\x0f", 32),
 		VerifyPolicy:        app.PolicyFactors,
+		CASubject:           "Realname Platform CA",
 		IdentityProvider:    app.IdentityHTTP,
 		IdentityURL:         "https://identity.example.com",
 		IdentityKey:         "key-1",

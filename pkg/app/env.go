@@ -28,6 +28,8 @@ const (
 	AdapterSecrets      Adapter = "secrets"      // KMS sealing endpoint secrets (webhook.SecretBox)
 	// Identity factors (issue 14).
 	AdapterIdentity Adapter = "identity" // the identity provider (kyc.IdentityProvider)
+	// Certificates (issue 15).
+	AdapterCA Adapter = "ca" // the CA: its signing key and the sealer of generated keys (Services.CA)
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -117,6 +119,9 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterIdentity) {
 		c.Identity = nil
 	}
+	if !keep(AdapterCA) {
+		c.CA = nil
+	}
 	return &c
 }
 
@@ -152,6 +157,8 @@ func (e *Env) has(a Adapter) bool {
 		return e.Secrets != nil
 	case AdapterIdentity:
 		return e.Identity != nil
+	case AdapterCA:
+		return e.CA != nil
 	}
 	return false
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/password"
 	"github.com/realname-kyc/realname/pkg/webhook"
@@ -34,6 +35,9 @@ type Services struct {
 	WebhookOptions webhook.Options
 	// Identity checks identity factors (issue 14): the sandbox or a vendor's API.
 	Identity kyc.IdentityProvider
+	// CA is the platform certificate authority (issue 15): pkg/caprovide on AWS (KMS),
+	// the local runner's key files locally.
+	CA *ca.Authority
 	// VerifyPolicy is PolicyDocuments or PolicyFactors (VERIFY_POLICY).
 	VerifyPolicy string
 	Clock        kyc.Clock

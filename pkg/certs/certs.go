@@ -18,7 +18,9 @@ package certs
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/big"
@@ -43,6 +45,10 @@ const Keep = 5 * 365 * 24 * time.Hour
 type Record struct {
 	ID        string
 	AccountID string
+	// OwnerKind and OwnerID are the account's owner when the certificate was issued:
+	// who may read and revoke it.
+	OwnerKind kyc.OwnerKind
+	OwnerID   string
 	Serial    string // lower-case hex (ca.SerialHex)
 	Kind      ca.Kind
 	Subject   string // the certificate's CN
@@ -59,6 +65,10 @@ type Record struct {
 	CreatedAt time.Time
 }
 
+// ErrCRLMoved is what Store.RevokeCert returns when the stored CRL is no longer the one
+// the new CRL was built on: another revocation won; read again and rebuild.
+var ErrCRLMoved = errors.New("certs: the CRL was replaced meanwhile")
+
 // Store keeps certificates, the per-account guard, the CA certificate and the CRL.
 type Store interface {
 	ca.RootStore
@@ -69,36 +79,60 @@ type Store interface {
 	CreateCert(ctx context.Context, r Record) error
 	// GetCert returns ENOTFOUND when there is no such certificate.
 	GetCert(ctx context.Context, id string) (Record, error)
-	// RevokeCert marks an ISSUED certificate REVOKED (at, reason) and deletes its
-	// account's guard in one transaction; ECONFLICT if it is not ISSUED any more.
-	RevokeCert(ctx context.Context, id string, at time.Time, reason ca.Reason) (Record, error)
+	// GetCertAndCRL reads the certificate id and the stored CRL (DER and number; nil, 0
+	// when none) at once.
+	GetCertAndCRL(ctx context.Context, id string) (Record, []byte, int64, error)
+	// RevokeCert, in one transaction, marks the ISSUED certificate r REVOKED (at, reason),
+	// deletes its account's guard and replaces the CRL by crl (number prev+1) on condition
+	// that the stored one's number is still prev (0: none). ECONFLICT when r is not ISSUED
+	// any more, ErrCRLMoved when only the CRL moved; nothing written then.
+	RevokeCert(ctx context.Context, r Record, at time.Time, reason ca.Reason, crl []byte, prev int64) error
 	// LoadCRL returns the stored CRL (DER) and its number; nil, 0 when there is none.
 	LoadCRL(ctx context.Context) ([]byte, int64, error)
-	// SaveCRL replaces the stored CRL by der (number n) if the stored one's number is
-	// still prev (0: none stored); ECONFLICT otherwise.
-	SaveCRL(ctx context.Context, der []byte, n, prev int64) error
+	// SaveCRL replaces the stored CRL by der (number prev+1) if the stored one's number
+	// is still prev (0: none stored); ErrCRLMoved otherwise.
+	SaveCRL(ctx context.Context, der []byte, prev int64) error
+	// CertificateSalt is the CA's identifier salt (ca.Config.IdentifierSalt), derived
+	// from the store's key-hash secret.
+	CertificateSalt() []byte
 }
 
 // Service wires the authority to the store.
 type Service struct {
 	Store Store
+	// CA is nil in the functions that only read records (GET /v1/certs/{certId}).
 	CA    *ca.Authority
-	Now   func() time.Time
-	// NewID returns a new certificate id.
-	NewID func() string
+	Clock kyc.Clock
+	IDs   kyc.IDs
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
+func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
+
+// owns: an integrator app owns the accounts it created, a user the accounts whose owner
+// it is. A certificate record carries its account's owner, so reading or revoking one
+// needs no read of the account.
+func owns(p kyc.Principal, kind kyc.OwnerKind, id string) bool {
+	if p.Role == kyc.RoleIntegrator {
+		return p.AppKey != "" && kind == kyc.OwnerIntegrator && id == p.AppKey
 	}
-	return time.Now().UTC()
+	return p.UserID != "" && kind == kyc.OwnerUser && id == p.UserID
 }
 
-// Apply issues a certificate to the APPROVED account acct (whose ownership the caller has
-// checked) with a generated, sealed key. ECONFLICT when acct is not APPROVED or already
+// Apply issues a certificate with a generated, sealed key to the account accountID, which
+// p must own (ENOTFOUND otherwise, as for an account that does not exist: a caller learns
+// nothing about others' accounts). ECONFLICT when the account is not APPROVED or already
 // has a live certificate (Data["certId"] then names it).
-func (s *Service) Apply(ctx context.Context, acct kyc.Account) (Record, error) {
+func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) (Record, error) {
+	if accountID == "" {
+		return Record{}, kyc.FieldError(kyc.EMISSING, "accountId", "required")
+	}
+	acct, err := s.Store.GetAccount(ctx, accountID)
+	if err != nil {
+		return Record{}, err
+	}
+	if !owns(p, acct.OwnerKind, acct.OwnerID) {
+		return Record{}, kyc.Errorf(kyc.ENOTFOUND, "Account not found.")
+	}
 	if acct.State != kyc.StateApproved {
 		return Record{}, kyc.Errorf(kyc.ECONFLICT, "The account is not approved.")
 	}
@@ -110,7 +144,7 @@ func (s *Service) Apply(ctx context.Context, acct kyc.Account) (Record, error) {
 	now := s.now()
 	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}}, now)
 	if errors.Is(err, ca.ErrBadRequest) {
-		return Record{}, kyc.Errorf(kyc.EPRECONDITION, "The account's verified name or identifier cannot be certified.")
+		return Record{}, kyc.Errorf(kyc.ECONFLICT, "The account's verified name or identifier cannot be certified.")
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("certs: issue: %w", err)
@@ -120,7 +154,8 @@ func (s *Service) Apply(ctx context.Context, acct kyc.Account) (Record, error) {
 		return Record{}, fmt.Errorf("certs: parse issued: %w", err)
 	}
 	r := Record{
-		ID: s.NewID(), AccountID: acct.ID, Serial: ca.SerialHex(iss.Serial), Kind: kind,
+		ID: s.IDs.NewID(), AccountID: acct.ID, OwnerKind: acct.OwnerKind, OwnerID: acct.OwnerID,
+		Serial: ca.SerialHex(iss.Serial), Kind: kind,
 		Subject: cert.Subject.CommonName, NotBefore: iss.NotBefore.UTC(), NotAfter: iss.NotAfter.UTC(),
 		Status: Issued, DER: iss.DER, SealedKey: iss.SealedKey, Source: "generated", CreatedAt: now,
 	}
@@ -130,72 +165,124 @@ func (s *Service) Apply(ctx context.Context, acct kyc.Account) (Record, error) {
 	return r, nil
 }
 
-// crlRetries bounds the re-reads of the CRL when another revocation stored one meanwhile.
-const crlRetries = 5
-
-// Revoke revokes the certificate id and stores a new CRL listing it. A certificate
-// already REVOKED is ECONFLICT. When the CRL cannot be written after the status changed
-// (lost races or a KMS failure) the error is returned and the next revocation's CRL still
-// misses it (the record says REVOKED; a scheduled CRL rebuild from the records is not
-// implemented yet).
-func (s *Service) Revoke(ctx context.Context, id string, reason ca.Reason) (Record, error) {
-	now := s.now()
-	r, err := s.Store.RevokeCert(ctx, id, now, reason)
+// Get returns the certificate id if p owns its account (ENOTFOUND otherwise).
+func (s *Service) Get(ctx context.Context, p kyc.Principal, id string) (Record, error) {
+	r, err := s.Store.GetCert(ctx, id)
 	if err != nil {
 		return Record{}, err
 	}
-	serial, ok := new(big.Int).SetString(r.Serial, 16)
-	if !ok {
-		return Record{}, fmt.Errorf("certs: stored serial is not hex")
-	}
-	if err := s.addToCRL(ctx, ca.Revoked{Serial: serial, At: now, Reason: reason}, now); err != nil {
-		return Record{}, err
+	if !owns(p, r.OwnerKind, r.OwnerID) {
+		return Record{}, kyc.Errorf(kyc.ENOTFOUND, "Certificate not found.")
 	}
 	return r, nil
 }
 
-func (s *Service) addToCRL(ctx context.Context, rev ca.Revoked, now time.Time) error {
+// Reasons maps the reasons a caller may give (API.md's {reason}) to CRL reason codes.
+var Reasons = map[string]ca.Reason{
+	"unspecified": ca.Unspecified, "keyCompromise": ca.KeyCompromise, "affiliationChanged": ca.AffiliationChanged,
+	"superseded": ca.Superseded, "cessationOfOperation": ca.CessationOfOperation,
+}
+
+// crlRetries bounds the rebuilds of the CRL when other revocations stored one meanwhile.
+const crlRetries = 5
+
+// Revoke revokes the certificate id (p owns its account, or is an admin; ENOTFOUND
+// otherwise) and stores the CRL listing it in the same transaction, so a REVOKED
+// record is always in the stored CRL. ECONFLICT when it is revoked already.
+func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason ca.Reason) (Record, error) {
 	for attempt := 0; ; attempt++ {
-		prev, n, err := s.Store.LoadCRL(ctx)
+		r, prev, n, err := s.Store.GetCertAndCRL(ctx, id)
 		if err != nil {
-			return err
+			return Record{}, err
+		}
+		if p.Role != kyc.RoleAdmin && !owns(p, r.OwnerKind, r.OwnerID) {
+			return Record{}, kyc.Errorf(kyc.ENOTFOUND, "Certificate not found.")
+		}
+		if r.Status != Issued {
+			return Record{}, kyc.Errorf(kyc.ECONFLICT, "The certificate is revoked already.")
+		}
+		serial, ok := new(big.Int).SetString(r.Serial, 16)
+		if !ok {
+			return Record{}, fmt.Errorf("certs: stored serial is not hex")
 		}
 		var entries []ca.Revoked
 		if prev != nil {
 			if entries, err = s.CA.Entries(prev); err != nil {
-				return fmt.Errorf("certs: stored CRL: %w", err)
+				return Record{}, fmt.Errorf("certs: stored CRL: %w", err)
 			}
 		}
-		der, err := s.CA.CRL(ctx, prev, append(entries, rev), now)
+		now := s.now()
+		der, err := s.CA.CRL(ctx, prev, append(entries, ca.Revoked{Serial: serial, At: now, Reason: reason}), now)
 		if err != nil {
-			return fmt.Errorf("certs: sign CRL: %w", err)
+			return Record{}, fmt.Errorf("certs: sign CRL: %w", err)
 		}
-		err = s.Store.SaveCRL(ctx, der, n+1, n)
-		if kyc.IsCode(err, kyc.ECONFLICT) && attempt < crlRetries {
+		err = s.Store.RevokeCert(ctx, r, now, reason, der, n)
+		if errors.Is(err, ErrCRLMoved) && attempt < crlRetries {
 			continue
 		}
-		return err
+		if err != nil {
+			return Record{}, err
+		}
+		r.Status, r.RevokedAt, r.Reason = Revoked, now, reason
+		return r, nil
 	}
 }
 
-// CRL returns the stored CRL, signing an empty first one when none is stored yet so that
-// a relying party can always fetch one.
+// CRL returns the current CRL. It signs the first, empty one when none is stored yet, and
+// a new one with the same entries once the stored one is past half its validity, so the
+// CRL served is never stale even when nothing is revoked for a week (nextUpdate is
+// thisUpdate + 7 days). Of two requests re-signing at once, one stores its CRL and the
+// other serves that one.
 func (s *Service) CRL(ctx context.Context) ([]byte, error) {
-	der, _, err := s.Store.LoadCRL(ctx)
-	if err != nil || der != nil {
-		return der, err
+	der, n, err := s.Store.LoadCRL(ctx)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
-	der, err = s.CA.CRL(ctx, nil, nil, now)
+	var entries []ca.Revoked
+	if der != nil {
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			return nil, fmt.Errorf("certs: stored CRL: %w", err)
+		}
+		if now.Before(crl.NextUpdate.Add(-crl.NextUpdate.Sub(crl.ThisUpdate) / 2)) {
+			return der, nil
+		}
+		if entries, err = s.CA.Entries(der); err != nil {
+			return nil, fmt.Errorf("certs: stored CRL: %w", err)
+		}
+	}
+	fresh, err := s.CA.CRL(ctx, der, entries, now)
 	if err != nil {
 		return nil, fmt.Errorf("certs: sign CRL: %w", err)
 	}
-	if err := s.Store.SaveCRL(ctx, der, 1, 0); kyc.IsCode(err, kyc.ECONFLICT) {
-		// Another request stored the first CRL (or a revocation's) meanwhile: serve that.
+	err = s.Store.SaveCRL(ctx, fresh, n)
+	if errors.Is(err, ErrCRLMoved) {
 		der, _, err = s.Store.LoadCRL(ctx)
 		return der, err
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, err
 	}
-	return der, nil
+	return fresh, nil
+}
+
+// DefaultCASubject is the CA certificate's CN when none is configured (CA_SUBJECT's default).
+const DefaultCASubject = "Realname Platform CA"
+
+// NewAuthority loads the CA certificate from store, creating it for signer's key the first
+// time (ca.Bootstrap: of two cold starts at once, both end with the one stored), and
+// returns the authority with the store's identifier salt. subject is the CA's CN.
+func NewAuthority(ctx context.Context, store Store, signer crypto.Signer, sealer ca.Sealer, subject string, now time.Time) (*ca.Authority, error) {
+	if store == nil {
+		return nil, errors.New("certs: the store keeps no certificates")
+	}
+	if subject == "" {
+		subject = DefaultCASubject
+	}
+	root, err := ca.Bootstrap(ctx, store, signer, pkix.Name{CommonName: subject}, now)
+	if err != nil {
+		return nil, fmt.Errorf("certs: CA certificate: %w", err)
+	}
+	return ca.New(root, signer, sealer, ca.Config{IdentifierSalt: store.CertificateSalt()})
 }

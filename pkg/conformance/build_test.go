@@ -134,6 +134,9 @@ var sizeBudget = map[string]int64{
 	// provider's HTTP adapter and the SQS client.
 	"identify-start": 8_300_000, "identify-get": 8_300_000, "verify-page": 8_300_000,
 	"verify-code": 8_700_000, "verify-confirm": 8_800_000,
+	// Certificates (issue 15): the functions that sign link the KMS client and pkg/ca.
+	"certs-apply": 8_900_000, "certs-get": 8_300_000, "certs-revoke": 8_900_000,
+	"ca-cert": 8_300_000, "ca-crl": 8_900_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.
@@ -141,6 +144,7 @@ var providerPackage = map[app.Adapter]string{
 	app.AdapterStore: "dynamo", app.AdapterDocs: "s3docs", app.AdapterPresigner: "s3presign",
 	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms", app.AdapterSeal: "seal",
 	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox", app.AdapterIdentity: "identity",
+	app.AdapterCA: "caprovide",
 }
 
 // TestFunctionMains: each functions/<name>/main.go is a few lines that start the

@@ -252,6 +252,7 @@ func TestLambdaBinaries(t *testing.T) {
 			sns := newFakeSNS(t)
 			env := lambdaEnv(t, api, f)
 			env["SNS_ENDPOINT"] = sns.srv.URL
+			withFakeKMS(t, f, env)
 			p := startFunction(t, filepath.Join(bins, f.Name), env)
 			logs := p.logs
 

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/ca/kmsseal"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/kmsbox"
@@ -1008,6 +1009,15 @@ var wantGrants = map[string][]string{
 	"HostedVerificationPageFunction":    {"dynamodb:GetItem Table"},
 	"HostedVerificationCodeFunction":    {"dynamodb:UpdateItem Table", "sns:Publish *"},
 	"HostedVerificationConfirmFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sqs:SendMessage WebhookQueue"},
+	// Certificates (issue 15): the functions with the CA load (and the first time create)
+	// the CA certificate at start-up and sign with the CA key; only the apply seals keys.
+	"ApplyCertificateFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table",
+		"kms:GetPublicKey CAKey", "kms:Sign CAKey", "kms:GenerateDataKey CertKeysKey"},
+	"GetCertificateFunction": {"dynamodb:GetItem Table"},
+	"RevokeCertificateFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table",
+		"dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
+	"GetCACertificateFunction": {"dynamodb:GetItem Table"},
+	"GetCRLFunction":           {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its
@@ -1072,13 +1082,14 @@ func grantResource(v any) string {
 func TestTemplatePolicies(t *testing.T) {
 	tp := loadTemplate(t)
 	bucketID, _ := tp.only("AWS::S3::Bucket")
-	// Two keys: the documents' and the webhook secrets' (issue 13), each checked below
-	// for its own condition.
+	// Four keys: the documents', the webhook secrets' (issue 13), the CA's and the one
+	// sealing certificate subjects' keys (issue 15), each checked below for its own use.
 	keys := slices.Sorted(slices.Values(tp.resources("AWS::KMS::Key")))
 	keyID := "DocsKey"
-	if !slices.Equal(keys, []string{"DocsKey", "WebhookKey"}) {
-		t.Fatalf("template.yaml: want the KMS keys DocsKey and WebhookKey, have %v", keys)
+	if !slices.Equal(keys, []string{"CAKey", "CertKeysKey", "DocsKey", "WebhookKey"}) {
+		t.Fatalf("template.yaml: want the KMS keys CAKey, CertKeysKey, DocsKey and WebhookKey, have %v", keys)
 	}
+	checkCAKeys(t, tp)
 	queueID := tp.workerQueue(worker(t).LogicalID)
 	tableID, _ := tp.only("AWS::DynamoDB::Table")
 	if bucketID != "DocsBucket" || keyID != "DocsKey" || queueID != "ReviewQueue" || tableID != "Table" {
@@ -1115,6 +1126,10 @@ func TestTemplatePolicies(t *testing.T) {
 					switch {
 					case kms && slices.ContainsFunc(list(at(st, "Resource")), func(r any) bool { return grantResource(r) == "WebhookKey" }):
 						checkWebhookKeyCondition(t, st)
+					case kms && slices.ContainsFunc(list(at(st, "Resource")), func(r any) bool { return grantResource(r) == "CAKey" }):
+						checkCAKeyStatement(t, st)
+					case kms && slices.ContainsFunc(list(at(st, "Resource")), func(r any) bool { return grantResource(r) == "CertKeysKey" }):
+						checkCertKeysCondition(t, st)
 					case kms:
 						checkKMSCondition(t, st, bucketID)
 					}
@@ -1140,6 +1155,51 @@ func TestTemplatePolicies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkCAKeyStatement: a statement on the CA key allows reading its public key and
+// signing, nothing else (no Decrypt, no key management), on that key alone.
+func checkCAKeyStatement(t *testing.T, st any) {
+	t.Helper()
+	for _, a := range list(at(st, "Action")) {
+		if s := str(a); s != "kms:GetPublicKey" && s != "kms:Sign" {
+			t.Errorf("CA key statement allows %s; want kms:GetPublicKey and kms:Sign only", s)
+		}
+	}
+	if rs := list(at(st, "Resource")); len(rs) != 1 {
+		t.Errorf("CA key statement names %d resources, want the CA key alone", len(rs))
+	}
+}
+
+// checkCertKeysCondition: a statement on the subject-key sealing key applies only to the
+// encryption context pkg/ca/kmsseal sets, and names no other key.
+func checkCertKeysCondition(t *testing.T, st any) {
+	t.Helper()
+	if v := str(at(st, "Condition", "StringEquals", "kms:EncryptionContext:purpose")); v != kmsseal.Purpose {
+		t.Errorf("certificate key statement (actions %v): condition kms:EncryptionContext:purpose is %q, want %q", at(st, "Action"), v, kmsseal.Purpose)
+	}
+	if rs := list(at(st, "Resource")); len(rs) != 1 {
+		t.Errorf("certificate key statement names %d resources, want the sealing key alone", len(rs))
+	}
+}
+
+// checkCAKeys: the CA key is an ECC_NIST_P256 signing key (what pkg/kmssigner accepts),
+// the sealing key symmetric with rotation, and both are retained, since a deleted CA key
+// orphans every certificate it signed and a deleted sealing key every sealed key.
+func checkCAKeys(t *testing.T, tp tmpl) {
+	t.Helper()
+	ca, seal := tp.resource("CAKey"), tp.resource("CertKeysKey")
+	if str(at(ca, "Properties", "KeySpec")) != "ECC_NIST_P256" || str(at(ca, "Properties", "KeyUsage")) != "SIGN_VERIFY" {
+		t.Errorf("CAKey: KeySpec %v KeyUsage %v, want ECC_NIST_P256 SIGN_VERIFY", at(ca, "Properties", "KeySpec"), at(ca, "Properties", "KeyUsage"))
+	}
+	if at(seal, "Properties", "KeySpec") != nil || fmt.Sprint(at(seal, "Properties", "EnableKeyRotation")) != "true" {
+		t.Errorf("CertKeysKey: want a symmetric key (no KeySpec) with EnableKeyRotation true")
+	}
+	for id, r := range map[string]map[string]any{"CAKey": ca, "CertKeysKey": seal} {
+		if str(at(r, "DeletionPolicy")) != "Retain" || str(at(r, "UpdateReplacePolicy")) != "Retain" {
+			t.Errorf("%s: DeletionPolicy and UpdateReplacePolicy must be Retain", id)
+		}
 	}
 }
 

@@ -2,8 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,6 +54,8 @@ func encodeCert(r certs.Record) item {
 	it[attrKind] = sv(kindCert)
 	it["ID"] = sv(r.ID)
 	it[attrAccountID] = sv(r.AccountID)
+	it["OwnerKind"] = sv(string(r.OwnerKind))
+	it["OwnerID"] = sv(r.OwnerID)
 	it["Serial"] = sv(r.Serial)
 	it["CertKind"] = sv(string(r.Kind))
 	it["Subject"] = sv(r.Subject)
@@ -75,7 +78,7 @@ func decodeCert(it item) (certs.Record, error) {
 	d := decoder{it: it}
 	d.kind(kindCert)
 	r := certs.Record{
-		ID: d.str("ID"), AccountID: d.str(attrAccountID), Serial: d.str("Serial"), Kind: ca.Kind(d.str("CertKind")),
+		ID: d.str("ID"), AccountID: d.str(attrAccountID), OwnerKind: kyc.OwnerKind(d.str("OwnerKind")), OwnerID: d.str("OwnerID"), Serial: d.str("Serial"), Kind: ca.Kind(d.str("CertKind")),
 		Subject: d.str("Subject"), NotBefore: d.time("NotBefore"), NotAfter: d.time("NotAfter"),
 		Status: certs.Status(d.str("Status")), RevokedAt: d.time("RevokedAt"), Reason: ca.Reason(d.int("Reason")),
 		DER: binAttr(it, attrDER), SealedKey: binAttr(it, "SealedKey"), Source: d.str("Source"), CreatedAt: d.time(attrCreatedAt),
@@ -132,36 +135,97 @@ func (s *Store) GetCert(ctx context.Context, id string) (certs.Record, error) {
 	return decodeCert(it)
 }
 
-// RevokeCert is one TransactWriteItems: the certificate ISSUED -> REVOKED and the delete
-// of its account's guard (only if it still names this certificate). The record is
-// returned as it was read before (status set to REVOKED here), which costs a GetItem
-// first: the transaction returns no values.
-func (s *Store) RevokeCert(ctx context.Context, id string, at time.Time, reason ca.Reason) (certs.Record, error) {
-	r, err := s.GetCert(ctx, id)
+// GetCertAndCRL is one strongly consistent BatchGetItem of the certificate and the CRL.
+func (s *Store) GetCertAndCRL(ctx context.Context, id string) (certs.Record, []byte, int64, error) {
+	if id == "" {
+		return certs.Record{}, nil, 0, notFound("Certificate")
+	}
+	ck, lk := certKey(id), crlKey()
+	found, err := s.batchGet(ctx, []item{ck, lk})
 	if err != nil {
-		return certs.Record{}, err
+		return certs.Record{}, nil, 0, fmt.Errorf("dynamo: get certificate and CRL: %w", err)
 	}
-	if r.Status != certs.Issued {
-		return certs.Record{}, kyc.Errorf(kyc.ECONFLICT, "The certificate is revoked already.")
+	it, ok := found[itemID(ck)]
+	if !ok {
+		return certs.Record{}, nil, 0, notFound("Certificate")
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
-		{Update: &types.Update{TableName: s.table, Key: certKey(id),
+	r, err := decodeCert(it)
+	if err != nil {
+		return certs.Record{}, nil, 0, err
+	}
+	der, n, err := decodeCRL(found[itemID(lk)])
+	return r, der, n, err
+}
+
+// RevokeCert is one TransactWriteItems: the certificate ISSUED -> REVOKED, the delete of
+// its account's guard (only if it still names this certificate) and the new CRL.
+func (s *Store) RevokeCert(ctx context.Context, r certs.Record, at time.Time, reason ca.Reason, crl []byte, prev int64) error {
+	put := s.crlPut(crl, prev)
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{TableName: s.table, Key: certKey(r.ID),
 			UpdateExpression:          aws.String("SET #st = :rev, RevokedAt = :at, Reason = :reason"),
 			ConditionExpression:       aws.String("#st = :iss"),
 			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
 			ExpressionAttributeValues: item{":rev": sv(string(certs.Revoked)), ":iss": sv(string(certs.Issued)), ":at": tv(at), ":reason": nv(int64(reason))}}},
 		{Delete: &types.Delete{TableName: s.table, Key: certGuardKey(r.AccountID),
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR CertID = :id"),
-			ExpressionAttributeValues: item{":id": sv(id)}}},
+			ExpressionAttributeValues: item{":id": sv(r.ID)}}},
+		{Put: &types.Put{TableName: s.table, Item: put.Item, ConditionExpression: put.ConditionExpression,
+			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues}},
 	})
+	if failed, _ := conditionFailed(err, 0); failed {
+		return kyc.Errorf(kyc.ECONFLICT, "The certificate is revoked already.")
+	}
+	if failed, _ := conditionFailed(err, 2); failed {
+		return certs.ErrCRLMoved
+	}
 	if anyConditionFailed(err) {
-		return certs.Record{}, kyc.Errorf(kyc.ECONFLICT, "The certificate is revoked already.")
+		return kyc.Errorf(kyc.ECONFLICT, "The certificate was changed meanwhile; try again.")
 	}
 	if err != nil {
-		return certs.Record{}, fmt.Errorf("dynamo: revoke certificate: %w", err)
+		return fmt.Errorf("dynamo: revoke certificate: %w", err)
 	}
-	r.Status, r.RevokedAt, r.Reason = certs.Revoked, at, reason
-	return r, nil
+	return nil
+}
+
+func decodeCRL(it item) ([]byte, int64, error) {
+	if it == nil {
+		return nil, 0, nil
+	}
+	d := decoder{it: it}
+	n := d.int("Number")
+	if d.err != nil {
+		return nil, 0, fmt.Errorf("dynamo: decode CRL: %w", d.err)
+	}
+	return binAttr(it, attrDER), n, nil
+}
+
+// crlPut is the CRL item's conditional Put: number prev+1, on condition that the stored
+// number is still prev (absent when prev is 0).
+func (s *Store) crlPut(der []byte, prev int64) *dynamodb.PutItemInput {
+	it := crlKey()
+	it[attrKind] = sv(kindCRL)
+	it[attrDER] = binv(der)
+	it["Number"] = nv(prev + 1)
+	in := &dynamodb.PutItemInput{TableName: s.table, Item: it}
+	if prev == 0 {
+		in.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		in.ConditionExpression = aws.String("#n = :prev")
+		in.ExpressionAttributeNames = map[string]string{"#n": "Number"}
+		in.ExpressionAttributeValues = item{":prev": nv(prev)}
+	}
+	return in
+}
+
+// CertificateSalt is the CA's identifier salt: HMAC-SHA256 of a fixed label under the
+// key-hash secret (KEY_HASH_SECRET), so that it is as secret as that one and needs no
+// secret of its own, yet is never the secret itself. Changing KEY_HASH_SECRET changes the
+// hashes of certificates issued afterwards.
+func (s *Store) CertificateSalt() []byte {
+	m := hmac.New(sha256.New, s.keys.secret)
+	m.Write([]byte("realname certificate identifier salt"))
+	return m.Sum(nil)
 }
 
 // LoadRoot implements ca.RootStore.
@@ -191,41 +255,21 @@ func (s *Store) CreateRoot(ctx context.Context, der []byte) error {
 	return nil
 }
 
-// LoadCRL returns the stored CRL and its number (nil, 0 when none).
+// LoadCRL returns the stored CRL and its number (nil, 0 when none): one GetItem.
 func (s *Store) LoadCRL(ctx context.Context) ([]byte, int64, error) {
 	it, err := s.get(ctx, crlKey())
 	if err != nil {
 		return nil, 0, fmt.Errorf("dynamo: load CRL: %w", err)
 	}
-	if it == nil {
-		return nil, 0, nil
-	}
-	d := decoder{it: it}
-	n := d.int("Number")
-	if d.err != nil {
-		return nil, 0, fmt.Errorf("dynamo: load CRL: %w", d.err)
-	}
-	return binAttr(it, attrDER), n, nil
+	return decodeCRL(it)
 }
 
 // SaveCRL replaces the CRL if the stored number is still prev (or none is stored when
-// prev is 0); ECONFLICT otherwise.
-func (s *Store) SaveCRL(ctx context.Context, der []byte, n, prev int64) error {
-	it := crlKey()
-	it[attrKind] = sv(kindCRL)
-	it[attrDER] = binv(der)
-	it["Number"] = nv(n)
-	in := &dynamodb.PutItemInput{TableName: s.table, Item: it}
-	if prev == 0 {
-		in.ConditionExpression = aws.String("attribute_not_exists(PK)")
-	} else {
-		in.ConditionExpression = aws.String("#n = :prev")
-		in.ExpressionAttributeNames = map[string]string{"#n": "Number"}
-		in.ExpressionAttributeValues = item{":prev": nv(prev)}
-	}
-	_, err := s.client.PutItem(ctx, in)
+// prev is 0); certs.ErrCRLMoved otherwise.
+func (s *Store) SaveCRL(ctx context.Context, der []byte, prev int64) error {
+	_, err := s.client.PutItem(ctx, s.crlPut(der, prev))
 	if _, failed := conditionFailedItem(err); failed {
-		return kyc.Errorf(kyc.ECONFLICT, "The CRL was replaced meanwhile (was number %s).", strconv.FormatInt(prev, 10))
+		return certs.ErrCRLMoved
 	}
 	if err != nil {
 		return fmt.Errorf("dynamo: save CRL: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/hosted"
 	"github.com/realname-kyc/realname/pkg/integrator"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -38,6 +39,8 @@ type API struct {
 	qual *qualification.Service
 	// hosted runs hosted three-factor verifications (issue 14).
 	hosted *hosted.Service
+	// certs issues and revokes certificates (issue 15).
+	certs *certs.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

@@ -158,6 +158,14 @@ var authzMatrix = map[string]azRow{
 	"verify-page":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
 	"verify-code":    {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
 	"verify-confirm": {want: azStatuses{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}, body: azEmpty},
+	// Certificates: an app or a user for its own account (no accountId: 997); {certId}
+	// stays literal: no such certificate, 404 for every caller, admins too, so no row
+	// revokes anything. The CA certificate and the CRL are anyone's.
+	"certs-apply":  {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 400}, body: azEmpty},
+	"certs-get":    {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 404}},
+	"certs-revoke": {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 404}, body: azRevoke},
+	"ca-cert":      {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+	"ca-crl":       {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 }
 
 // The rows' bodies.
@@ -167,6 +175,7 @@ var (
 	azReject      = map[string]string{"reason": "the photo is blurred", "reject_type": "RETRY"}
 	azRole        = map[string]string{"role": "user"}
 	azVerify      = map[string]string{"name": vName, "cardno": vID}
+	azRevoke      = map[string]string{"reason": "superseded"}
 )
 
 // TestAuthzMatrixCoversRoutes: every route has a row and every row a route, so a new

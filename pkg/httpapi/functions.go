@@ -233,5 +233,7 @@ func Constructors() map[string]Constructor {
 		"qualification-approve":  ApproveQualification, "qualification-reject": RejectQualification,
 		"identify-start": StartHostedVerification, "identify-get": GetHostedVerification,
 		"verify-page": HostedPage, "verify-code": HostedSendCode, "verify-confirm": HostedConfirm,
+		"certs-apply": ApplyCertificate, "certs-get": GetCertificate, "certs-revoke": RevokeCertificate,
+		"ca-cert": GetCACertificate, "ca-crl": GetCRL,
 	}
 }

@@ -7,14 +7,19 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/testenv"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/ca"
+	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/identity"
+	"github.com/realname-kyc/realname/pkg/kmssigner"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/secretbox"
 	"github.com/realname-kyc/realname/pkg/users"
 )
 
@@ -66,8 +71,28 @@ func newFixture(t *testing.T) *fixture {
 		MaxAttempts: 5,
 		Identity:    identity.Sandbox{},
 	}
+	f.svc.CA = testCA(t, st)
 	f.api = &API{svc: f.svc}
 	return f
+}
+
+// testCA is the local runner's CA over st: a file key and a file sealer in a fresh folder.
+func testCA(t *testing.T, st certs.Store) *ca.Authority {
+	t.Helper()
+	dir := t.TempDir()
+	signer, err := kmssigner.OpenFile(filepath.Join(dir, "ca.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secretbox.Open(filepath.Join(dir, "cert-keys.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := certs.NewAuthority(t.Context(), st, signer, box, "realname test CA", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth
 }
 
 // withStore swaps the store the API uses (for fault injection).

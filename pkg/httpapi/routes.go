@@ -112,6 +112,15 @@ func Routes() []Route {
 		{Name: "verify-page", LogicalID: "HostedVerificationPageFunction", Method: http.MethodGet, Path: "/v1/verify/{ticket}", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "verify-code", LogicalID: "HostedVerificationCodeFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/code", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, sms}},
 		{Name: "verify-confirm", LogicalID: "HostedVerificationConfirmFunction", Method: http.MethodPost, Path: "/v1/verify/{ticket}/confirm", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, app.AdapterIdentity, app.AdapterWebhookQueue}},
+		// Certificates (issue 15, seed 004): an app or a user for its own APPROVED account;
+		// revocation also by an admin. The CA adapter is the signing key (and, for issuing,
+		// the sealer of generated keys); reading a record needs only the store. The CA
+		// certificate and the CRL are public and answer in their own media types.
+		{Name: "certs-apply", LogicalID: "ApplyCertificateFunction", Method: http.MethodPost, Path: "/v1/certs", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, app.AdapterCA}},
+		{Name: "certs-get", LogicalID: "GetCertificateFunction", Method: http.MethodGet, Path: "/v1/certs/{certId}", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store}},
+		{Name: "certs-revoke", LogicalID: "RevokeCertificateFunction", Method: http.MethodPost, Path: "/v1/certs/{certId}/revoke", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, app.AdapterCA}},
+		{Name: "ca-cert", LogicalID: "GetCACertificateFunction", Method: http.MethodGet, Path: "/v1/ca/cert", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
+		{Name: "ca-crl", LogicalID: "GetCRLFunction", Method: http.MethodGet, Path: "/v1/ca/crl", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, app.AdapterCA}},
 	}
 }
 

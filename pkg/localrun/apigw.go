@@ -31,7 +31,11 @@ const maxPayload = 10 << 20
 
 // BinaryMediaTypes are the types template.yaml lists, which API Gateway hands to the
 // function base64-encoded.
-func BinaryMediaTypes() []string { return []string{"multipart/form-data", "image/*"} }
+// The CRL (GET /v1/ca/crl) is DER: API Gateway passes it through only as a binary type,
+// and only to a client whose Accept header names it.
+func BinaryMediaTypes() []string {
+	return []string{"multipart/form-data", "image/*", "application/pkix-crl"}
+}
 
 // APIGateway serves every route of the route table the way API Gateway's REST proxy
 // integration does: it turns each request into an APIGatewayProxyRequest, invokes the

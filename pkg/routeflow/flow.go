@@ -155,6 +155,9 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	log := slog.New(slog.DiscardHandler)
 	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Identity: identity.Sandbox{}, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
 		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
+	if err := addCA(ctx, svc, dir); err != nil {
+		return nil, fmt.Errorf("routeflow: CA: %w", err)
+	}
 	wh, err := newWebhooks(ctx, svc, dir)
 	if err != nil {
 		return nil, err

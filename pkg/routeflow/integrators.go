@@ -73,6 +73,10 @@ func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route 
 	if err := hostedSteps(integ, existing.AccountID, person, jsonStep, routeStep); err != nil {
 		return err
 	}
+	// The hosted verification approved the account: it may have a certificate.
+	if err := certSteps(integ, existing.AccountID, jsonStep, routeStep); err != nil {
+		return err
+	}
 	if err := jsonStep(adm, "admin revokes the app", http.MethodDelete, "/v1/admin/apps/"+app.Key, nil, 200); err != nil {
 		return err
 	}

@@ -1,0 +1,245 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/realname-kyc/realname/pkg/certs"
+	"github.com/realname-kyc/realname/pkg/kyc"
+)
+
+// approve gives the stored account a verified name and ID number and moves it to APPROVED,
+// as a reviewer's decision or a three-factor match would.
+func (d *docFixture) approve(t *testing.T, id, name, idNumber string) {
+	t.Helper()
+	a := d.account(t, id)
+	next := a
+	next.Name, next.IDNumber, next.State = name, idNumber, kyc.StateApproved
+	if _, err := d.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: id, At: d.clock.Now(), Actor: "test", Action: "transition", From: a.State, To: kyc.StateApproved}}); err != nil {
+		t.Fatalf("approve %s: %v", id, err)
+	}
+}
+
+type certData struct {
+	AccountID string `json:"accountId"`
+	CertID    string `json:"certId"`
+	Serial    string `json:"serial"`
+	Subject   string `json:"subject"`
+	NotBefore string `json:"not_before"`
+	NotAfter  string `json:"not_after"`
+	Status    string `json:"status"`
+	PEM       string `json:"pem"`
+}
+
+func certOf(t *testing.T, e envelopeJSON) certData {
+	t.Helper()
+	var c certData
+	if err := json.Unmarshal(e.Data, &c); err != nil {
+		t.Fatalf("data %s: %v", e.Data, err)
+	}
+	return c
+}
+
+// raw fetches a public CA route and checks its media type.
+func (d *docFixture) raw(t *testing.T, path, contentType string) []byte {
+	t.Helper()
+	w := d.call(t, http.MethodGet, path, "", nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != contentType {
+		t.Fatalf("GET %s: %d %q, want 200 %s: %s", path, w.Code, w.Header().Get("Content-Type"), contentType, w.Body)
+	}
+	return w.Body.Bytes()
+}
+
+func runOpenSSL(t *testing.T, stdin []byte, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("openssl", args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// crlSerials is the lower-case hex serials openssl lists in a DER CRL.
+func crlText(t *testing.T, der []byte) string {
+	t.Helper()
+	text := runOpenSSL(t, der, "crl", "-inform", "DER", "-text", "-noout")
+	return strings.ToLower(strings.ReplaceAll(text, ":", ""))
+}
+
+// noSealedKey fails if an answer carries the stored sealed key in any common encoding.
+func noSealedKey(t *testing.T, sealed []byte, bodies ...[]byte) {
+	t.Helper()
+	if len(sealed) == 0 {
+		t.Fatal("the record has no sealed key: a generated key must be stored sealed")
+	}
+	for _, b := range bodies {
+		for _, enc := range [][]byte{sealed, []byte(base64.StdEncoding.EncodeToString(sealed)), []byte(hex.EncodeToString(sealed)), []byte(base64.RawURLEncoding.EncodeToString(sealed))} {
+			if bytes.Contains(b, enc[:min(len(enc), 24)]) {
+				t.Fatalf("an answer carries the sealed key: %s", b)
+			}
+		}
+	}
+}
+
+func TestCertificatesThroughHTTP(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	other := d.newUser(t, kyc.RoleUser)
+	admin := d.newUser(t, kyc.RoleAdmin)
+
+	// Not APPROVED yet: 409 / 1021.
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID}), http.StatusConflict, 1021, "")
+	d.approve(t, u.AccountID, "张三", "11010519491231002X")
+	// Another user's account: 404 / 1015, as an account that does not exist.
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", other.Token, map[string]string{"accountId": u.AccountID}), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": "no-such-account"}), http.StatusNotFound, 1015, "")
+
+	applied := d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID})
+	a := certOf(t, wantEnvelope(t, applied, http.StatusCreated, CodeOK, ""))
+	if a.AccountID != u.AccountID || a.CertID == "" {
+		t.Fatalf("applied %+v", a)
+	}
+	// One live certificate: a second apply is 409 naming it.
+	again := d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID})
+	if e := wantEnvelope(t, again, http.StatusConflict, 1021, ""); !strings.Contains(string(e.Data), a.CertID) {
+		t.Fatalf("second apply data %s, want the live certId %s", e.Data, a.CertID)
+	}
+
+	got := d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, u.Token, nil)
+	c := certOf(t, wantEnvelope(t, got, http.StatusOK, CodeOK, ""))
+	if c.CertID != a.CertID || c.Status != "ISSUED" || c.Subject != "张三" || c.Serial == "" || c.NotBefore == "" || c.NotAfter == "" {
+		t.Fatalf("certificate %+v", c)
+	}
+	if strings.Contains(c.PEM, "11010519491231002X") || strings.Contains(got.Body.String(), "11010519491231002X") {
+		t.Fatal("the ID number is in the answer")
+	}
+	wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, other.Token, nil), http.StatusNotFound, 1015, "")
+
+	// A relying party: the CA certificate from GET /v1/ca/cert verifies the certificate.
+	caPEM := d.raw(t, "/v1/ca/cert", "application/x-pem-file")
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	at := strconv.FormatInt(d.clock.Now().Unix(), 10)
+	if out := runOpenSSL(t, []byte(c.PEM), "verify", "-attime", at, "-CAfile", caFile); !strings.Contains(out, "OK") {
+		t.Fatalf("openssl verify: %s", out)
+	}
+	// The CRL before any revocation: signed by the CA, listing nothing.
+	crl := d.raw(t, "/v1/ca/crl", "application/pkix-crl")
+	if text := crlText(t, crl); strings.Contains(text, strings.TrimLeft(c.Serial, "0")) {
+		t.Fatalf("the CRL lists %s before its revocation", c.Serial)
+	}
+
+	// Revocation: another user cannot (404); the owner can, once.
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", other.Token, map[string]string{"reason": "keyCompromise"}), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", u.Token, map[string]string{"reason": "stolen"}), http.StatusBadRequest, 1006, "reason")
+	rev := d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", u.Token, map[string]string{"reason": "keyCompromise"})
+	if r := certOf(t, wantEnvelope(t, rev, http.StatusOK, CodeOK, "")); r.Status != "REVOKED" {
+		t.Fatalf("revoked %+v", r)
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", u.Token, map[string]string{"reason": "keyCompromise"}), http.StatusConflict, 1021, "")
+	if r := certOf(t, wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, u.Token, nil), http.StatusOK, CodeOK, "")); r.Status != "REVOKED" {
+		t.Fatalf("after revocation %+v", r)
+	}
+	crl = d.raw(t, "/v1/ca/crl", "application/pkix-crl")
+	text := crlText(t, crl)
+	if !strings.Contains(text, "serial number "+strings.TrimLeft(c.Serial, "0")) || !strings.Contains(text, "key compromise") {
+		t.Fatalf("the CRL does not list %s (key compromise):\n%s", c.Serial, text)
+	}
+	if out := runOpenSSL(t, crl, "crl", "-inform", "DER", "-CAfile", caFile, "-noout"); !strings.Contains(out, "verify OK") {
+		t.Fatalf("openssl crl: %s", out)
+	}
+
+	// Revoked: the account may apply again; an admin may revoke anyone's, and the CRL
+	// keeps the first serial.
+	second := certOf(t, wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID}), http.StatusCreated, CodeOK, ""))
+	s2 := certOf(t, wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+second.CertID, u.Token, nil), http.StatusOK, CodeOK, ""))
+	adminRev := d.call(t, http.MethodPost, "/v1/certs/"+second.CertID+"/revoke", admin.Token, map[string]string{"reason": "superseded"})
+	wantEnvelope(t, adminRev, http.StatusOK, CodeOK, "")
+	text = crlText(t, d.raw(t, "/v1/ca/crl", "application/pkix-crl"))
+	for _, serial := range []string{c.Serial, s2.Serial} {
+		if !strings.Contains(text, "serial number "+strings.TrimLeft(serial, "0")) {
+			t.Fatalf("the CRL misses %s:\n%s", serial, text)
+		}
+	}
+
+	// The sealed key is stored and in no answer.
+	rec, err := d.store.(certs.Store).GetCert(t.Context(), a.CertID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSealedKey(t, rec.SealedKey, applied.Body.Bytes(), again.Body.Bytes(), got.Body.Bytes(), rev.Body.Bytes(), adminRev.Body.Bytes(), caPEM, crl)
+}
+
+func TestCertificatesIntegrator(t *testing.T) {
+	d := newDocFixture(t)
+	app1, app2 := d.newApp(t), d.newApp(t)
+	tok1, tok2 := d.appToken(t, app1), d.appToken(t, app2)
+	acct := d.createPerson(t, tok1, personBody("11010519491231002X"))
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", tok1, map[string]string{"accountId": acct}), http.StatusConflict, 1021, "")
+	d.approve(t, acct, "张三", "11010519491231002X")
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", tok2, map[string]string{"accountId": acct}), http.StatusNotFound, 1015, "")
+	user := d.newUser(t, kyc.RoleUser)
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", user.Token, map[string]string{"accountId": acct}), http.StatusNotFound, 1015, "")
+
+	a := certOf(t, wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", tok1, map[string]string{"accountId": acct}), http.StatusCreated, CodeOK, ""))
+	wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, tok1, nil), http.StatusOK, CodeOK, "")
+	wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, tok2, nil), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", tok1, nil), http.StatusBadRequest, 997, "reason")
+	cessation := map[string]string{"reason": "cessationOfOperation"}
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", tok2, cessation), http.StatusNotFound, 1015, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+a.CertID+"/revoke", tok1, cessation), http.StatusOK, CodeOK, "")
+}
+
+// TestCertificatesConcurrentApply: applies at once store one certificate; the others are
+// 409 naming it.
+func TestCertificatesConcurrentApply(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	d.approve(t, u.AccountID, "李四", "110105194912310029")
+	const n = 8
+	answers := make([]*httptest.ResponseRecorder, n)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID})
+		}()
+	}
+	wg.Wait()
+	var issued string
+	for _, w := range answers {
+		if w.Code == http.StatusCreated {
+			if issued != "" {
+				t.Fatal("two applies at once both issued a certificate")
+			}
+			issued = certOf(t, wantEnvelope(t, w, http.StatusCreated, CodeOK, "")).CertID
+		}
+	}
+	if issued == "" {
+		t.Fatal("no apply issued a certificate")
+	}
+	for _, w := range answers {
+		if w.Code != http.StatusCreated {
+			if e := wantEnvelope(t, w, http.StatusConflict, 1021, ""); !strings.Contains(string(e.Data), issued) {
+				t.Fatalf("refused apply data %s, want %s", e.Data, issued)
+			}
+		}
+	}
+}
