@@ -24,10 +24,12 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
 // Status of a certificate record.
@@ -285,4 +287,24 @@ func NewAuthority(ctx context.Context, store Store, signer crypto.Signer, sealer
 		return nil, fmt.Errorf("certs: CA certificate: %w", err)
 	}
 	return ca.New(root, signer, sealer, ca.Config{IdentifierSalt: store.CertificateSalt()})
+}
+
+// Event is the outbox record of a certificate event (webhook.CertificateIssued or
+// webhook.CertificateRevoked) of r at at: ids and status only ({certificate_id,
+// account_id, status}), for the owning app's endpoints (and admins'). The store writes it in the
+// certificate's own transaction, so the event exists exactly when the change does; the
+// sweeper queues it. Its id is derived from the certificate and the type, both of which
+// happen once per certificate, so a retry sends the same webhook-id.
+func Event(r Record, typ string, at time.Time) (webhook.OutboxEvent, error) {
+	e := webhook.Event{Type: typ, Timestamp: at, Data: map[string]any{
+		"certificate_id": r.ID, "account_id": r.AccountID, "status": string(r.Status)}}
+	body, err := e.MarshalJSON()
+	if err != nil {
+		return webhook.OutboxEvent{}, err
+	}
+	ev := webhook.OutboxEvent{ID: "evt_" + strings.ReplaceAll(typ, ".", "_") + "_" + r.ID, Type: typ, AccountID: r.AccountID, At: at, Body: body}
+	if r.OwnerKind == kyc.OwnerIntegrator {
+		ev.App = r.OwnerID
+	}
+	return ev, nil
 }

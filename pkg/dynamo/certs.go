@@ -14,6 +14,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
 // Certificates (issue 15). CERT#<id> / CERT is a certificate record; CERTGUARD#<account> /
@@ -90,7 +91,7 @@ func decodeCert(it item) (certs.Record, error) {
 }
 
 // CreateCert is one TransactWriteItems: the guard (create-if-absent, returning the stored
-// guard when it fails) and the certificate.
+// guard when it fails), the certificate and its certificate.issued outbox record.
 func (s *Store) CreateCert(ctx context.Context, r certs.Record) error {
 	if r.ID == "" || r.AccountID == "" {
 		return kyc.Errorf(kyc.EMISSING, "certificate id and account are required")
@@ -99,10 +100,15 @@ func (s *Store) CreateCert(ctx context.Context, r certs.Record) error {
 	guard[attrKind] = sv(kindCertGuard)
 	guard["CertID"] = sv(r.ID)
 	guard[TTLAttribute] = nv(ttlEpoch(r.NotAfter.Add(certs.Keep)))
-	err := s.transact(ctx, []types.TransactWriteItem{
+	ev, err := certs.Event(r, webhook.CertificateIssued, r.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("dynamo: certificate event: %w", err)
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.table, Item: guard, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
 		{Put: &types.Put{TableName: s.table, Item: encodeCert(r), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.table, Item: encodeOutbox(ev), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	})
 	if failed, old := conditionFailed(err, 0); failed {
 		e := kyc.Errorf(kyc.ECONFLICT, "The account has a live certificate.")
@@ -158,10 +164,17 @@ func (s *Store) GetCertAndCRL(ctx context.Context, id string) (certs.Record, []b
 }
 
 // RevokeCert is one TransactWriteItems: the certificate ISSUED -> REVOKED, the delete of
-// its account's guard (only if it still names this certificate) and the new CRL.
+// its account's guard (only if it still names this certificate), the new CRL and the
+// certificate.revoked outbox record.
 func (s *Store) RevokeCert(ctx context.Context, r certs.Record, at time.Time, reason ca.Reason, crl []byte, prev int64) error {
 	put := s.crlPut(crl, prev)
-	err := s.transact(ctx, []types.TransactWriteItem{
+	revoked := r
+	revoked.Status = certs.Revoked
+	ev, err := certs.Event(revoked, webhook.CertificateRevoked, at)
+	if err != nil {
+		return fmt.Errorf("dynamo: certificate event: %w", err)
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{TableName: s.table, Key: certKey(r.ID),
 			UpdateExpression:          aws.String("SET #st = :rev, RevokedAt = :at, Reason = :reason"),
 			ConditionExpression:       aws.String("#st = :iss"),
@@ -172,6 +185,7 @@ func (s *Store) RevokeCert(ctx context.Context, r certs.Record, at time.Time, re
 			ExpressionAttributeValues: item{":id": sv(r.ID)}}},
 		{Put: &types.Put{TableName: s.table, Item: put.Item, ConditionExpression: put.ConditionExpression,
 			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues}},
+		{Put: &types.Put{TableName: s.table, Item: encodeOutbox(ev), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	})
 	if failed, _ := conditionFailed(err, 0); failed {
 		return kyc.Errorf(kyc.ECONFLICT, "The certificate is revoked already.")

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/realname-kyc/realname/pkg/certs"
+	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
@@ -175,6 +176,23 @@ func TestCertificatesThroughHTTP(t *testing.T) {
 	for _, serial := range []string{c.Serial, s2.Serial} {
 		if !strings.Contains(text, "serial number "+strings.TrimLeft(serial, "0")) {
 			t.Fatalf("the CRL misses %s:\n%s", serial, text)
+		}
+	}
+
+	// Each issue and revocation wrote its event to the outbox in its own transaction:
+	// ids and status only.
+	ds := d.store.(*dynamo.Store)
+	for id, want := range map[string]string{"evt_certificate_issued_" + a.CertID: "ISSUED", "evt_certificate_revoked_" + a.CertID: "REVOKED",
+		"evt_certificate_issued_" + second.CertID: "ISSUED", "evt_certificate_revoked_" + second.CertID: "REVOKED"} {
+		ev, err := ds.GetOutbox(t.Context(), id)
+		if err != nil {
+			t.Fatalf("outbox %s: %v", id, err)
+		}
+		var body struct {
+			Data map[string]string `json:"data"`
+		}
+		if err := json.Unmarshal(ev.Body, &body); err != nil || body.Data["status"] != want || body.Data["account_id"] != u.AccountID || len(body.Data) != 3 {
+			t.Fatalf("outbox %s: %s (%v), want status %s and ids only", id, ev.Body, err, want)
 		}
 	}
 
