@@ -154,7 +154,7 @@ func (s *Store) appSessions(ctx context.Context, key string) (opened int64, hash
 		ExpressionAttributeValues: item{":pk": sv(prefixIntegrator + key), ":app": sv(skApp)},
 		ConsistentRead:            aws.Bool(true),
 	}, func(it item) error {
-		sk := decodeStr(it, AttrSK)
+		sk := (&decoder{it: it}).str(AttrSK)
 		if sk == skApp {
 			found = true
 			d := decoder{it: it}
@@ -233,7 +233,7 @@ func (s *Store) CreatePerson(ctx context.Context, a kyc.Account, limit kyc.Limit
 	}
 	if taken, old := conditionFailed(err, 1); taken {
 		e := kyc.Errorf(kyc.EEXISTS, "The app already has an account with this ID number.")
-		if id := decodeStr(old, attrAccountID); id != "" {
+		if id := (&decoder{it: old}).str(attrAccountID); id != "" {
 			e.Data = map[string]string{"accountId": id}
 		}
 		return e
@@ -245,12 +245,4 @@ func (s *Store) CreatePerson(ctx context.Context, a kyc.Account, limit kyc.Limit
 		return fmt.Errorf("dynamo: create person: %w", err)
 	}
 	return nil
-}
-
-// decodeStr is the string attribute name of it, "" if absent or not a string.
-func decodeStr(it item, name string) string {
-	if v, ok := it[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }
