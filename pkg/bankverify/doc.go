@@ -22,8 +22,9 @@
 //     days, reserved before the payout, so a refused payout counts too: it bounds probing
 //     of other people's bank accounts as well as the cost).
 //   - An integrator's company account is APPROVED only when both the reviewer and a
-//     VERIFIED bank verification say so, in either order (Combine, NextState); for an app
-//     user's company account the bank verification is required only when configured
+//     VERIFIED bank verification say so, in either order (kyc.ApproveReviewed,
+//     kyc.RecordBankVerified: the account's own transitions); for an app user's company
+//     account the bank verification is required only when configured
 //     (REQUIRE_BANK_VERIFICATION).
 //
 // # How a service uses it (not wired yet)
@@ -49,7 +50,8 @@
 //	write next if next.Version != v.Version (conditional on v.Version, so two answers at
 //	once cannot both spend the same try), then answer err (nil: 200 VERIFIED)
 //	on a change to VERIFIED or FAILED: the bank_verification.completed event in the
-//	same transaction (EventCompleted, EventData), and for VERIFIED NextState of the account.
+//	same transaction (EventCompleted, EventData), and for VERIFIED the account's
+//	kyc.RecordBankVerified transition.
 //
 // A later verification replaces an earlier one as the account's current one: confirm
 // always answers the latest, so the amount of a superseded payout no longer verifies.

@@ -302,6 +302,14 @@ func encodeAccount(a kyc.Account) item {
 	if a.ProfileVersion != 0 {
 		it[attrProfileVersion] = nv(a.ProfileVersion)
 	}
+	if a.AdminAccountID != "" {
+		it["AdminAccountID"] = sv(a.AdminAccountID)
+	}
+	for name, set := range map[string]bool{"BankRequired": a.BankRequired, "ReviewApproved": a.ReviewApproved, "BankVerified": a.BankVerified} {
+		if set {
+			it[name] = bv(true)
+		}
+	}
 	switch a.State {
 	case kyc.StatePendingReview:
 		it[AttrPendingPK] = sv(prefixPending + string(a.Type))
@@ -336,6 +344,11 @@ func decodeAccount(it item) (kyc.Account, error) {
 		CreatedAt:     d.time(attrCreatedAt),
 		UpdatedAt:     d.time("UpdatedAt"),
 		Version:       d.int(AttrVersion),
+
+		AdminAccountID: d.str("AdminAccountID"),
+		BankRequired:   d.bool("BankRequired"),
+		ReviewApproved: d.bool("ReviewApproved"),
+		BankVerified:   d.bool("BankVerified"),
 	}
 	if _, ok := it[attrProfileVersion]; ok {
 		a.ProfileVersion = d.int(attrProfileVersion)

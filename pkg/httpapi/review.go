@@ -38,8 +38,16 @@ func (a *API) accountDetail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) authorizeAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := a.review.Approve(r.Context(), reviewer(r), r.PathValue("id")); err != nil {
+	state, err := a.review.Approve(r.Context(), reviewer(r), r.PathValue("id"))
+	if err != nil {
 		return err
+	}
+	if state != kyc.StateApproved {
+		// A company that needs a bank verification: the approval is kept and the account
+		// is APPROVED when its bank verification is VERIFIED.
+		writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodePersonalAccepted, Msg: "approved by the reviewer; waiting for the bank verification",
+			Data: map[string]string{"state": string(state), "waiting_for": "bank_verification"}})
+		return nil
 	}
 	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodePersonalAccepted, Msg: "account certified"})
 	return nil

@@ -158,6 +158,15 @@ type Account struct {
 	// that the next version's number is known from the account alone and a version is
 	// written in the account's own transaction.
 	ProfileVersion int64
+	// AdminAccountID is the VERIFIED person account an integrator named as its company's
+	// administrator (POST /v1/accounts/organization); "" otherwise.
+	AdminAccountID string
+	// BankRequired marks a company account that is APPROVED only once a bank
+	// verification (seed 004's micro-payment) is VERIFIED as well as the reviewer's
+	// approval: an integrator's company always (API.md), an app user's under
+	// REQUIRE_BANK_VERIFICATION. ReviewApproved and BankVerified are the two verdicts so
+	// far; whichever comes second approves (see ApproveReviewed and RecordBankVerified).
+	BankRequired, ReviewApproved, BankVerified bool
 }
 
 // NotAuthorized is seed 000's flag: true until the account is approved.

@@ -116,6 +116,12 @@ func Submit(a Account, s Submission, by Actor, at time.Time, maxAttempts int) (T
 	next.IDNumber = s.IDNumber
 	next.Type, next.State, next.RejectType = s.Type, StateSubmitted, ""
 	next.Reasons, next.ReuploadSlots = nil, nil
+	// A new submission is reviewed anew; a bank verification proves the company's bank
+	// account under its name, so it stands while the name does.
+	next.ReviewApproved = false
+	if next.Organization != a.Organization {
+		next.BankVerified = false
+	}
 	next.Documents = maps.Clone(s.Documents)
 	next.Attempts++
 	next.SubmittedAt, next.UpdatedAt = at, at
@@ -226,6 +232,7 @@ func Reject(a Account, by Actor, at time.Time, r Rejection) (Transition, error) 
 	}
 	next := a
 	next.State, next.RejectType, next.Reasons, next.ReuploadSlots = StateRejected, r.Type, []string{r.Reason}, slices.Clone(r.Reupload)
+	next.ReviewApproved = false
 	next.UpdatedAt = at
 	audit := AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionReject, Reason: r.Reason, RequestID: by.RequestID}
 	return transition(a, next, audit), nil

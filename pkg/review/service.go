@@ -308,17 +308,24 @@ func documentViews(docs map[string]kyc.Document) []DocumentView {
 // decided instead (kyc.ApproveChange): it becomes the company's APPROVED account. Then
 // only the folders of the change's documents are swept: the files of earlier change
 // attempts go, and the personal documents stay with the account.
-func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) error {
-	approved, change, err := s.decide(ctx, r, accountID, kyc.Approve, kyc.ApproveChange)
+//
+// A company that needs a bank verification (kyc.Account.BankRequired) and has no VERIFIED
+// one yet keeps the approval and stays PENDING_REVIEW (kyc.ApproveReviewed): the state
+// returned says which.
+func (s *Service) Approve(ctx context.Context, r Reviewer, accountID string) (kyc.State, error) {
+	approved, change, err := s.decide(ctx, r, accountID, kyc.ApproveReviewed, kyc.ApproveChange)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if approved.State != kyc.StateApproved {
+		return approved.State, nil
 	}
 	swept := approved.Documents
 	if change != nil {
 		swept = change.Documents
 	}
 	s.sweepEarlierAttempts(ctx, approved, swept)
-	return nil
+	return approved.State, nil
 }
 
 // accountsPrefix is where pkg/submission puts an account's documents:

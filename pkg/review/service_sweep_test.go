@@ -54,7 +54,7 @@ func TestApproveDeletesEarlierAttempts(t *testing.T) {
 	svc := review.NewService(review.ServiceDeps{Store: f.store, Objects: docsOf(t), Clock: f.clock, Log: f.logger})
 	trail := f.audit(t, s.acct.ID)
 
-	if err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); err != nil {
+	if _, err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	for _, k := range s.earlier {
@@ -92,7 +92,7 @@ func TestApproveSurvivesFailedSweep(t *testing.T) {
 	f := newFixture(t)
 	s := f.sweepSetup(t)
 	svc := review.NewService(review.ServiceDeps{Store: f.store, Objects: failingDeletes{docsOf(t)}, Clock: f.clock, Log: f.logger})
-	if err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); err != nil {
+	if _, err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); err != nil {
 		t.Fatalf("Approve with failing deletes: %v", err)
 	}
 	if got := f.account(t, s.acct.ID); got.State != kyc.StateApproved {
@@ -118,7 +118,7 @@ func TestRefusedApprovalDeletesNothing(t *testing.T) {
 		t.Fatalf("reject: %v", err)
 	}
 	svc := review.NewService(review.ServiceDeps{Store: f.store, Objects: docsOf(t), Clock: f.clock, Log: f.logger})
-	if err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); !kyc.IsCode(err, kyc.ECONFLICT) {
+	if _, err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID); !kyc.IsCode(err, kyc.ECONFLICT) {
 		t.Fatalf("Approve of a rejected account = %v, want ECONFLICT", err)
 	}
 	for _, k := range s.earlier {

@@ -93,13 +93,13 @@ func TestServiceReviewsPendingAccounts(t *testing.T) {
 		t.Errorf("Detail of an unknown account = %v, want ENOTFOUND", err)
 	}
 
-	if err := svc.Approve(ctx, r, first.ID); err != nil {
+	if _, err := svc.Approve(ctx, r, first.ID); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	if got := f.account(t, first.ID); got.State != kyc.StateApproved || !got.UpdatedAt.Equal(f.clock.Now()) {
 		t.Errorf("after Approve: %s updated %v, want APPROVED at %v", got.State, got.UpdatedAt, f.clock.Now())
 	}
-	if err := svc.Approve(ctx, r, first.ID); !kyc.IsCode(err, kyc.ECONFLICT) {
+	if _, err := svc.Approve(ctx, r, first.ID); !kyc.IsCode(err, kyc.ECONFLICT) {
 		t.Errorf("second Approve = %v, want ECONFLICT", err)
 	}
 	if err := svc.Reject(ctx, r, first.ID, review.RejectInput{Reason: "blurred"}); !kyc.IsCode(err, kyc.ECONFLICT) {

@@ -26,6 +26,9 @@ const (
 	// KindThreeFactor is an integrator person account's approval by a hosted
 	// three-factor verification.
 	KindThreeFactor = "three_factor"
+	// KindBankVerification is a company's approval completed by its bank verification,
+	// the reviewer having approved before (kyc.RecordBankVerified).
+	KindBankVerification = "bank_verification"
 )
 
 // Values of an event's "by": who decided.
@@ -79,6 +82,11 @@ func TransitionEvent(t kyc.Transition) (id string, e Event, ok bool) {
 		typ, kind, by = AccountApproved, KindTwoFactor, BySystem
 	case kyc.ActionApproveThreeFactors:
 		typ, kind, by = AccountApproved, KindThreeFactor, BySystem
+	case kyc.ActionBankVerified:
+		if to != kyc.StateApproved {
+			return "", Event{}, false
+		}
+		typ, kind, by = AccountApproved, KindBankVerification, BySystem
 	case kyc.ActionRejectChange:
 		typ, kind, by = AccountRejected, KindEnterpriseChange, ByReviewer
 	default:
