@@ -61,6 +61,7 @@ FUNCTIONS := \
 	RevokeAppFunction:admin-apps-revoke \
 	IssueTokenFunction:oauth-token \
 	CreatePersonFunction:accounts-person \
+	CreateOrganizationAccountFunction:accounts-organization \
 	GetIntegratorAccountFunction:accounts-get \
 	VerifyIdentityFunction:verification \
 	GetVerificationFunction:verification-get \

@@ -47,6 +47,9 @@ type Config struct {
 	// PolicyFactors); the identity provider is IDENTITY_PROVIDER (sandbox or http) with,
 	// for http, its endpoint, key and secret (never log the secret).
 	VerifyPolicy string
+	// RequireBankVerification is REQUIRE_BANK_VERIFICATION: an app user's company is
+	// APPROVED only with a VERIFIED bank verification too, as an integrator's always is.
+	RequireBankVerification bool
 	// Certificates (issue 15): the CA's KMS signing key (ECC_NIST_P256), the KMS key
 	// that seals the subjects' generated keys, and the CA certificate's subject CN.
 	CAKeyID       string
@@ -104,6 +107,7 @@ func Vars() []Var {
 		{Name: "WEBHOOK_QUEUE_URL", Meaning: "SQS queue URL of webhook events and deliveries (the delivery worker's queue); the functions that queue events need it"},
 		{Name: "WEBHOOK_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias) that seals webhook endpoint secrets; the functions that register, rotate or deliver need it"},
 		{Name: "KMS_ENDPOINT", Meaning: "custom KMS endpoint (moto_server); empty on AWS"},
+		{Name: "REQUIRE_BANK_VERIFICATION", Default: "false", Meaning: "true: an app user's company account needs a VERIFIED bank verification (POST /v1/accounts/{accountId}/bank-verification) as well as a reviewer's approval, in either order, as an integrator's company always does"},
 		{Name: "VERIFY_POLICY", Default: PolicyDocuments, Meaning: "documents (a reviewer approves a personal account; a two-factor match is recorded, and the review worker checks the submission's name and ID number with the identity provider) or factors (a two-factor match approves an unverified or RETRY-rejected personal account at once)"},
 		{Name: "IDENTITY_PROVIDER", Default: IdentitySandbox, Meaning: "identity provider of the factor checks: sandbox (deterministic, API.md's rules) or http (a vendor's API: IDENTITY_URL, IDENTITY_KEY and IDENTITY_SECRET required)"},
 		{Name: "IDENTITY_URL", Meaning: "the identity vendor's base URL (https; http only on a loopback address), with IDENTITY_PROVIDER=http"},
@@ -193,6 +197,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.KeyHashSecret = secret
+	rb, err := strconv.ParseBool(get("REQUIRE_BANK_VERIFICATION"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: environment variable REQUIRE_BANK_VERIFICATION must be true or false")
+	}
+	c.RequireBankVerification = rb
 	if c.VerifyPolicy != PolicyDocuments && c.VerifyPolicy != PolicyFactors {
 		return Config{}, fmt.Errorf("config: environment variable VERIFY_POLICY must be documents or factors")
 	}

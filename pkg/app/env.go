@@ -68,6 +68,8 @@ func NewEnv(c Config, providers ...Provider) (*Env, error) {
 		UploadGrantsPerHour: c.UploadGrantsPerHour,
 		ReconcileAfter:      c.ReconcileAfter,
 		VerifyPolicy:        c.VerifyPolicy,
+
+		RequireBankVerification: c.RequireBankVerification,
 	}}
 	for _, p := range providers {
 		if err := p(e); err != nil {

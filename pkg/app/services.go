@@ -40,9 +40,11 @@ type Services struct {
 	CA *ca.Authority
 	// VerifyPolicy is PolicyDocuments or PolicyFactors (VERIFY_POLICY).
 	VerifyPolicy string
-	Clock        kyc.Clock
-	IDs          kyc.IDs
-	Log          *slog.Logger
+	// RequireBankVerification is REQUIRE_BANK_VERIFICATION.
+	RequireBankVerification bool
+	Clock                   kyc.Clock
+	IDs                     kyc.IDs
+	Log                     *slog.Logger
 
 	// Version is the build's version, reported by /v1/health.
 	Version string

@@ -123,7 +123,7 @@ var sizeBudget = map[string]int64{
 	"webhook-worker": 9_000_000,
 	// Integrators (issue 14): DynamoDB only.
 	"admin-apps-create": 8_300_000, "admin-apps-revoke": 8_300_000, "oauth-token": 8_300_000,
-	"accounts-person": 8_300_000, "accounts-get": 8_300_000,
+	"accounts-person": 8_300_000, "accounts-organization": 10_230_000, "accounts-get": 8_300_000,
 	// Identity factors (issue 14): the check links the identity provider's HTTP adapter.
 	"verification": 8_400_000, "verification-get": 8_300_000,
 	// Qualification certificates (issue 14): the submission links the S3 client and the

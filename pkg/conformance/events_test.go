@@ -87,11 +87,12 @@ var wantStatus = map[string]apiOutcome{
 	"reject-account/form-unknown-token.json":                    {401, 999},
 	// Integrators (issue 14): the token route answers as RFC 6749 does (no envelope:
 	// code 0), an app that does not exist being invalid_client.
-	"admin-apps-create/unknown-token.json": {401, 999},
-	"admin-apps-revoke/unknown-token.json": {401, 999},
-	"oauth-token/unknown-client.json":      {401, 0},
-	"accounts-person/unknown-token.json":   {401, 999},
-	"accounts-get/unknown-token.json":      {401, 999},
+	"admin-apps-create/unknown-token.json":     {401, 999},
+	"admin-apps-revoke/unknown-token.json":     {401, 999},
+	"oauth-token/unknown-client.json":          {401, 0},
+	"accounts-person/unknown-token.json":       {401, 999},
+	"accounts-organization/unknown-token.json": {401, 999},
+	"accounts-get/unknown-token.json":          {401, 999},
 	// Identity factors: the token is opened before the body is read or the provider asked.
 	"verification/unknown-token.json":     {401, 999},
 	"verification-get/unknown-token.json": {401, 999},

@@ -970,7 +970,8 @@ var wantGrants = map[string][]string{
 	"EnterpriseChangeFunction": changeGrants("licence", "certificateBackImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
 	// The company form: a submission of every document slot it has; the read of the
 	// account with its profile versions is one Query.
-	"ApplyOrganizationFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+	"ApplyOrganizationFunction":         submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
+	"CreateOrganizationAccountFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
 	// GetAccount, and the presigned GET of the seal.
 	"GetOrganizationSealFunction": {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/signImg/*", "kms:Decrypt DocsKey"},
 	// As the application, and the modification reads each adopted copy in full to check it.

@@ -183,6 +183,9 @@ func (s *Store) transitionItems(t kyc.Transition, old identity, release bool) tr
 		names["#idn"] = "IDNumber"
 		values[":oldIDNumber"] = sv(old.idNumber)
 	}
+	if t.Create {
+		cond, names, values = "attribute_not_exists(PK)", nil, nil
+	}
 	tx := transitionTx{claim: -1, release: -1}
 	tx.items = []types.TransactWriteItem{
 		{Put: &types.Put{

@@ -99,7 +99,7 @@ var authzMatrix = map[string]azRow{
 	"logout":                          {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; ends the cell's own fresh session
 	"me":                              {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user
 	"account":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 401}},                                // user; the caller's own account
-	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 400}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used; an app without accountId: 997
+	"uploads":                         {want: azStatuses{401, 401, 401, 401, 200, 200, 200, 200, 200, 200}, body: azAvatarGrant},           // user; a presigned PUT, nothing stored until used; an app without accountId: an upload for a company it is about to create
 	"portrait":                        {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no key: 997
 	"download-confirmation-file":      {want: azStatuses{401, 401, 401, 401, 302, 302, 302, 302, 302, 401}},                                // user; the platform's sample
 	"upload-company-license":          {want: azStatuses{401, 401, 401, 401, 400, 400, 400, 400, 400, 401}, body: azEmpty},                 // user; no organization: 997
@@ -131,11 +131,12 @@ var authzMatrix = map[string]azRow{
 	// Integrators: apps are the admin's ({app_key} stays literal: no such app, 404); the
 	// token route is anyone's (no grant_type: 400); the integrator routes are the app's
 	// alone ({accountId} stays literal: no such account, 404).
-	"admin-apps-create": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 401}, body: azEmpty},
-	"admin-apps-revoke": {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 401}},
-	"oauth-token":       {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},
-	"accounts-person":   {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
-	"accounts-get":      {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
+	"admin-apps-create":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 400, 403, 401}, body: azEmpty},
+	"admin-apps-revoke":     {want: azStatuses{401, 401, 401, 401, 403, 403, 403, 404, 403, 401}},
+	"oauth-token":           {want: azStatuses{400, 400, 400, 400, 400, 400, 400, 400, 400, 400}, body: azEmpty},
+	"accounts-person":       {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
+	"accounts-get":          {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 404}},
+	"accounts-organization": {want: azStatuses{401, 401, 401, 401, 401, 401, 401, 401, 401, 400}, body: azEmpty},
 	// Identity factors: the caller's own account. A match (the sandbox's) is recorded
 	// beside the account and changes no account under VERIFY_POLICY=documents; the
 	// logged-out token is refused by the reservation's session condition.

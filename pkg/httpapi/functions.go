@@ -40,7 +40,7 @@ func docsService(env *app.Env) *submission.Service {
 	}
 	return submission.New(submission.Deps{Store: store, Presigner: env.Presigner, Objects: env.Docs, Queue: env.Queue,
 		Clock: env.Clock, IDs: env.IDs, Log: env.Log, MaxAttempts: env.MaxAttempts,
-		UploadGrantsPerHour: env.UploadGrantsPerHour})
+		UploadGrantsPerHour: env.UploadGrantsPerHour, RequireBankVerification: env.RequireBankVerification})
 }
 
 func withUsers(env *app.Env) *API { return &API{svc: &env.Services, users: usersService(env)} }
@@ -226,7 +226,7 @@ func Constructors() map[string]Constructor {
 		"webhooks-create": CreateWebhook, "webhooks-list": ListWebhooks, "webhooks-delete": DeleteWebhook,
 		"webhooks-rotate": RotateWebhook, "webhooks-deliveries": ListWebhookDeliveries, "webhooks-replay": ReplayWebhookDelivery,
 		"admin-apps-create": CreateApp, "admin-apps-revoke": RevokeApp, "oauth-token": IssueToken,
-		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount,
+		"accounts-person": CreatePerson, "accounts-get": GetIntegratorAccount, "accounts-organization": CreateOrganizationAccount,
 		"verification": VerifyIdentity, "verification-get": GetVerification,
 		"qualification-submit": SubmitQualification, "qualification": GetQualification,
 		"qualifications-pending": ListPendingQualifications,

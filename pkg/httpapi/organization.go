@@ -5,6 +5,7 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/company"
+	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/submission"
 )
 
@@ -72,4 +73,26 @@ func (a *API) organizationSeal(w http.ResponseWriter, r *http.Request) error {
 	}
 	redirect(w, u)
 	return nil
+}
+
+// createOrganizationAccount serves an integrator's POST /v1/accounts/organization: seed
+// 001's company form (documents as upload keys the app got from POST /v1/uploads without
+// an accountId) plus adminAccountId -> 201 {accountId}, the account SUBMITTED.
+func (a *API) createOrganizationAccount(w http.ResponseWriter, r *http.Request) error {
+	f, err := readFields(r)
+	if err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(r.Context())
+	id, err := a.docs.CreateOrganization(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	writeOK(w, http.StatusCreated, "account created and submitted", map[string]string{"accountId": id, "state": string(kyc.StateSubmitted)})
+	return nil
+}
+
+// CreateOrganizationAccount serves POST /v1/accounts/organization.
+func CreateOrganizationAccount(env *app.Env) (http.Handler, error) {
+	return withDocs(env).routeHandler("accounts-organization", (*API).createOrganizationAccount), nil
 }

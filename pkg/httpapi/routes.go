@@ -91,6 +91,7 @@ func Routes() []Route {
 		{Name: "admin-apps-revoke", LogicalID: "RevokeAppFunction", Method: http.MethodDelete, Path: "/v1/admin/apps/{app_key}", Role: kyc.RoleAdmin, Adapters: []app.Adapter{store}},
 		{Name: "oauth-token", LogicalID: "IssueTokenFunction", Method: http.MethodPost, Path: "/v1/oauth/token", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "accounts-person", LogicalID: "CreatePersonFunction", Method: http.MethodPost, Path: "/v1/accounts/person", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
+		{Name: "accounts-organization", LogicalID: "CreateOrganizationAccountFunction", Method: http.MethodPost, Path: "/v1/accounts/organization", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store, docs, queue, app.AdapterWebhookQueue}},
 		{Name: "accounts-get", LogicalID: "GetIntegratorAccountFunction", Method: http.MethodGet, Path: "/v1/accounts/{accountId}", Role: kyc.RoleIntegrator, Adapters: []app.Adapter{store}},
 		// Identity factors (issue 14). The check learns its caller from the token and
 		// writes its reservation on the condition that the session is live (2 calls, 3

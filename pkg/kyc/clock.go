@@ -2,6 +2,7 @@ package kyc
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"strings"
@@ -44,4 +45,17 @@ func (RandomIDs) NewID() string {
 		panic("crypto/rand failed: " + err.Error()) // cannot happen on supported platforms
 	}
 	return strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// DerivedID is an id made from parts rather than drawn: the same parts give the same id,
+// in NewID's alphabet and length. A create that may be retried (its answer lost) names
+// what it creates with one, so that the retry finds the first instead of making a second.
+// The parts are the caller's and need no secrecy: never personal data.
+func DerivedID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return idEncoding.EncodeToString(h.Sum(nil)[:16])
 }

@@ -221,6 +221,10 @@ type Transition struct {
 	// The seal function works through the records (ListSealsWanted), so no approval's
 	// seal is lost between the approval and the function.
 	WantSeal, SealDone bool
+	// Create writes an account that does not exist yet (an integrator's company, created
+	// and submitted in one write: POST /v1/accounts/organization), on condition that it
+	// does not; FromState and FromVersion are then the zero account's.
+	Create bool
 }
 
 // ProfileVersion is one stored version of a company's profile (seed 001's form): Fields

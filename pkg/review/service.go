@@ -97,6 +97,25 @@ type ListItem struct {
 	Type          string `json:"type"`
 	IDNumber      string `json:"id_number"`
 	NotAuthorized bool   `json:"not_authorized"`
+	// Bank is the bank verification's part in the decision (BankView); absent for an
+	// account that needs none.
+	Bank *BankView `json:"bank,omitempty"`
+}
+
+// BankView is where a company that needs a bank verification (kyc.Account.BankRequired)
+// stands: whether the bank verification is VERIFIED and whether a reviewer approved it
+// already (it waits for the bank then, and another approval is 409).
+type BankView struct {
+	Required       bool `json:"required"`
+	Verified       bool `json:"verified"`
+	ReviewApproved bool `json:"review_approved"`
+}
+
+func bankView(a kyc.Account) *BankView {
+	if !a.BankRequired {
+		return nil
+	}
+	return &BankView{Required: true, Verified: a.BankVerified, ReviewApproved: a.ReviewApproved}
 }
 
 // Page is one page of a reviewer list.
@@ -149,7 +168,7 @@ func (s *Service) ListPending(ctx context.Context, r Reviewer, typ kyc.AccountTy
 // listItem is a's entry of a reviewer list, masked as ListItem says.
 func listItem(a kyc.Account) ListItem {
 	return ListItem{ID: a.ID, Name: kyc.MaskName(a.Name), Address: a.Address, Tel: kyc.MaskPhone(a.Tel), NotActive: a.NotActive,
-		Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized()}
+		Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized(), Bank: bankView(a)}
 }
 
 // DocumentView is one document on the detail view: what it is, never where.
@@ -200,6 +219,8 @@ type Detail struct {
 	// every field of each, in full, as the reviewer decides on them. Left out for other
 	// accounts.
 	Profiles []ProfileView `json:"profiles,omitempty"`
+	// Bank is ListItem's.
+	Bank *BankView `json:"bank,omitempty"`
 }
 
 // ProfileView is one version of a company profile in the reviewer's detail.
@@ -255,7 +276,8 @@ func (s *Service) Detail(ctx context.Context, r Reviewer, accountID string) (Det
 	d := Detail{ID: a.ID, Type: string(a.Type), State: string(a.State), Name: a.Name, Tel: a.Tel, Address: a.Address,
 		Organization: a.Organization, IDNumber: a.IDNumber, NotActive: a.NotActive, NotAuthorized: a.NotAuthorized(),
 		Attempts: a.Attempts, Reasons: orEmpty(a.Reasons), RejectType: string(a.RejectType), ReuploadSlots: orEmpty(a.ReuploadSlots),
-		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail)), Profiles: profileViews(versions)}
+		SubmittedAt: a.SubmittedAt, Documents: []DocumentView{}, Audit: make([]AuditView, 0, len(trail)), Profiles: profileViews(versions),
+		Bank: bankView(a)}
 	d.Documents = documentViews(a.Documents)
 	if change.Pending {
 		d.EnterpriseChange = &ChangeView{CorpName: change.CorpName, VerifiedNumber: change.VerifiedNumber,

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/realname-kyc/realname/pkg/filecheck/filechecktest"
 	"github.com/realname-kyc/realname/pkg/idcheck/idchecktest"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/localsms"
@@ -75,6 +76,11 @@ func integratorSteps(adm *Client, jsonStep stepFunc, routeStep func(name, route 
 	}
 	// The hosted verification approved the account: it may have a certificate.
 	if err := certSteps(integ, existing.AccountID, jsonStep, routeStep); err != nil {
+		return err
+	}
+	// The verified person administers a company the app creates with an upload of its own
+	// (no accountId: for a company about to be created).
+	if _, err := organizationSteps(integ, existing.AccountID, routeStep); err != nil {
 		return err
 	}
 	if err := jsonStep(adm, "admin revokes the app", http.MethodDelete, "/v1/admin/apps/"+app.Key, nil, 200); err != nil {
@@ -159,4 +165,38 @@ func hostedSteps(integ *Client, accountID string, person map[string]string, json
 		return err
 	}
 	return nil
+}
+
+// organizationSteps are seed 004's company rows: the app uploads a licence for a company
+// it is about to create and creates the company, administered by the verified person
+// adminID; an incomplete form is 400. It returns the company's account id.
+func organizationSteps(integ *Client, adminID string, routeStep func(name, route string, f func() (int, error)) error) (string, error) {
+	lic, err := integ.Upload("organizationRegImg", "image/jpeg", filechecktest.JPEG(320, 200))
+	if err != nil {
+		return "", fmt.Errorf("the app's upload for a new company: %w", err)
+	}
+	form := map[string]string{"adminAccountId": adminID, "emailOrMobile": "admin@example.com", "name": "Routeflow Integrator Company Ltd",
+		"organizationType": "0", "identificationType": "1", "organizationRegNo": idchecktest.USCC("91110108MA01ABCD2"),
+		"organizationRegImg": lic, "legalName": "路线"}
+	var created struct {
+		AccountID string `json:"accountId"`
+		State     string `json:"state"`
+	}
+	err = routeStep("app creates a company account", "POST /v1/accounts/organization", func() (int, error) {
+		e, err := integ.JSON(http.MethodPost, "/v1/accounts/organization", form, 201)
+		if err == nil {
+			err = json.Unmarshal(e.Data, &created)
+		}
+		if err == nil && (created.AccountID == "" || created.State != string(kyc.StateSubmitted)) {
+			err = fmt.Errorf("created: %+v", created)
+		}
+		return 201, err
+	})
+	if err != nil {
+		return "", err
+	}
+	if _, err := integ.JSON(http.MethodPost, "/v1/accounts/organization", map[string]string{"adminAccountId": adminID}, 400); err != nil {
+		return "", fmt.Errorf("an incomplete company form: %w", err)
+	}
+	return created.AccountID, nil
 }

@@ -114,6 +114,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Apply", testTransitionApply},
 			{"WrongState", testTransitionWrongState},
 			{"StaleVersion", testTransitionStaleVersion},
+			{"Create", testTransitionCreate},
 			{"Missing", testTransitionMissing},
 			{"Concurrent", testTransitionConcurrent},
 		}},

@@ -150,3 +150,35 @@ func testTransitionConcurrent(t *testing.T, s kyc.Store) {
 	}
 	wantSame(t, "ListPending after one winning transition", kyc.PendingPage{Accounts: []kyc.Account{want}, Total: 1}, page)
 }
+
+// testTransitionCreate: a Create transition writes an account that did not exist (an
+// integrator's company, created SUBMITTED) with its bank fields; the same create again,
+// or a create of an existing account, is ECONFLICT and changes nothing.
+func testTransitionCreate(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	fresh := NewAccount(7, kyc.CompanyAccount)
+	fresh.OwnerKind, fresh.OwnerID, fresh.AdminAccountID, fresh.BankRequired = kyc.OwnerIntegrator, "rnk_storetest", AccountID(8), true
+	fresh.Version = 0
+	tr := next(fresh, kyc.StateSubmitted, 10)
+	tr.Account.SubmittedAt, tr.Account.Attempts = At(10), 1
+	tr.Create = true
+	created, err := s.Transition(ctx, tr)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if created.Version != 1 {
+		t.Errorf("created at version %d, want 1", created.Version)
+	}
+	checkAccount(t, s, created)
+	_, err = s.Transition(ctx, tr)
+	wantCode(t, "the same create again", err, kyc.ECONFLICT)
+	checkAccount(t, s, created)
+	checkAudit(t, s, created.ID, []kyc.AuditRecord{tr.Audit})
+
+	existing := create(t, s, 9, kyc.CompanyAccount)
+	over := next(kyc.Account{ID: existing.ID, Type: kyc.CompanyAccount}, kyc.StateSubmitted, 11)
+	over.Create = true
+	_, err = s.Transition(ctx, over)
+	wantCode(t, "a create over an existing account", err, kyc.ECONFLICT)
+	checkAccount(t, s, existing)
+}

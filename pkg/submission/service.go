@@ -94,6 +94,10 @@ type Deps struct {
 	MaxAttempts int
 	// UploadGrantsPerHour is the upload quota; 0 means UploadGrantsPerHour.
 	UploadGrantsPerHour int
+	// RequireBankVerification (REQUIRE_BANK_VERIFICATION) makes an app user's company
+	// submission need a VERIFIED bank verification as well as a reviewer's approval, as
+	// an integrator's company always does (kyc.Account.BankRequired).
+	RequireBankVerification bool
 }
 
 // Service implements the document routes.
@@ -107,12 +111,13 @@ type Service struct {
 	log         *slog.Logger
 	maxAttempts int
 	grants      int64
+	requireBank bool
 }
 
 // New returns the service over d.
 func New(d Deps) *Service {
 	return &Service{store: d.Store, presigner: d.Presigner, objects: d.Objects, queue: d.Queue, clock: d.Clock,
-		ids: d.IDs, log: d.Log, maxAttempts: d.MaxAttempts, grants: int64(cmp.Or(d.UploadGrantsPerHour, UploadGrantsPerHour))}
+		ids: d.IDs, log: d.Log, maxAttempts: d.MaxAttempts, grants: int64(cmp.Or(d.UploadGrantsPerHour, UploadGrantsPerHour)), requireBank: d.RequireBankVerification}
 }
 
 // Errors of a service built without what a method needs: the method fails before it

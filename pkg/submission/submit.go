@@ -193,6 +193,12 @@ func (s *Service) submitRead(ctx context.Context, p kyc.Principal, sub kyc.Submi
 		t.Profile = profileVersion(*profile, acct, docs, p, s.clock.Now())
 		t.Account.ProfileVersion = t.Profile.Version
 	}
+	// The store numbers every account it writes from 1: version 0 is one CreateOrganization
+	// made, created by this write.
+	t.Create = acct.Version == 0
+	if sub.Type == kyc.CompanyAccount && s.requireBank {
+		t.Account.BankRequired = true
+	}
 	saved, err := s.store.Transition(ctx, t)
 	if err != nil {
 		s.deleteAll(ctx, written)
@@ -203,6 +209,12 @@ func (s *Service) submitRead(ctx context.Context, p kyc.Principal, sub kyc.Submi
 	}
 	body, _ := json.Marshal(kyc.ReviewMessage{AccountID: saved.ID, Version: saved.Version})
 	if _, err := s.queue.Send(ctx, string(body)); err != nil {
+		if t.Create {
+			// A created account is not put back: the caller could not name it again.
+			// Left SUBMITTED, the reconciler queues it; the app gets its id.
+			s.log.WarnContext(ctx, "created account not queued; the reconciler will", slog.String("account_id", saved.ID), slog.String("error", err.Error()))
+			return nil
+		}
 		s.undo(ctx, saved, acct, written)
 		return fmt.Errorf("queue submission: %w", err)
 	}

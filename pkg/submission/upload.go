@@ -34,8 +34,13 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	if s.presigner == nil {
 		return UploadGrant{}, errNoPresigner
 	}
-	acct, err := s.callerAccount(ctx, p)
-	if err != nil {
+	var acct kyc.Account
+	var err error
+	if p.AppKey != "" && p.AccountID == "" {
+		// An integrator's upload for a company it is about to create (POST
+		// /v1/accounts/organization): recorded for the app alone, and only company slots.
+		acct = kyc.Account{ID: newCompanyFolder, OwnerKind: kyc.OwnerIntegrator, OwnerID: p.AppKey, Type: kyc.CompanyAccount, Attempts: 1}
+	} else if acct, err = s.callerAccount(ctx, p); err != nil {
 		return UploadGrant{}, err
 	}
 	slot, err := slotFor(req.Slot, acct)
@@ -62,7 +67,7 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	if err != nil {
 		return UploadGrant{}, fmt.Errorf("presign upload: %w", err)
 	}
-	rec := kyc.Upload{Key: key, AccountID: acct.ID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
+	rec := kyc.Upload{Key: key, AccountID: p.AccountID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
 	// Counted and recorded in one write, before the grant is returned: the grant over the
 	// limit records nothing, and concurrent requests cannot all slip under it.
 	limit := uploadGrantsLimit(p.UserID, s.grants)
@@ -132,6 +137,11 @@ func owns(p kyc.Principal, acct kyc.Account) error {
 	}
 	return fmt.Errorf("session of %s names account %s of another user", p.UserID, acct.ID)
 }
+
+// newCompanyFolder is the folder of an integrator's uploads for a company it has not
+// created yet: uploads/new-company/<slot>/<random>. The record, not the key, says whose
+// upload it is.
+const newCompanyFolder = "new-company"
 
 // Upload keys: CreateUpload's are uploadPrefix<account>/<slot>/<random>, far shorter
 // than maxKeyLen.

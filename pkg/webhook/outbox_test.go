@@ -31,6 +31,9 @@ func TestTransitionEvent(t *testing.T) {
 		{"modify", kyc.StateApproved, kyc.StateApproved, webhook.AccountModified, "modification", "owner"},
 		{kyc.ActionApproveChange, kyc.StateApproved, kyc.StateApproved, webhook.AccountApproved, "enterprise_change", "reviewer"},
 		{kyc.ActionRejectChange, kyc.StateApproved, kyc.StateApproved, webhook.AccountRejected, "enterprise_change", "reviewer"},
+		{kyc.ActionBankVerified, kyc.StatePendingReview, kyc.StateApproved, webhook.AccountApproved, "bank_verification", "system"},
+		{kyc.ActionBankVerified, kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
+		{kyc.ActionApproveAwaitingBank, kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
 		{"read", kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
 	} {
 		t.Run(tt.action+"->"+string(tt.to), func(t *testing.T) {
