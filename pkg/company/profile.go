@@ -30,7 +30,16 @@ const (
 	FieldSignApplication     = "signApplication"
 	// FieldAuthStatus is the reapply request's mode, not a profile field.
 	FieldAuthStatus = "authStatus"
+	// FieldForm marks a stored version that did not come from seed 001's form: FormSeed000
+	// for the version seed 000's uploadCompanyLicense writes, which holds only what that
+	// route takes (name, credit code, documents). The review worker keeps seed 000's
+	// rules for it; a modification parses the merged form in full, so the version after
+	// it is a seed 001 one.
+	FieldForm = "form"
 )
+
+// FormSeed000 is FieldForm's value on a seed 000 company's version.
+const FormSeed000 = "seed000"
 
 // Document slots of a company (DOMAIN.md "Documents", API.md "Upload slots"). Each is
 // the form's field name, except the licence, which keeps seed 000's slot name so that
@@ -70,8 +79,13 @@ const (
 // slot ("" when absent); Documents maps them to slots. The JSON names are the API's.
 //
 // A Profile is made by ParseProfile or Modify, never by hand, so that every value in it
-// has passed its rule.
+// has passed its rule; the one exception is seed 000's (Seed000), made of the values
+// that route checked itself.
 type Profile struct {
+	// Seed000 marks the profile of seed 000's uploadCompanyLicense: its version says so
+	// (FieldForm), since it lacks the form's required fields.
+	Seed000 bool `json:"-"`
+
 	Email               string `json:"emailOrMobile"`
 	Name                string `json:"name"`
 	OrganizationType    int    `json:"organizationType"`
@@ -147,6 +161,9 @@ func (p Profile) Fields() map[string]string {
 	m := map[string]string{
 		FieldOrganizationType:   strconv.Itoa(p.OrganizationType),
 		FieldIdentificationType: strconv.Itoa(p.IdentificationType),
+	}
+	if p.Seed000 {
+		m[FieldForm] = FormSeed000
 	}
 	for _, f := range fields {
 		if v := *f.get(&p); v != "" {

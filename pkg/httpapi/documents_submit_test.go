@@ -110,6 +110,22 @@ func TestSubmitCompanyWithKeys(t *testing.T) {
 	if v, _ := d.accountView(t, u.Token); v.Type != "company_account" {
 		t.Errorf("GET /v1/account type %q", v.Type)
 	}
+	// Seed 000's company fills the versioned profile of seed 001 with what it has.
+	versions := d.profiles(t, a.ID)
+	if len(versions) != 1 {
+		t.Fatalf("profile versions %+v, want one", versions)
+	}
+	f := versions[0].Fields
+	if versions[0].Version != 1 || a.ProfileVersion != 1 || f["name"] != "某某科技（深圳）有限公司" || f["organizationRegNo"] != goodUSCC ||
+		f["identificationType"] != "1" || f["organizationType"] != "0" || f["organizationRegImg"] != a.Documents["licence"].Key || f["confirmation"] != a.Documents["confirmation"].Key {
+		t.Errorf("profile version %+v of account at profile version %d", versions[0], a.ProfileVersion)
+	}
+	if f["form"] != "seed000" {
+		t.Errorf("the version does not say it is seed 000's: %+v", f)
+	}
+	wantEnvelope(t, d.call(t, http.MethodGet, "/v1/organization", u.Token, nil), http.StatusOK, CodeOK, "")
+	// Too little of seed 001's form to modify from: reapply answers as before.
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/organization/reapply", u.Token, map[string]any{"authStatus": 0, "name": "某某科技有限公司"}), http.StatusConflict, 1021, "")
 }
 
 // Refused submissions with upload keys: the code, the field, and nothing left behind. The

@@ -454,6 +454,14 @@ type detailJSON struct {
 	SubmittedAt   time.Time      `json:"submitted_at"`
 	Documents     []documentJSON `json:"documents"`
 	Audit         []auditJSON    `json:"audit"`
+	// Profiles are a company's profile versions (seed 000's companies have one too).
+	Profiles []struct {
+		Version int64             `json:"version"`
+		At      time.Time         `json:"at"`
+		Actor   string            `json:"actor"`
+		Changed []string          `json:"changed"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"profiles"`
 }
 
 type documentJSON struct {

@@ -496,7 +496,7 @@ type companyProfile struct {
 // company that applied with seed 001's form; nil for every other account, which keeps
 // seed 000's rules.
 func (w *Worker) profile(acct kyc.Account, version *kyc.ProfileVersion) *companyProfile {
-	if acct.Type != kyc.CompanyAccount || version == nil {
+	if acct.Type != kyc.CompanyAccount || version == nil || version.Fields[company.FieldForm] == company.FormSeed000 {
 		return nil
 	}
 	prof := &companyProfile{problems: company.Problems(version.Fields, w.clock.Now())}

@@ -64,7 +64,9 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 	if err := owns(p, acct); err != nil {
 		return ReapplyResult{}, err
 	}
-	if acct.Type != kyc.CompanyAccount || stored == nil {
+	if acct.Type != kyc.CompanyAccount || stored == nil || stored.Fields[company.FieldForm] == company.FormSeed000 {
+		// A seed 000 company's version holds too little of the form to modify or re-apply
+		// from: it applies (or, approved, stays) as seed 000 made it.
 		return ReapplyResult{}, kyc.Errorf(kyc.ECONFLICT, "reapply changes a company's profile; this account has none yet (apply with POST /v1/organization)")
 	}
 	current, err := company.ParseProfile(stored.Fields, now)

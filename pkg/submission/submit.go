@@ -72,7 +72,11 @@ func (s *Service) SubmitCompany(ctx context.Context, p kyc.Principal, in Company
 	if err != nil {
 		return err
 	}
-	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs, nil)
+	// Seed 000's company fills the same versioned profile as seed 001's form, with what it
+	// has: the name, the credit code (so a unified-certificate enterprise) and its
+	// documents. GET /v1/organization and a later modification start from it.
+	prof := company.Profile{Name: org, RegNo: reg, OrganizationType: 0, IdentificationType: 1, Seed000: true}
+	return s.submit(ctx, p, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: reg}, in.Docs, &prof)
 }
 
 // companyRegNo validates a company submission's organizationRegNo: missing is 997, a value
@@ -154,10 +158,11 @@ func (s *Service) submitRead(ctx context.Context, p kyc.Principal, sub kyc.Submi
 	docs := map[string]kyc.Document{}
 	for _, name := range slots {
 		slot, _ := filecheck.LookupSlot(name)
-		// Errors name the request's field: the company form calls the licence
-		// organizationRegImg.
+		// Errors name the request's field: seed 001's company form (the submissions that
+		// name their slots) calls the licence organizationRegImg; seed 000's calls it
+		// licence.
 		field := name
-		if profile != nil {
+		if sub.Slots != nil {
 			field = FieldOfSlot(name)
 		}
 		var d kyc.Document
