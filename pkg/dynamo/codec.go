@@ -283,14 +283,18 @@ func encodeAccount(a kyc.Account) item {
 	if a.Documents != nil {
 		docs := make(item, len(a.Documents))
 		for slot, doc := range a.Documents {
-			docs[slot] = &types.AttributeValueMemberM{Value: item{
+			d := item{
 				"Slot":        sv(doc.Slot),
 				"Key":         sv(doc.Key),
 				"ContentType": sv(doc.ContentType),
 				"Size":        nv(doc.Size),
 				"UploadedAt":  tv(doc.UploadedAt),
 				"Check":       sv(doc.Check),
-			}}
+			}
+			if doc.Generated {
+				d["Generated"] = bv(true)
+			}
+			docs[slot] = &types.AttributeValueMemberM{Value: d}
 		}
 		it["Documents"] = &types.AttributeValueMemberM{Value: docs}
 	}
@@ -372,6 +376,7 @@ func decodeAccount(it item) (kyc.Account, error) {
 				Size:        dd.int("Size"),
 				UploadedAt:  dd.time("UploadedAt"),
 				Check:       dd.str("Check"),
+				Generated:   dd.bool("Generated"),
 			}
 			if dd.err != nil {
 				return kyc.Account{}, fmt.Errorf("decode account: document %q: %w", slot, dd.err)

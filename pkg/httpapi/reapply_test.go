@@ -201,3 +201,39 @@ func TestOrganizationSeal(t *testing.T) {
 		t.Error("GET /v1/organization says no seal")
 	}
 }
+
+// A rename redraws a generated seal: the modification drops it and asks the seal function
+// for a new one in the same write; a modification that keeps the name keeps it.
+func TestReapplyRenameRedrawsGeneratedSeal(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.approvedCompany(t)
+	a := d.account(t, u.AccountID)
+	tr, err := kyc.SealGenerated(a, kyc.Document{Key: "accounts/" + a.ID + "/signImg/drawn", ContentType: "image/png", Size: 10, Check: "ok"}, d.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.store.Transition(t.Context(), tr); err != nil {
+		t.Fatal(err)
+	}
+	wanted := func() bool {
+		ids, err := d.store.ListSealsWanted(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Contains(ids, a.ID)
+	}
+	if wanted() {
+		t.Fatal("a seal is wanted before the rename")
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "address": "镇江市京口区1号"}), http.StatusOK, CodeOK, "")
+	if _, ok := d.account(t, a.ID).Documents[kyc.SlotSeal]; !ok || wanted() {
+		t.Fatal("a modification that keeps the name dropped the seal")
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "name": "镇江新图书馆"}), http.StatusOK, CodeOK, "")
+	if _, ok := d.account(t, a.ID).Documents[kyc.SlotSeal]; ok {
+		t.Error("the renamed company keeps the seal with its old name")
+	}
+	if !wanted() {
+		t.Error("the rename did not ask for a new seal")
+	}
+}

@@ -121,6 +121,9 @@ type Document struct {
 	// Check is the review worker's verdict on the document: "ok", or a reason code such
 	// as "corrupt". It is empty until the document has been checked.
 	Check string
+	// Generated marks a document the platform made rather than its owner uploaded: the
+	// generated seal, which a change of the company's name makes again.
+	Generated bool
 }
 
 // OwnerKind says who owns an account: an app user (the default, "") or an integrator.

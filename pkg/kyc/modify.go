@@ -47,7 +47,15 @@ func Modify(a Account, m Modification, by Actor, at time.Time) (Transition, erro
 	for _, slot := range m.Removed {
 		delete(next.Documents, slot)
 	}
+	// A seal the platform drew carries the company's name: a new name needs a new seal.
+	// Dropped from the account (its object stays, as every earlier document does), it is
+	// drawn again by the seal function, which the same write asks for.
+	if seal, ok := next.Documents[SlotSeal]; ok && seal.Generated && next.Organization != a.Organization {
+		delete(next.Documents, SlotSeal)
+	}
 	next.UpdatedAt = at
-	return transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionModify,
-		Reason: "changed: " + strings.Join(m.Changed, ","), RequestID: by.RequestID}), nil
+	t := transition(a, next, AuditRecord{At: at, Actor: by.ID, ActorRole: by.Role, Action: ActionModify,
+		Reason: "changed: " + strings.Join(m.Changed, ","), RequestID: by.RequestID})
+	t.WantSeal = WantsSeal(next)
+	return t, nil
 }

@@ -32,3 +32,49 @@ func TestModify(t *testing.T) {
 		t.Errorf("Modify without changes: %v", err)
 	}
 }
+
+// A renamed company's generated seal is drawn again; an uploaded seal, or a modification
+// that keeps the name, keeps the seal it has.
+func TestModifyRenameRedrawsGeneratedSeal(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	by := Actor{ID: "user-1", Role: RoleUser}
+	generated := Document{Slot: SlotSeal, Key: "accounts/a/signImg/1", Generated: true}
+	uploaded := Document{Slot: SlotSeal, Key: "accounts/a/signImg/2"}
+	for _, c := range []struct {
+		name     string
+		seal     Document
+		newName  string
+		wantSeal bool // the seal stays on the account
+	}{
+		{"generated, renamed", generated, "乙公司", false},
+		{"generated, same name", generated, "甲公司", true},
+		{"uploaded, renamed", uploaded, "乙公司", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := Account{ID: "a", Type: CompanyAccount, State: StateApproved, Organization: "甲公司", Version: 3,
+				Documents: map[string]Document{SlotSeal: c.seal, "licence": {Slot: "licence", Key: "k"}}}
+			tr, err := Modify(a, Modification{Organization: c.newName, Changed: []string{"name"}}, by, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, kept := tr.Account.Documents[SlotSeal]
+			if kept != c.wantSeal || tr.WantSeal == c.wantSeal {
+				t.Errorf("seal kept %v, seal wanted %v; want kept %v", kept, tr.WantSeal, c.wantSeal)
+			}
+			if _, ok := a.Documents[SlotSeal]; !ok {
+				t.Error("Modify changed the account it was given")
+			}
+		})
+	}
+}
+
+func TestSealGeneratedIsMarked(t *testing.T) {
+	a := Account{ID: "a", Type: CompanyAccount, State: StateApproved}
+	tr, err := SealGenerated(a, Document{Key: "accounts/a/signImg/1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tr.Account.Documents[SlotSeal]; !d.Generated || d.Slot != SlotSeal {
+		t.Errorf("generated seal %+v", d)
+	}
+}

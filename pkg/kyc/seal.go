@@ -32,7 +32,7 @@ func SealGenerated(a Account, seal Document, at time.Time) (Transition, error) {
 	if next.Documents == nil {
 		next.Documents = map[string]Document{}
 	}
-	seal.Slot = SlotSeal
+	seal.Slot, seal.Generated = SlotSeal, true
 	next.Documents[SlotSeal] = seal
 	next.UpdatedAt = at
 	t := transition(a, next, AuditRecord{At: at, Actor: ActorSystem, Action: ActionSealGenerated})
