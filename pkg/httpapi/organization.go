@@ -2,22 +2,25 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/company"
+	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 // postOrganization serves POST /v1/organization: seed 001's full company form, document
-// fields as upload keys. It answers like uploadCompanyLicense (200 / 12000).
+// fields as upload keys or, in a multipart form as seed 001 sends it, as files. It
+// answers like uploadCompanyLicense (200 / 12000).
 func (a *API) postOrganization(w http.ResponseWriter, r *http.Request) error {
-	f, err := readFields(r)
+	f, files, err := organizationForm(r)
 	if err != nil {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	if err := a.docs.SubmitOrganization(r.Context(), p, f); err != nil {
+	if err := a.docs.SubmitOrganization(r.Context(), p, f, files); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, Envelope{ErrorCode: CodeCompanyAccepted, Msg: "upload success"})
@@ -95,4 +98,37 @@ func (a *API) createOrganizationAccount(w http.ResponseWriter, r *http.Request) 
 // CreateOrganizationAccount serves POST /v1/accounts/organization.
 func CreateOrganizationAccount(env *app.Env) (http.Handler, error) {
 	return withDocs(env).routeHandler("accounts-organization", (*API).createOrganizationAccount), nil
+}
+
+// organizationForm reads seed 001's form: a JSON or url-encoded body of fields and upload
+// keys, or a multipart form whose document fields may be files (each at most its slot's
+// size; a file in any other field is ignored, as seed 000's routes ignore them).
+func organizationForm(r *http.Request) (fields, map[string][]byte, error) {
+	if !isMultipart(r) {
+		f, err := readFields(r)
+		return f, nil, err
+	}
+	mf, err := readMultipart(r, func(field string) int64 {
+		if slot, ok := filecheck.LookupSlot(field); ok && slices.Contains(organizationDocumentFields(), field) {
+			return slot.MaxBytes
+		}
+		return 0
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	files := map[string][]byte{}
+	for _, field := range organizationDocumentFields() {
+		if data, ok := mf.files[field]; ok {
+			files[field] = data
+		}
+	}
+	return mf.values, files, nil
+}
+
+// organizationDocumentFields are the document fields of seed 001's form (the licence is
+// organizationRegImg there).
+func organizationDocumentFields() []string {
+	return []string{company.FieldRegImg, company.FieldOrganizationCodeImg, company.FieldTaxCertificateImg,
+		company.FieldSignApplication, company.FieldSignImg, company.FieldLegalIDFrontImg, company.FieldLegalIDBackImg}
 }

@@ -238,3 +238,36 @@ func TestReviewerDetailShowsProfileVersions(t *testing.T) {
 		t.Errorf("detail profiles %+v, want version 1 with every field", detail.Profiles)
 	}
 }
+
+// Seed 001's multipart form: documents as files, checked in full and stored like uploads;
+// a file that fails its checks is refused naming its field and leaves nothing; a file
+// may stand beside upload keys for the other documents.
+func TestOrganizationMultipart(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	values := map[string]string{"emailOrMobile": "t4x0@ebaoquan.org", "name": "镇江（京口）图书馆有限公司", "organizationType": "0",
+		"identificationType": "1", "organizationRegNo": orgUSCC, "legalName": "杨明"}
+
+	// A corrupt licence: 400 naming organizationRegImg, nothing stored, nothing counted.
+	before := d.snapshot(t, u.AccountID)
+	body, ct := multipartBody(t, values, formFile{"organizationRegImg", "licence.png", "image/png", licPNG[:len(licPNG)-30]})
+	w := d.callRaw(t, http.MethodPost, orgPath, u.Token, ct, body)
+	wantEnvelope(t, w, http.StatusBadRequest, 1006, "organizationRegImg")
+	d.wantUnchanged(t, u.AccountID, before)
+	if keys := objects(t, accountPrefix(u.AccountID)); len(keys) != 0 {
+		t.Fatalf("a refused multipart form left %v", keys)
+	}
+
+	values["legalIdentityFrontImg"] = d.upload(t, u.Token, "legalIdentityFrontImg", legalFPN)
+	body, ct = multipartBody(t, values,
+		formFile{"organizationRegImg", "licence.png", "image/png", licPNG}, formFile{"legalIdentityBackImg", "back.png", "image/png", legalBPN})
+	wantEnvelope(t, d.callRaw(t, http.MethodPost, orgPath, u.Token, ct, body), http.StatusOK, CodeCompanyAccepted, "")
+	a := d.wantSubmitted(t, u.AccountID, 1)
+	d.wantDocument(t, a, "licence", "image/png", licPNG)
+	d.wantDocument(t, a, "legalIdentityFrontImg", "image/png", legalFPN)
+	d.wantDocument(t, a, "legalIdentityBackImg", "image/png", legalBPN)
+	v := d.profiles(t, a.ID)
+	if len(v) != 1 || v[0].Fields["organizationRegImg"] != a.Documents["licence"].Key || v[0].Fields["legalIdentityBackImg"] != a.Documents["legalIdentityBackImg"].Key {
+		t.Errorf("profile version %+v, want the stored documents' keys", v)
+	}
+}

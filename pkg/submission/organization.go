@@ -17,19 +17,40 @@ import (
 // write, then the account is queued for review (see submit). Every document the form
 // names is adopted; company.RequiredSlots decide which must be there (no confirmation
 // file: seed 001 has none).
-func (s *Service) SubmitOrganization(ctx context.Context, p kyc.Principal, in map[string]string) error {
+//
+// files, when not nil, are documents sent in the request itself (seed 001's multipart
+// form) by form field name; each is checked in full and written to its final place, as
+// seed 000's multipart submissions are, and takes the place of an upload key.
+func (s *Service) SubmitOrganization(ctx context.Context, p kyc.Principal, in map[string]string, files map[string][]byte) error {
+	if len(files) > 0 {
+		in = maps.Clone(in)
+		for _, slot := range documentSlots() {
+			if _, ok := files[FieldOfSlot(slot)]; ok {
+				// Stands for the file in the form's checks; never an upload key
+				// (issuedKey), so the store is not asked about it.
+				in[FieldOfSlot(slot)] = inlineDocument
+			}
+		}
+	}
 	prof, err := company.ParseProfile(in, s.clock.Now())
 	if err != nil {
 		return err
 	}
-	return s.submitProfile(ctx, p, prof)
+	return s.submitProfile(ctx, p, prof, files)
 }
 
+// inlineDocument is what a document field sent as a file holds while the form is checked.
+const inlineDocument = "inline-file"
+
 // submitProfile submits prof, a parsed or merged profile whose document fields are upload
-// keys.
-func (s *Service) submitProfile(ctx context.Context, p kyc.Principal, prof company.Profile) error {
+// keys, or inlineDocument for the documents in files (by field name).
+func (s *Service) submitProfile(ctx context.Context, p kyc.Principal, prof company.Profile, files map[string][]byte) error {
 	srcs := map[string]Source{}
 	for slot, key := range prof.Documents() {
+		if data, ok := files[FieldOfSlot(slot)]; ok && key == inlineDocument {
+			srcs[slot] = Source{Data: data, Inline: true}
+			continue
+		}
 		srcs[slot] = Source{Key: key}
 	}
 	slots := slices.Sorted(maps.Keys(srcs))
