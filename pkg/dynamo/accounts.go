@@ -306,15 +306,28 @@ const (
 // began. Through the index the count is as fresh as the page (both eventually consistent
 // on DynamoDB).
 func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int, cursor string) (kyc.PendingPage, error) {
-	q, err := s.queryQueue(ctx, string(typ), accountKey, limit, cursor)
+	q, err := s.queryQueue(ctx, string(typ), tableKeyOfQueueID, limit, cursor)
 	if err != nil {
 		return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
 	}
 	page := kyc.PendingPage{Total: q.total, Accounts: make([]kyc.Account, 0, len(q.items))}
+	lastID := ""
 	for _, it := range q.items {
-		a, err := decodeAccount(it)
-		if err != nil {
+		var a kyc.Account
+		if (&decoder{it: it}).str(attrKind) == kindChange {
+			c, err := decodeChange(it)
+			if err != nil {
+				return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
+			}
+			a, lastID = pendingChangeEntry(c), changeQueueID(c.AccountID)
+			if page.Changes == nil {
+				page.Changes = map[string]bool{}
+			}
+			page.Changes[a.ID] = true
+		} else if a, err = decodeAccount(it); err != nil {
 			return kyc.PendingPage{}, fmt.Errorf("dynamo: list pending: %w", err)
+		} else {
+			lastID = a.ID
 		}
 		page.Accounts = append(page.Accounts, a)
 	}
@@ -322,7 +335,7 @@ func (s *Store) ListPending(ctx context.Context, typ kyc.AccountType, limit int,
 	// continues after the last item returned.
 	if q.more && len(page.Accounts) > 0 {
 		last := page.Accounts[len(page.Accounts)-1]
-		page.NextCursor = encodeCursor(string(typ), queueSK(last.SubmittedAt, last.ID), page.Total)
+		page.NextCursor = encodeCursor(string(typ), queueSK(last.SubmittedAt, lastID), page.Total)
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +69,8 @@ func (s *Store) PutChange(ctx context.Context, acct kyc.Account, c kyc.Enterpris
 				":personal": sv(string(kyc.PersonalAccount))},
 		}},
 		{Put: changePut(s.table, c, changeCond, values)},
+		// Only a change that was not pending gets here (the conditions): one more waits.
+		pendingCountUpdate(s.table, string(kyc.CompanyAccount), 1),
 	}
 	if err := s.transact(ctx, items); err != nil {
 		if anyConditionFailed(err) {
@@ -109,7 +112,34 @@ func encodeChange(c kyc.EnterpriseChange) item {
 	it["SubmittedAt"] = tv(c.SubmittedAt)
 	it["SubmittedBy"] = sv(c.SubmittedBy)
 	it[AttrVersion] = nv(c.Version)
+	if c.Pending {
+		// In the company queue (GSIPending) while it waits: the reviewers' company list
+		// shows it beside the applications.
+		it[AttrPendingPK] = sv(prefixPending + string(kyc.CompanyAccount))
+		it[AttrPendingSK] = sv(queueSK(c.SubmittedAt, changeQueueID(c.AccountID)))
+	}
 	return it
+}
+
+// changeQueuePrefix starts a pending change's id in the company queue's sort key, so that
+// a cursor after it names the change's item, not the account's (tableKeyOfQueueID).
+const changeQueuePrefix = "change:"
+
+func changeQueueID(accountID string) string { return changeQueuePrefix + accountID }
+
+// tableKeyOfQueueID is the table key of the queue entry whose sort key ends in id.
+func tableKeyOfQueueID(id string) item {
+	if acct, ok := strings.CutPrefix(id, changeQueuePrefix); ok {
+		return changeKey(acct)
+	}
+	return accountKey(id)
+}
+
+// pendingChangeEntry is the company queue's entry of a pending change c: the company it
+// asks to become, under the account's id.
+func pendingChangeEntry(c kyc.EnterpriseChange) kyc.Account {
+	return kyc.Account{ID: c.AccountID, Type: kyc.CompanyAccount, State: kyc.StatePendingReview, Organization: c.CorpName,
+		IDNumber: c.VerifiedNumber, Name: c.LegalName, Address: c.RegAddress, SubmittedAt: c.SubmittedAt, Attempts: c.Attempts}
 }
 
 func decodeChange(it item) (kyc.EnterpriseChange, error) {
@@ -157,7 +187,7 @@ func (s *Store) DecideChange(ctx context.Context, t kyc.Transition, c kyc.Enterp
 	read := c.Version
 	c.Pending, c.Version = false, read+1
 	put := changePut(s.table, c, "#ver = :read AND #pending = :true", item{":read": nv(read), ":true": bv(true)})
-	return s.transition(ctx, t, []types.TransactWriteItem{{Put: put}})
+	return s.transition(ctx, t, []types.TransactWriteItem{{Put: put}, pendingCountUpdate(s.table, string(kyc.CompanyAccount), -1)})
 }
 
 // GetChange is one strongly consistent GetItem of the account's change; the zero change

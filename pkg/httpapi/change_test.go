@@ -228,6 +228,12 @@ func TestEnterpriseChangeApproved(t *testing.T) {
 	wantEnvelope(t, d.rvCall(t, http.MethodPost, "/v1/cms/account/"+u.AccountID+"/authorizeAccount", own, "req-own", nil), 403, 1020, "")
 
 	c := d.change(t, u.AccountID)
+	// The reviewers' company list shows the change as the company it asks to become.
+	l, _ := d.list(t, companyListPath, rv.Token, nil)
+	if len(l.Data) != 1 || l.Data[0]["id"] != u.AccountID || l.Data[0]["kind"] != "enterprise_change" ||
+		l.Data[0]["type"] != "company_account" || l.Data[0]["organization"] != c.CorpName || l.TotalCount == nil || *l.TotalCount != 1 {
+		t.Errorf("company list %+v, want the change", l)
+	}
 	// The reviewer's detail shows the change in full, with its documents.
 	e := wantEnvelope(t, d.rvCall(t, http.MethodGet, detailPath(u.AccountID), rv.Token, "req-detail", nil), 200, CodeOK, "")
 	var detail struct {

@@ -198,7 +198,7 @@ func (d *docFixture) pending(t *testing.T, a applicant) kyc.Account {
 // item is the applicant's entry of a reviewer list, exactly: name, phone and ID number
 // masked (issue 11; kyc's tests pin the masks).
 func (a applicant) item() map[string]any {
-	return map[string]any{"id": a.AccountID, "name": kyc.MaskName(a.name), "address": a.address, "tel": kyc.MaskPhone(a.tel), "not_active": a.notActive,
+	return map[string]any{"id": a.AccountID, "kind": "application", "name": kyc.MaskName(a.name), "address": a.address, "tel": kyc.MaskPhone(a.tel), "not_active": a.notActive,
 		"organization": a.organization, "type": string(a.typ), "id_number": masked(a.idNumber), "not_authorized": true}
 }
 

@@ -244,10 +244,17 @@ type ProfileVersion struct {
 }
 
 // PendingPage is one page of accounts awaiting review, oldest first.
+//
+// The company queue also holds the pending enterprise changes (seed 002): a personal
+// account asking to become a company waits for the same reviewers. Such an entry is the
+// company the change asks for (Account of type company with the change's name, credit
+// code, legal person and submission time; the account's id, since the approve and reject
+// routes decide the change by it), and Changes names it.
 type PendingPage struct {
 	Accounts   []Account
-	NextCursor string // "" on the last page
-	Total      int64  // maintained count of PENDING_REVIEW accounts of the type, when the listing began (a later page repeats the first page's)
+	NextCursor string          // "" on the last page
+	Total      int64           // maintained count of the type's queue (PENDING_REVIEW accounts, and for companies pending changes), when the listing began (a later page repeats the first page's)
+	Changes    map[string]bool // ids of Accounts entries that are pending enterprise changes
 }
 
 // ReviewMessage is the body of a review-queue message.

@@ -88,7 +88,12 @@ func (r Reviewer) live(now time.Time) kyc.LiveSession {
 // audited. The organization (a company's registered name, public in the business
 // registry) is not personal data and is shown in full; a personal account has none.
 type ListItem struct {
-	ID            string `json:"id"`
+	ID string `json:"id"`
+	// Kind is what waits: an application (a submission or re-application of the account)
+	// or, on the company list, an enterprise change (seed 002) of an approved personal
+	// account, shown as the company it asks to become (name = legal person, masked).
+	// Approve and reject decide either by the id.
+	Kind          string `json:"kind"`
 	Name          string `json:"name"`
 	Address       string `json:"address"`
 	Tel           string `json:"tel"`
@@ -117,6 +122,12 @@ func bankView(a kyc.Account) *BankView {
 	}
 	return &BankView{Required: true, Verified: a.BankVerified, ReviewApproved: a.ReviewApproved}
 }
+
+// Kinds of ListItem.
+const (
+	KindApplication      = "application"
+	KindEnterpriseChange = "enterprise_change"
+)
 
 // Page is one page of a reviewer list.
 type Page struct {
@@ -148,7 +159,11 @@ func (s *Service) ListPending(ctx context.Context, r Reviewer, typ kyc.AccountTy
 	page := Page{Items: make([]ListItem, 0, len(p.Accounts)), Total: p.Total, NextCursor: p.NextCursor}
 	shown := make([]string, 0, len(p.Accounts))
 	for _, a := range p.Accounts {
-		page.Items = append(page.Items, listItem(a))
+		item := listItem(a)
+		if p.Changes[a.ID] {
+			item.Kind = KindEnterpriseChange
+		}
+		page.Items = append(page.Items, item)
 		shown = append(shown, a.ID)
 	}
 	// Even an empty page is recorded: the write is also what proves the caller's session
@@ -167,7 +182,7 @@ func (s *Service) ListPending(ctx context.Context, r Reviewer, typ kyc.AccountTy
 
 // listItem is a's entry of a reviewer list, masked as ListItem says.
 func listItem(a kyc.Account) ListItem {
-	return ListItem{ID: a.ID, Name: kyc.MaskName(a.Name), Address: a.Address, Tel: kyc.MaskPhone(a.Tel), NotActive: a.NotActive,
+	return ListItem{ID: a.ID, Kind: KindApplication, Name: kyc.MaskName(a.Name), Address: a.Address, Tel: kyc.MaskPhone(a.Tel), NotActive: a.NotActive,
 		Organization: a.Organization, Type: string(a.Type), IDNumber: idcheck.MaskID(a.IDNumber), NotAuthorized: a.NotAuthorized(), Bank: bankView(a)}
 }
 

@@ -52,8 +52,8 @@ func TestListMasksPersonalData(t *testing.T) {
 		t.Fatalf("ListPending: %v", err)
 	}
 	want := []review.ListItem{
-		{ID: two.ID, Name: "张*", Tel: "138****5678", Type: string(kyc.PersonalAccount), IDNumber: idcheck.MaskID(two.IDNumber), NotAuthorized: true},
-		{ID: four.ID, Name: "欧**娜", Tel: "139****5678", Type: string(kyc.PersonalAccount), IDNumber: idcheck.MaskID(four.IDNumber), NotAuthorized: true},
+		{ID: two.ID, Kind: review.KindApplication, Name: "张*", Tel: "138****5678", Type: string(kyc.PersonalAccount), IDNumber: idcheck.MaskID(two.IDNumber), NotAuthorized: true},
+		{ID: four.ID, Kind: review.KindApplication, Name: "欧**娜", Tel: "139****5678", Type: string(kyc.PersonalAccount), IDNumber: idcheck.MaskID(four.IDNumber), NotAuthorized: true},
 	}
 	if !slices.Equal(page.Items, want) {
 		t.Errorf("items:\n got %+v\nwant %+v", page.Items, want)

@@ -144,3 +144,53 @@ func testChangeDecide(t *testing.T, s kyc.Store) {
 	}
 	checkAccount(t, s, b)
 }
+
+// testChangeInCompanyQueue: a pending change waits in the company queue (the reviewers'
+// company list and its count) as the company it asks to become, beside the company
+// applications in submission order, through a cursor; deciding it takes it out.
+func testChangeInCompanyQueue(t *testing.T, s kyc.Store) {
+	ctx := t.Context()
+	applicant := create(t, s, 3, kyc.CompanyAccount)
+	mustPending(t, s, applicant, 10)
+	a := approvedPersonal(t, s, 1)
+	c := newChange(a, "test-uscc-queue")
+	c.SubmittedAt = At(20)
+	c, err := s.PutChange(ctx, a, c)
+	if err != nil {
+		t.Fatalf("PutChange: %v", err)
+	}
+	first, err := s.ListPending(ctx, kyc.CompanyAccount, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Total != 2 || len(first.Accounts) != 1 || first.Accounts[0].ID != applicant.ID || first.Changes[applicant.ID] || first.NextCursor == "" {
+		t.Fatalf("first page %+v, want the application, a total of 2 and a cursor", first)
+	}
+	second, err := s.ListPending(ctx, kyc.CompanyAccount, 1, first.NextCursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Accounts) != 1 || second.NextCursor != "" || !second.Changes[a.ID] {
+		t.Fatalf("second page %+v, want the change and no cursor", second)
+	}
+	e := second.Accounts[0]
+	if e.ID != a.ID || e.Type != kyc.CompanyAccount || e.Organization != c.CorpName || e.IDNumber != c.VerifiedNumber || !e.SubmittedAt.Equal(At(20)) {
+		t.Errorf("the change's entry %+v", e)
+	}
+	if personal, err := s.ListPending(ctx, kyc.PersonalAccount, 10, ""); err != nil || len(personal.Accounts) != 0 || personal.Total != 0 {
+		t.Errorf("the personal queue %+v (%v), want empty", personal, err)
+	}
+
+	tr := next(a, kyc.StateApproved, 40)
+	tr.Account.Type, tr.Account.IDNumber, tr.Account.Organization = kyc.CompanyAccount, c.VerifiedNumber, c.CorpName
+	if _, err := s.DecideChange(ctx, tr, c); err != nil {
+		t.Fatalf("DecideChange: %v", err)
+	}
+	after, err := s.ListPending(ctx, kyc.CompanyAccount, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Total != 1 || len(after.Accounts) != 1 || after.Accounts[0].ID != applicant.ID {
+		t.Errorf("after the decision %+v, want the application alone", after)
+	}
+}

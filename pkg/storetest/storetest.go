@@ -181,6 +181,7 @@ func Run(t *testing.T, open func(t *testing.T) kyc.Store) {
 			{"Refused", testChangeRefused},
 			{"Concurrent", testChangeConcurrent},
 			{"Decide", testChangeDecide},
+			{"InCompanyQueue", testChangeInCompanyQueue},
 		}},
 		{"Profiles", []test{
 			{"Versions", testProfileVersions},
