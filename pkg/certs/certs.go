@@ -120,13 +120,25 @@ func owns(p kyc.Principal, kind kyc.OwnerKind, id string) bool {
 	return p.UserID != "" && kind == kyc.OwnerUser && id == p.UserID
 }
 
-// Apply issues a certificate with a generated, sealed key to the account accountID, which
-// p must own (ENOTFOUND otherwise, as for an account that does not exist: a caller learns
-// nothing about others' accounts). ECONFLICT when the account is not APPROVED or already
-// has a live certificate (Data["certId"] then names it).
-func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) (Record, error) {
+// Apply issues a certificate to the account accountID, which p must own (ENOTFOUND
+// otherwise, as for an account that does not exist: a caller learns nothing about others'
+// accounts). Without a CSR the platform generates the key pair and stores the private key
+// sealed; with one (PEM or DER PKCS #10) the certificate is for the CSR's public key, once
+// its signature verifies and the key is ECDSA P-256 or RSA >= 2048 (EINVALID naming "csr"
+// otherwise), and no private key exists here. The subject is the platform's either way: the
+// CSR's subject and extensions are ignored. ECONFLICT when the account is not APPROVED or
+// already has a live certificate (Data["certId"] then names it).
+func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string, csr []byte) (Record, error) {
 	if accountID == "" {
 		return Record{}, kyc.FieldError(kyc.EMISSING, "accountId", "required")
+	}
+	source := "generated"
+	if len(csr) > 0 {
+		// Checked before any read: a bad CSR is the caller's to fix whatever the account.
+		if _, err := ca.CheckCSR(csr); err != nil {
+			return Record{}, kyc.FieldError(kyc.EINVALID, "csr", strings.TrimPrefix(err.Error(), ca.ErrBadRequest.Error()+": "))
+		}
+		source = "csr"
 	}
 	acct, err := s.Store.GetAccount(ctx, accountID)
 	if err != nil {
@@ -144,7 +156,7 @@ func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) 
 		kind, name = ca.Company, acct.Organization
 	}
 	now := s.now()
-	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}}, now)
+	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}, CSR: csr}, now)
 	if errors.Is(err, ca.ErrBadRequest) {
 		return Record{}, kyc.Errorf(kyc.ECONFLICT, "The account's verified name or identifier cannot be certified.")
 	}
@@ -159,7 +171,7 @@ func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) 
 		ID: s.IDs.NewID(), AccountID: acct.ID, OwnerKind: acct.OwnerKind, OwnerID: acct.OwnerID,
 		Serial: ca.SerialHex(iss.Serial), Kind: kind,
 		Subject: cert.Subject.CommonName, NotBefore: iss.NotBefore.UTC(), NotAfter: iss.NotAfter.UTC(),
-		Status: Issued, DER: iss.DER, SealedKey: iss.SealedKey, Source: "generated", CreatedAt: now,
+		Status: Issued, DER: iss.DER, SealedKey: iss.SealedKey, Source: source, CreatedAt: now,
 	}
 	if err := s.Store.CreateCert(ctx, r); err != nil {
 		return Record{}, err

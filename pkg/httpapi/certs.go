@@ -4,6 +4,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
@@ -66,7 +67,11 @@ func (a *API) applyCert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.certs.Apply(r.Context(), p, f["accountId"])
+	var csr []byte
+	if v := strings.TrimSpace(f["csr"]); v != "" {
+		csr = []byte(v)
+	}
+	c, err := a.certs.Apply(r.Context(), p, f["accountId"], csr)
 	if err != nil {
 		return err
 	}

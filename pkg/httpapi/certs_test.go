@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -266,5 +267,78 @@ func TestCertificatesConcurrentApply(t *testing.T) {
 				t.Fatalf("refused apply data %s, want %s", e.Data, issued)
 			}
 		}
+	}
+}
+
+// TestCertificateFromCSR: a CSR made by openssl gets a certificate for its key, with the
+// platform's subject, that openssl verifies; no private key is stored. A CSR with a broken
+// signature or a key of another kind is 400 / 1006 naming csr, and issues nothing.
+func TestCertificateFromCSR(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.newUser(t, kyc.RoleUser)
+	d.approve(t, u.AccountID, "张三", "11010519491231002X")
+	dir := t.TempDir()
+	keyFile, csrFile := filepath.Join(dir, "req.key"), filepath.Join(dir, "req.csr")
+	runOpenSSL(t, nil, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", keyFile, "-subj", "/CN=Mallory/O=Someone Else", "-addext", "subjectAltName=DNS:bank.example", "-out", csrFile)
+	csr, err := os.ReadFile(csrFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Refused first: a broken signature, a P-384 key, not a CSR. Nothing is issued.
+	block, _ := pem.Decode(csr)
+	broken := bytes.Clone(block.Bytes)
+	broken[len(broken)-3] ^= 0x01 // inside the signature
+	p384 := filepath.Join(dir, "p384.csr")
+	runOpenSSL(t, nil, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
+		"-keyout", filepath.Join(dir, "p384.key"), "-subj", "/CN=x", "-out", p384)
+	p384CSR, err := os.ReadFile(p384)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]string{
+		"broken signature": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: broken})),
+		"P-384 key":        string(p384CSR),
+		"not a CSR":        "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+	} {
+		w := d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID, "csr": bad})
+		if e := wantEnvelope(t, w, http.StatusBadRequest, 1006, "csr"); strings.Contains(e.Msg, "AAAA") {
+			t.Errorf("%s: the message quotes the CSR: %q", name, e.Msg)
+		}
+	}
+
+	a := certOf(t, wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID, "csr": string(csr)}), http.StatusCreated, CodeOK, ""))
+	c := certOf(t, wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, u.Token, nil), http.StatusOK, CodeOK, ""))
+	certFile, caFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(certFile, []byte(c.PEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caFile, d.raw(t, "/v1/ca/cert", "application/x-pem-file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	at := strconv.FormatInt(d.clock.Now().Unix(), 10)
+	if out := runOpenSSL(t, nil, "verify", "-attime", at, "-CAfile", caFile, certFile); !strings.Contains(out, "OK") {
+		t.Fatalf("openssl verify: %s", out)
+	}
+	// The certificate is for openssl's key, and its subject is the platform's, not the CSR's.
+	certPub := runOpenSSL(t, nil, "x509", "-in", certFile, "-noout", "-pubkey")
+	keyPub := runOpenSSL(t, nil, "pkey", "-in", keyFile, "-pubout")
+	if certPub != keyPub {
+		t.Fatalf("the certificate's key\n%s\nis not the CSR's\n%s", certPub, keyPub)
+	}
+	text := runOpenSSL(t, nil, "x509", "-in", certFile, "-noout", "-text")
+	if strings.Contains(text, "Mallory") || strings.Contains(text, "Someone Else") || strings.Contains(text, "bank.example") || !strings.Contains(text, "CN") {
+		t.Fatalf("the CSR's subject or extensions were taken:\n%s", text)
+	}
+	if c.Subject != "张三" {
+		t.Fatalf("subject %q, want the verified name", c.Subject)
+	}
+	rec, err := d.store.(certs.Store).GetCert(t.Context(), a.CertID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.SealedKey) != 0 || rec.Source != "csr" {
+		t.Fatalf("record from a CSR: %d bytes of sealed key, source %q; want none and csr", len(rec.SealedKey), rec.Source)
 	}
 }
