@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -340,5 +341,110 @@ func TestCertificateFromCSR(t *testing.T) {
 	}
 	if len(rec.SealedKey) != 0 || rec.Source != "csr" {
 		t.Fatalf("record from a CSR: %d bytes of sealed key, source %q; want none and csr", len(rec.SealedKey), rec.Source)
+	}
+}
+
+// certRecord reads the stored certificate id.
+func (d *docFixture) certRecord(t *testing.T, id string) certs.Record {
+	t.Helper()
+	r, err := d.store.(certs.Store).GetCert(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestLegalChangeRevokesCertificate: a modification of an approved company's name or legal
+// person revokes its live certificate in the modification's own transaction; the next
+// CRL (signed lazily by GET /v1/ca/crl, which has the CA key the reapply function lacks)
+// lists it. A modification of other fields, or one refused, revokes nothing.
+func TestLegalChangeRevokesCertificate(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.approvedCompany(t)
+	apply := func() (certData, certs.Record) {
+		t.Helper()
+		a := certOf(t, wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs", u.Token, map[string]string{"accountId": u.AccountID}), http.StatusCreated, CodeOK, ""))
+		c := certOf(t, wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+a.CertID, u.Token, nil), http.StatusOK, CodeOK, ""))
+		return c, d.certRecord(t, a.CertID)
+	}
+	c1, _ := apply()
+	if c1.Subject != "镇江图书馆" {
+		t.Fatalf("subject %q, want the company's name", c1.Subject)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, d.raw(t, "/v1/ca/cert", "application/x-pem-file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// A legal change written as if the account had no live certificate (a certificate
+	// issued after the read) is refused whole: nothing of the modification is stored.
+	a := d.account(t, u.AccountID)
+	raced := a
+	raced.Organization = "别的名字"
+	_, err := d.store.Transition(t.Context(), kyc.Transition{Account: raced, FromState: a.State, FromVersion: a.Version,
+		Audit:      kyc.AuditRecord{AccountID: a.ID, At: d.clock.Now(), Actor: "test", Action: kyc.ActionModify, From: a.State, To: a.State},
+		RevokeCert: &kyc.CertRevocation{Reason: int(ca.AffiliationChanged)}})
+	if !kyc.IsCode(err, kyc.ECONFLICT) || d.account(t, u.AccountID).Version != a.Version {
+		t.Fatalf("a legal change blind to the live certificate: %v, want ECONFLICT and nothing written", err)
+	}
+
+	// Not a legal change: the address. Refused: a name change with a bad legal ID number.
+	wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "address": "江苏省镇江市润州区1号"}), http.StatusOK, CodeOK, "")
+	wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "name": "镇江市图书馆", "legalIdentityCard": "110105194912310021"}),
+		http.StatusBadRequest, 1006, "legalIdentityCard")
+	if r := d.certRecord(t, c1.CertID); r.Status != certs.Issued {
+		t.Fatalf("after a modification of the address and a refused one: %s, want ISSUED", r.Status)
+	}
+
+	// The name: revoked, with the modification.
+	e := wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "name": "镇江市图书馆"}), http.StatusOK, CodeOK, "")
+	if !strings.Contains(string(e.Data), `"name"`) {
+		t.Fatalf("modification %s", e.Data)
+	}
+	if v := certOf(t, wantEnvelope(t, d.call(t, http.MethodGet, "/v1/certs/"+c1.CertID, u.Token, nil), http.StatusOK, CodeOK, "")); v.Status != "REVOKED" {
+		t.Fatalf("after the name's change: %s, want REVOKED", v.Status)
+	}
+	if r := d.certRecord(t, c1.CertID); r.Reason != ca.AffiliationChanged || r.RevokedAt.IsZero() {
+		t.Fatalf("revoked record %+v, want reason affiliationChanged and a time", r)
+	}
+	ev, err := d.store.(*dynamo.Store).GetOutbox(t.Context(), "evt_certificate_revoked_"+c1.CertID)
+	// The first CRL is signed here, with the pending revocation in it.
+	if err != nil || !strings.Contains(string(ev.Body), `"REVOKED"`) {
+		t.Fatalf("certificate.revoked event: %s, %v", ev.Body, err)
+	}
+	crl := d.raw(t, "/v1/ca/crl", "application/pkix-crl")
+	text := crlText(t, crl)
+	if !listsSerial(text, c1.Serial) || !strings.Contains(text, "affiliation changed") {
+		t.Fatalf("the CRL does not list %s (affiliation changed):\n%s", c1.Serial, text)
+	}
+	if out := runOpenSSL(t, crl, "crl", "-inform", "DER", "-CAfile", caFile, "-noout"); !strings.Contains(out, "verify OK") {
+		t.Fatalf("openssl crl: %s", out)
+	}
+
+	// The guard went with it: the account applies again, under its new name; a change of
+	// the legal person revokes that one too, and the CRL keeps both.
+	c2, _ := apply()
+	if c2.Subject != "镇江市图书馆" {
+		t.Fatalf("subject %q, want the new name", c2.Subject)
+	}
+	wantEnvelope(t, d.call(t, http.MethodPost, reapplyPath, u.Token, map[string]any{"authStatus": 1, "legalName": "杨光"}), http.StatusOK, CodeOK, "")
+	if r := d.certRecord(t, c2.CertID); r.Status != certs.Revoked {
+		t.Fatalf("after the legal person's change: %s, want REVOKED", r.Status)
+	}
+	// A revocation over the route before any CRL read signs the pending one in too.
+	c3, _ := apply()
+	wantEnvelope(t, d.call(t, http.MethodPost, "/v1/certs/"+c3.CertID+"/revoke", u.Token, map[string]string{"reason": "superseded"}), http.StatusOK, CodeOK, "")
+	if st, err := d.store.(certs.Store).LoadCRL(t.Context()); err != nil || len(st.Pending) != 0 || !listsSerial(crlText(t, st.DER), c2.Serial) {
+		t.Fatalf("after the route's revocation: pending %+v, %v; want the pending serial in the stored CRL", st.Pending, err)
+	}
+	text = crlText(t, d.raw(t, "/v1/ca/crl", "application/pkix-crl"))
+	for _, serial := range []string{c1.Serial, c2.Serial, c3.Serial} {
+		if !listsSerial(text, serial) {
+			t.Fatalf("the CRL misses %s:\n%s", serial, text)
+		}
+	}
+	// Nothing is left pending once a CRL lists it.
+	if st, err := d.store.(certs.Store).LoadCRL(t.Context()); err != nil || len(st.Pending) != 0 {
+		t.Fatalf("CRL state after serving %+v, %v: want nothing pending", st.Pending, err)
 	}
 }
