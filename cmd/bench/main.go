@@ -8,7 +8,8 @@
 //  2. the cost of one page of the reviewer list (Store.ListPending, a GSI Query) at
 //     growing table sizes, next to a naive Scan of the same data, on each engine;
 //  3. DynamoDB calls per API request, latency at a fixed arrival rate through the local
-//     runner, function binary sizes and start times, bytes per upload.
+//     runner, function binary sizes and start times, bytes per upload;
+//  4. certificates issued per second through pkg/certs with the local file-key CA.
 //
 // Progress goes to stderr, a Markdown report to stdout and the same numbers as JSON to
 // -out (the CPU profiles next to it). `make bench` runs it.
@@ -38,7 +39,9 @@ func main() {
 func run() error {
 	var (
 		out         = flag.String("out", ".local/bench/report.json", "write the numbers as JSON here (\"\" for none)")
-		parts       = flag.String("parts", "review,list,binaries,calls,latency,bytes,webhooks", "what to measure, comma-separated: review, list, binaries, calls, latency, bytes, webhooks")
+		parts       = flag.String("parts", "review,list,binaries,calls,latency,bytes,webhooks,certs", "what to measure, comma-separated: review, list, binaries, calls, latency, bytes, webhooks, certs")
+		certsN      = flag.Int("certs-n", 1000, "certs: certificates issued per mode (generated key, CSR)")
+		certsConc   = flag.Int("certs-workers", 4, "certs: concurrent callers")
 		engines     = flag.String("engines", engineDynoxide+","+engineDynamoDBLocal, "DynamoDB engines of the review, list and calls parts, comma-separated: "+engineDynoxide+", "+engineDynamoDBLocal)
 		starts      = flag.Int("starts", 20, "binaries: process starts per function")
 		rate        = flag.Int("rate", 500, "latency: requests per second of the reads and writes")
@@ -76,7 +79,7 @@ func run() error {
 	want := map[string]bool{}
 	for _, p := range strings.Split(*parts, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "review", "list", "binaries", "calls", "latency", "bytes", "webhooks":
+		case "review", "list", "binaries", "calls", "latency", "bytes", "webhooks", "certs":
 			want[p] = true
 		default:
 			return fmt.Errorf("-parts: unknown part %q", p)
@@ -142,6 +145,13 @@ func run() error {
 			return fmt.Errorf("webhooks: %w", err)
 		}
 		rep.Webhooks = &w
+	}
+	if want["certs"] {
+		c, err := runCerts(ctx, max(*certsN, 1), max(*certsConc, 1))
+		if err != nil {
+			return fmt.Errorf("certs: %w", err)
+		}
+		rep.Certs = &c
 	}
 	if want["bytes"] {
 		b, err := runBytes(ctx)

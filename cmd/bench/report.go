@@ -25,6 +25,7 @@ type report struct {
 	Latency      *latencyResult  `json:"latency,omitempty"`
 	Bytes        *bytesResult    `json:"bytes,omitempty"`
 	Webhooks     *webhooksResult `json:"webhooks,omitempty"`
+	Certs        *certsResult    `json:"certs,omitempty"`
 }
 
 func (r *report) markdown(w io.Writer) {
@@ -61,6 +62,10 @@ func (r *report) markdown(w io.Writer) {
 	if r.Webhooks != nil {
 		p("")
 		r.Webhooks.markdown(p)
+	}
+	if r.Certs != nil {
+		p("")
+		r.Certs.markdown(p)
 	}
 	if r.Bytes != nil {
 		p("")

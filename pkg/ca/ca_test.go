@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -333,7 +334,7 @@ func TestIssueFromCSR(t *testing.T) {
 		t.Error("the certificate is not for the key of openssl's CSR")
 	}
 
-	// Refused: a bad signature, not a CSR, a weak key.
+	// Refused: a bad signature, not a CSR, a weak key, a key of another kind than P-256 or RSA.
 	bad := bytes.Clone(csrDER)
 	bad[len(bad)-3] ^= 0x01 // inside the signature's last integer
 	weak, err := rsa.GenerateKey(rand.Reader, 1024)
@@ -344,8 +345,26 @@ func TestIssueFromCSR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384CSR, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, p384)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edCSR, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, edKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, csr := range map[string][]byte{
 		"bad signature": bad,
+		"ECDSA P-384":   p384CSR,
+		"Ed25519":       edCSR,
 		"certificate":   f.auth.CertificatePEM(),
 		"garbage":       []byte("not a csr"),
 		"RSA 1024":      weakCSR,

@@ -51,8 +51,8 @@
 // sealed form leaves Issue: on AWS pkg/ca/kmsseal (a KMS data key per key, envelope
 // encryption with AES-256-GCM), locally pkg/secretbox's AES-256-GCM key file. OpenKey is
 // for the platform's own later use of the key (signing on the subject's behalf); no route
-// may return it. With a CSR only its public key is used, after its signature is checked
-// (proof of possession); its subject and extensions are ignored, since the subject is
+// may return it. With a CSR (CheckCSR: ECDSA P-256 or RSA of 2048 bits or more) only its
+// public key is used, after its signature is checked (proof of possession); its subject and extensions are ignored, since the subject is
 // what the platform verified, not what the caller asks for.
 //
 // # Revocation lists

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
@@ -126,7 +125,7 @@ func (a *Authority) Issue(ctx context.Context, req Request, now time.Time) (*Iss
 	)
 	if len(req.CSR) > 0 {
 		var err error
-		if pub, err = csrPublicKey(req.CSR); err != nil {
+		if pub, err = CheckCSR(req.CSR); err != nil {
 			return nil, err
 		}
 	} else {
@@ -222,10 +221,12 @@ func (a *Authority) OpenKey(ctx context.Context, serial *big.Int, sealed []byte)
 	return s, nil
 }
 
-// csrPublicKey parses a PEM or DER CSR, checks its signature (the requester holds the
-// private key) and returns its public key, if of an accepted kind. Nothing else of the
-// CSR is used.
-func csrPublicKey(data []byte) (crypto.PublicKey, error) {
+// CheckCSR parses a PEM or DER PKCS #10 request, checks its signature (the requester
+// holds the private key) and that its key is of an accepted kind: ECDSA P-256 or RSA of
+// 2048 to 8192 bits (what a relying party's verifier is sure to handle). It returns the
+// public key; nothing else of the CSR (subject, extensions) is used. Its errors wrap
+// ErrBadRequest and say what is wrong with the CSR without quoting it.
+func CheckCSR(data []byte) (crypto.PublicKey, error) {
 	der := data
 	if block, _ := pem.Decode(data); block != nil {
 		if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
@@ -235,23 +236,22 @@ func csrPublicKey(data []byte) (crypto.PublicKey, error) {
 	}
 	csr, err := x509.ParseCertificateRequest(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse CSR: %v", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: not a PKCS #10 certificate request", ErrBadRequest)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("%w: the CSR's signature does not verify: %v", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: the CSR's signature does not verify", ErrBadRequest)
 	}
 	switch k := csr.PublicKey.(type) {
 	case *ecdsa.PublicKey:
-		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
-			return nil, fmt.Errorf("%w: ECDSA keys must be P-256 or P-384", ErrBadRequest)
+		if k.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("%w: ECDSA keys must be P-256", ErrBadRequest)
 		}
 	case *rsa.PublicKey:
 		if n := k.N.BitLen(); n < 2048 || n > 8192 {
 			return nil, fmt.Errorf("%w: RSA keys must be 2048 to 8192 bits, not %d", ErrBadRequest, n)
 		}
-	case ed25519.PublicKey:
 	default:
-		return nil, fmt.Errorf("%w: CSR key of type %T", ErrBadRequest, k)
+		return nil, fmt.Errorf("%w: the CSR's key must be ECDSA P-256 or RSA of at least 2048 bits", ErrBadRequest)
 	}
 	return csr.PublicKey, nil
 }

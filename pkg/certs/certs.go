@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,64 @@ type Record struct {
 	SealedKey []byte
 	Source    string // "generated" or "csr"
 	CreatedAt time.Time
+	// AccountVersion is the account's version the certificate was issued on (not
+	// stored): CreateCert writes only while the account is still at it, so a certificate
+	// never carries a name that a modification replaced meanwhile.
+	AccountVersion int64
+}
+
+// CRLState is the stored CRL: its DER (nil when none is signed yet), its number (0 then)
+// and the revocations written since without a CA key, which the next CRL must list.
+//
+// A company's legal change revokes the account's certificate in the reapply function's
+// own transaction, and that function holds no CA key (no kms:Sign): it adds the serial
+// to Pending in that transaction instead of signing a CRL. Whoever signs the next CRL (GET
+// /v1/ca/crl, or the next revoke) lists Pending and removes exactly the entries it listed
+// in its own conditional write, so an entry added meanwhile stays pending.
+type CRLState struct {
+	DER     []byte
+	Number  int64
+	Pending []ca.Revoked
+}
+
+// PendingEntry is the stored form of a pending revocation: "<serial hex> <reason>
+// <unix seconds>", one element of a string set.
+func PendingEntry(serialHex string, reason ca.Reason, at time.Time) string {
+	return fmt.Sprintf("%s %d %d", strings.ToLower(serialHex), int(reason), at.Unix())
+}
+
+// ParsePendingEntry reads PendingEntry's form.
+func ParsePendingEntry(e string) (ca.Revoked, error) {
+	var (
+		hexSerial   string
+		reason      int
+		unixSeconds int64
+	)
+	if _, err := fmt.Sscanf(e, "%s %d %d", &hexSerial, &reason, &unixSeconds); err != nil {
+		return ca.Revoked{}, fmt.Errorf("certs: pending revocation %q: %w", e, err)
+	}
+	serial, ok := new(big.Int).SetString(hexSerial, 16)
+	if !ok || serial.Sign() <= 0 {
+		return ca.Revoked{}, fmt.Errorf("certs: pending revocation %q: serial is not positive hex", e)
+	}
+	return ca.Revoked{Serial: serial, Reason: ca.Reason(reason), At: time.Unix(unixSeconds, 0).UTC()}, nil
+}
+
+// merge is the CRL's entries: those of the stored CRL, then each pending one it does not
+// list yet (a serial is listed once).
+func merge(listed, pending []ca.Revoked) []ca.Revoked {
+	seen := make(map[string]bool, len(listed))
+	for _, r := range listed {
+		seen[ca.SerialHex(r.Serial)] = true
+	}
+	out := listed
+	for _, r := range pending {
+		if k := ca.SerialHex(r.Serial); !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // ErrCRLMoved is what Store.RevokeCert returns when the stored CRL is no longer the one
@@ -81,19 +140,20 @@ type Store interface {
 	CreateCert(ctx context.Context, r Record) error
 	// GetCert returns ENOTFOUND when there is no such certificate.
 	GetCert(ctx context.Context, id string) (Record, error)
-	// GetCertAndCRL reads the certificate id and the stored CRL (DER and number; nil, 0
-	// when none) at once.
-	GetCertAndCRL(ctx context.Context, id string) (Record, []byte, int64, error)
+	// GetCertAndCRL reads the certificate id and the stored CRL at once.
+	GetCertAndCRL(ctx context.Context, id string) (Record, CRLState, error)
 	// RevokeCert, in one transaction, marks the ISSUED certificate r REVOKED (at, reason),
-	// deletes its account's guard and replaces the CRL by crl (number prev+1) on condition
-	// that the stored one's number is still prev (0: none). ECONFLICT when r is not ISSUED
-	// any more, ErrCRLMoved when only the CRL moved; nothing written then.
-	RevokeCert(ctx context.Context, r Record, at time.Time, reason ca.Reason, crl []byte, prev int64) error
-	// LoadCRL returns the stored CRL (DER) and its number; nil, 0 when there is none.
-	LoadCRL(ctx context.Context) ([]byte, int64, error)
-	// SaveCRL replaces the stored CRL by der (number prev+1) if the stored one's number
-	// is still prev (0: none stored); ErrCRLMoved otherwise.
-	SaveCRL(ctx context.Context, der []byte, prev int64) error
+	// deletes its account's guard and replaces the CRL by crl (number prev.Number+1, the
+	// entries of prev.Pending no longer pending) on condition that the stored number is
+	// still prev.Number (0: none). ECONFLICT when r is not ISSUED any more, ErrCRLMoved
+	// when only the CRL moved; nothing written then.
+	RevokeCert(ctx context.Context, r Record, at time.Time, reason ca.Reason, crl []byte, prev CRLState) error
+	// LoadCRL returns the stored CRL with its pending revocations.
+	LoadCRL(ctx context.Context) (CRLState, error)
+	// SaveCRL replaces the stored CRL by der (number prev.Number+1) and removes
+	// prev.Pending from the pending revocations, if the stored number is still
+	// prev.Number (0: none stored); ErrCRLMoved otherwise.
+	SaveCRL(ctx context.Context, der []byte, prev CRLState) error
 	// CertificateSalt is the CA's identifier salt (ca.Config.IdentifierSalt), derived
 	// from the store's key-hash secret.
 	CertificateSalt() []byte
@@ -120,13 +180,25 @@ func owns(p kyc.Principal, kind kyc.OwnerKind, id string) bool {
 	return p.UserID != "" && kind == kyc.OwnerUser && id == p.UserID
 }
 
-// Apply issues a certificate with a generated, sealed key to the account accountID, which
-// p must own (ENOTFOUND otherwise, as for an account that does not exist: a caller learns
-// nothing about others' accounts). ECONFLICT when the account is not APPROVED or already
-// has a live certificate (Data["certId"] then names it).
-func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) (Record, error) {
+// Apply issues a certificate to the account accountID, which p must own (ENOTFOUND
+// otherwise, as for an account that does not exist: a caller learns nothing about others'
+// accounts). Without a CSR the platform generates the key pair and stores the private key
+// sealed; with one (PEM or DER PKCS #10) the certificate is for the CSR's public key, once
+// its signature verifies and the key is ECDSA P-256 or RSA >= 2048 (EINVALID naming "csr"
+// otherwise), and no private key exists here. The subject is the platform's either way: the
+// CSR's subject and extensions are ignored. ECONFLICT when the account is not APPROVED or
+// already has a live certificate (Data["certId"] then names it).
+func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string, csr []byte) (Record, error) {
 	if accountID == "" {
 		return Record{}, kyc.FieldError(kyc.EMISSING, "accountId", "required")
+	}
+	source := "generated"
+	if len(csr) > 0 {
+		// Checked before any read: a bad CSR is the caller's to fix whatever the account.
+		if _, err := ca.CheckCSR(csr); err != nil {
+			return Record{}, kyc.FieldError(kyc.EINVALID, "csr", strings.TrimPrefix(err.Error(), ca.ErrBadRequest.Error()+": "))
+		}
+		source = "csr"
 	}
 	acct, err := s.Store.GetAccount(ctx, accountID)
 	if err != nil {
@@ -144,7 +216,7 @@ func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) 
 		kind, name = ca.Company, acct.Organization
 	}
 	now := s.now()
-	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}}, now)
+	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}, CSR: csr}, now)
 	if errors.Is(err, ca.ErrBadRequest) {
 		return Record{}, kyc.Errorf(kyc.ECONFLICT, "The account's verified name or identifier cannot be certified.")
 	}
@@ -159,7 +231,7 @@ func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string) 
 		ID: s.IDs.NewID(), AccountID: acct.ID, OwnerKind: acct.OwnerKind, OwnerID: acct.OwnerID,
 		Serial: ca.SerialHex(iss.Serial), Kind: kind,
 		Subject: cert.Subject.CommonName, NotBefore: iss.NotBefore.UTC(), NotAfter: iss.NotAfter.UTC(),
-		Status: Issued, DER: iss.DER, SealedKey: iss.SealedKey, Source: "generated", CreatedAt: now,
+		Status: Issued, DER: iss.DER, SealedKey: iss.SealedKey, Source: source, CreatedAt: now, AccountVersion: acct.Version,
 	}
 	if err := s.Store.CreateCert(ctx, r); err != nil {
 		return Record{}, err
@@ -193,7 +265,7 @@ const crlRetries = 5
 // record is always in the stored CRL. ECONFLICT when it is revoked already.
 func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason ca.Reason) (Record, error) {
 	for attempt := 0; ; attempt++ {
-		r, prev, n, err := s.Store.GetCertAndCRL(ctx, id)
+		r, prev, err := s.Store.GetCertAndCRL(ctx, id)
 		if err != nil {
 			return Record{}, err
 		}
@@ -208,17 +280,18 @@ func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason
 			return Record{}, fmt.Errorf("certs: stored serial is not hex")
 		}
 		var entries []ca.Revoked
-		if prev != nil {
-			if entries, err = s.CA.Entries(prev); err != nil {
+		if prev.DER != nil {
+			if entries, err = s.CA.Entries(prev.DER); err != nil {
 				return Record{}, fmt.Errorf("certs: stored CRL: %w", err)
 			}
 		}
 		now := s.now()
-		der, err := s.CA.CRL(ctx, prev, append(entries, ca.Revoked{Serial: serial, At: now, Reason: reason}), now)
+		entries = merge(entries, append(slices.Clone(prev.Pending), ca.Revoked{Serial: serial, At: now, Reason: reason}))
+		der, err := s.CA.CRL(ctx, prev.DER, entries, now)
 		if err != nil {
 			return Record{}, fmt.Errorf("certs: sign CRL: %w", err)
 		}
-		err = s.Store.RevokeCert(ctx, r, now, reason, der, n)
+		err = s.Store.RevokeCert(ctx, r, now, reason, der, prev)
 		if errors.Is(err, ErrCRLMoved) && attempt < crlRetries {
 			continue
 		}
@@ -230,38 +303,39 @@ func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason
 	}
 }
 
-// CRL returns the current CRL. It signs the first, empty one when none is stored yet, and
-// a new one with the same entries once the stored one is past half its validity, so the
-// CRL served is never stale even when nothing is revoked for a week (nextUpdate is
-// thisUpdate + 7 days). Of two requests re-signing at once, one stores its CRL and the
-// other serves that one.
+// CRL returns the current CRL. It signs a new one when none is stored yet, when
+// revocations are pending (a company's legal change revoked a certificate without a CA
+// key: CRLState), or once the stored one is past half its validity, so the CRL served is
+// never stale even when nothing is revoked for a week (nextUpdate is thisUpdate + 7
+// days). Two store calls: the read, and the conditional write of a new CRL. Of two
+// requests re-signing at once, one stores its CRL and the other serves that one.
 func (s *Service) CRL(ctx context.Context) ([]byte, error) {
-	der, n, err := s.Store.LoadCRL(ctx)
+	st, err := s.Store.LoadCRL(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var entries []ca.Revoked
-	if der != nil {
-		crl, err := x509.ParseRevocationList(der)
+	if st.DER != nil {
+		crl, err := x509.ParseRevocationList(st.DER)
 		if err != nil {
 			return nil, fmt.Errorf("certs: stored CRL: %w", err)
 		}
-		if now.Before(crl.NextUpdate.Add(-crl.NextUpdate.Sub(crl.ThisUpdate) / 2)) {
-			return der, nil
+		if len(st.Pending) == 0 && now.Before(crl.NextUpdate.Add(-crl.NextUpdate.Sub(crl.ThisUpdate)/2)) {
+			return st.DER, nil
 		}
-		if entries, err = s.CA.Entries(der); err != nil {
+		if entries, err = s.CA.Entries(st.DER); err != nil {
 			return nil, fmt.Errorf("certs: stored CRL: %w", err)
 		}
 	}
-	fresh, err := s.CA.CRL(ctx, der, entries, now)
+	fresh, err := s.CA.CRL(ctx, st.DER, merge(entries, st.Pending), now)
 	if err != nil {
 		return nil, fmt.Errorf("certs: sign CRL: %w", err)
 	}
-	err = s.Store.SaveCRL(ctx, fresh, n)
+	err = s.Store.SaveCRL(ctx, fresh, st)
 	if errors.Is(err, ErrCRLMoved) {
-		der, _, err = s.Store.LoadCRL(ctx)
-		return der, err
+		st, err = s.Store.LoadCRL(ctx)
+		return st.DER, err
 	}
 	if err != nil {
 		return nil, err

@@ -974,11 +974,14 @@ var wantGrants = map[string][]string{
 	"CreateOrganizationAccountFunction": submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
 	// GetAccount, and the presigned GET of the seal.
 	"GetOrganizationSealFunction": {"dynamodb:GetItem Table", "s3:GetObject DocsBucket/accounts/*/signImg/*", "kms:Decrypt DocsKey"},
-	// As the application, and the modification reads each adopted copy in full to check it.
+	// As the application, and the modification reads each adopted copy in full to check it;
+	// a legal change revokes the live certificate in its transaction (Update, Delete or
+	// ConditionCheck), without a CA key.
 	"ReapplyOrganizationFunction": append(submissionGrants("licence", "organizationCodeImg", "taxCertificateImg", "signApplication", "signImg", "legalIdentityFrontImg", "legalIdentityBackImg"),
 		"s3:GetObject DocsBucket/accounts/*/licence/*", "s3:GetObject DocsBucket/accounts/*/organizationCodeImg/*", "s3:GetObject DocsBucket/accounts/*/taxCertificateImg/*",
 		"s3:GetObject DocsBucket/accounts/*/signApplication/*", "s3:GetObject DocsBucket/accounts/*/signImg/*",
-		"s3:GetObject DocsBucket/accounts/*/legalIdentityFrontImg/*", "s3:GetObject DocsBucket/accounts/*/legalIdentityBackImg/*"),
+		"s3:GetObject DocsBucket/accounts/*/legalIdentityFrontImg/*", "s3:GetObject DocsBucket/accounts/*/legalIdentityBackImg/*",
+		"dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "dynamodb:ConditionCheckItem Table"),
 	"GetOrganizationFunction": {"dynamodb:GetItem Table", "dynamodb:Query Table"},
 	// Identity factors (issue 14): the check reserves against the daily limit on the
 	// session's condition, records the factor (and, with VERIFY_POLICY=factors, the
@@ -1012,13 +1015,13 @@ var wantGrants = map[string][]string{
 	"HostedVerificationConfirmFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "sqs:SendMessage WebhookQueue"},
 	// Certificates (issue 15): the functions with the CA load (and the first time create)
 	// the CA certificate at start-up and sign with the CA key; only the apply seals keys.
-	"ApplyCertificateFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table",
+	"ApplyCertificateFunction": {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:ConditionCheckItem Table",
 		"kms:GetPublicKey CAKey", "kms:Sign CAKey", "kms:GenerateDataKey CertKeysKey"},
 	"GetCertificateFunction": {"dynamodb:GetItem Table"},
 	"RevokeCertificateFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table",
 		"dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
 	"GetCACertificateFunction": {"dynamodb:GetItem Table"},
-	"GetCRLFunction":           {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
+	"GetCRLFunction":           {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

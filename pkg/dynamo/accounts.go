@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,6 +101,13 @@ func (s *Store) transition(ctx context.Context, t kyc.Transition, extra []types.
 		return kyc.Account{}, kyc.FieldError(kyc.EINVALID, "audit.account_id", "does not match the account")
 	}
 	t.Account.Version = t.FromVersion + 1
+	revocation, err := s.certRevocationItems(t)
+	if err != nil {
+		return kyc.Account{}, err
+	}
+	if revocation != nil {
+		extra = append(slices.Clone(extra), revocation...)
+	}
 	// The event the transition announces rides in its transaction (the outbox): no
 	// decision is written without it, and it adds no call.
 	outbox, err := s.outboxPut(t)

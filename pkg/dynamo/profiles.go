@@ -209,37 +209,68 @@ func encodeCurrentProfile(p kyc.ProfileVersion, accountID string) item {
 // current copy is missing or behind (written before the copy existed) costs one more
 // GetItem, of the version the account names.
 func (s *Store) GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, error) {
+	acct, prof, uploads, _, err := s.accountProfileUploads(ctx, accountID, keys, now, false)
+	return acct, prof, uploads, err
+}
+
+// GetAccountProfileUploadsAndCert is GetAccountProfileAndUploads with the account's
+// live-certificate guard in the same BatchGetItem: still one call. A guard written
+// before guards named their serial costs one more GetItem, of the certificate.
+func (s *Store) GetAccountProfileUploadsAndCert(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, *kyc.LiveCert, error) {
+	return s.accountProfileUploads(ctx, accountID, keys, now, true)
+}
+
+func (s *Store) accountProfileUploads(ctx context.Context, accountID string, keys []string, now time.Time, withCert bool) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, *kyc.LiveCert, error) {
 	if accountID == "" {
-		return kyc.Account{}, nil, nil, notFound("Account")
+		return kyc.Account{}, nil, nil, nil, notFound("Account")
 	}
-	acct, uploads, found, err := s.accountAndUploads(ctx, accountID, keys, now, currentProfileKey(accountID))
+	extra := []item{currentProfileKey(accountID)}
+	if withCert {
+		extra = append(extra, certGuardKey(accountID))
+	}
+	acct, uploads, found, err := s.accountAndUploads(ctx, accountID, keys, now, extra...)
 	if err != nil {
-		return kyc.Account{}, nil, nil, err
+		return kyc.Account{}, nil, nil, nil, err
 	}
+	var live *kyc.LiveCert
+	if withCert {
+		if live, err = s.liveCert(ctx, found[itemID(certGuardKey(accountID))]); err != nil {
+			return kyc.Account{}, nil, nil, nil, err
+		}
+	}
+	prof, err := s.currentProfile(ctx, acct, found)
+	if err != nil {
+		return kyc.Account{}, nil, nil, nil, err
+	}
+	return acct, prof, uploads, live, nil
+}
+
+func (s *Store) currentProfile(ctx context.Context, acct kyc.Account, found map[string]item) (*kyc.ProfileVersion, error) {
+	accountID := acct.ID
 	if acct.ProfileVersion == 0 {
-		return acct, nil, uploads, nil
+		return nil, nil
 	}
 	it, ok := found[itemID(currentProfileKey(accountID))]
 	if ok {
 		it[attrKind] = sv(kindProfile)
 		p, err := decodeProfile(it)
 		if err != nil {
-			return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get current profile: %w", err)
+			return nil, fmt.Errorf("dynamo: get current profile: %w", err)
 		}
 		if p.Version == acct.ProfileVersion {
-			return acct, &p, uploads, nil
+			return &p, nil
 		}
 	}
-	it, err = s.get(ctx, key(prefixAccount+accountID, profileSK(acct.ProfileVersion)))
+	it, err := s.get(ctx, key(prefixAccount+accountID, profileSK(acct.ProfileVersion)))
 	if err != nil {
-		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get profile version: %w", err)
+		return nil, fmt.Errorf("dynamo: get profile version: %w", err)
 	}
 	if it == nil {
-		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: account %s names profile version %d, none stored", accountID, acct.ProfileVersion)
+		return nil, fmt.Errorf("dynamo: account %s names profile version %d, none stored", accountID, acct.ProfileVersion)
 	}
 	p, err := decodeProfile(it)
 	if err != nil {
-		return kyc.Account{}, nil, nil, fmt.Errorf("dynamo: get profile version: %w", err)
+		return nil, fmt.Errorf("dynamo: get profile version: %w", err)
 	}
-	return acct, &p, uploads, nil
+	return &p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
@@ -66,7 +67,11 @@ func (a *API) applyCert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.certs.Apply(r.Context(), p, f["accountId"])
+	var csr []byte
+	if v := strings.TrimSpace(f["csr"]); v != "" {
+		csr = []byte(v)
+	}
+	c, err := a.certs.Apply(r.Context(), p, f["accountId"], csr)
 	if err != nil {
 		return err
 	}
@@ -137,11 +142,14 @@ func writeRaw(w http.ResponseWriter, contentType string, body []byte) {
 }
 
 // caCert reads the CA certificate from the store rather than holding the CA: the route
-// needs no KMS key at all. The functions that hold the CA create it on their first start.
+// needs no KMS key at all. The functions that hold the CA create it on their first start;
+// of them GET /v1/ca/crl is public, so the 404 before that says to call it. Creating it
+// here would give this public, unauthenticated function kms:Sign on the CA key, for a
+// one-time event: not worth the grant.
 func (a *API) caCert(w http.ResponseWriter, r *http.Request) error {
 	der, err := a.certs.Store.LoadRoot(r.Context())
 	if errors.Is(err, ca.ErrNoRoot) {
-		return kyc.Errorf(kyc.ENOTFOUND, "The CA certificate is not created yet.")
+		return kyc.Errorf(kyc.ENOTFOUND, "The CA certificate is not created yet: GET /v1/ca/crl once creates it.")
 	}
 	if err != nil {
 		return err

@@ -228,6 +228,28 @@ type Transition struct {
 	// and submitted in one write: POST /v1/accounts/organization), on condition that it
 	// does not; FromState and FromVersion are then the zero account's.
 	Create bool
+	// RevokeCert, when set, revokes the account's live certificate in the same atomic
+	// write (a company's legal change, DOMAIN.md Certificates), so the change is never
+	// stored without its revocation.
+	RevokeCert *CertRevocation
+}
+
+// CertRevocation is the revocation of an account's live certificate that rides in a
+// Transition. Live is the certificate read with the account (nil when it had none): the
+// write revokes it (ISSUED -> REVOKED, the account's live-certificate guard removed, the
+// certificate.revoked event, its serial queued for the next CRL) on condition that it is
+// still the live one, or, when Live is nil, on condition that the account still has no
+// live certificate; ECONFLICT otherwise, with nothing written.
+type CertRevocation struct {
+	Live *LiveCert
+	// Reason is the RFC 5280 CRL reason code (pkg/ca's Reason).
+	Reason int
+}
+
+// LiveCert names an account's live (ISSUED) certificate.
+type LiveCert struct {
+	ID     string
+	Serial string // lower-case hex
 }
 
 // ProfileVersion is one stored version of a company's profile (seed 001's form): Fields

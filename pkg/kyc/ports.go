@@ -269,6 +269,10 @@ type Store interface {
 	// company profile version (nil if it has none), in the same one call (the reapply
 	// route's read).
 	GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (Account, *ProfileVersion, map[string]Upload, error)
+	// GetAccountProfileUploadsAndCert is GetAccountProfileAndUploads with the account's
+	// live certificate (nil when it has none), read in the same call: a modification that
+	// is a legal change revokes it in its own write (Transition.RevokeCert).
+	GetAccountProfileUploadsAndCert(ctx context.Context, accountID string, keys []string, now time.Time) (Account, *ProfileVersion, map[string]Upload, *LiveCert, error)
 
 	// ListSealsWanted returns up to limit accounts whose approval asked for a generated
 	// seal (Transition.WantSeal) not generated yet (Transition.SealDone), in one call.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/company"
 	"github.com/realname-kyc/realname/pkg/filecheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
@@ -57,7 +58,7 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 		}
 	}
 	now := s.clock.Now()
-	acct, stored, uploads, err := s.store.GetAccountProfileAndUploads(ctx, p.AccountID, keys, now)
+	acct, stored, uploads, live, err := s.store.GetAccountProfileUploadsAndCert(ctx, p.AccountID, keys, now)
 	if err != nil {
 		return ReapplyResult{}, err
 	}
@@ -81,13 +82,28 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 	if mode == company.AuthRejected {
 		return s.reapplyRejected(ctx, p, acct, current, next, uploads)
 	}
-	return s.modify(ctx, p, acct, current, next, changed, uploads)
+	return s.modify(ctx, p, acct, current, next, changed, uploads, live)
+}
+
+// legalFields are the fields whose change is a company's legal change (DOMAIN.md
+// Certificates): the certified name, and the legal person's name or ID number.
+var legalFields = []string{company.FieldName, company.FieldLegalName, company.FieldLegalIDCard}
+
+// isLegalChange reports whether a modification changing the fields changed is a legal
+// change, which revokes the company's live certificate.
+func isLegalChange(changed []string) bool {
+	return slices.ContainsFunc(changed, func(f string) bool { return slices.Contains(legalFields, f) })
 }
 
 // modify writes the modification of an approved company: the documents that change are
 // adopted from their uploads and checked in full first.
+//
+// A legal change (isLegalChange) revokes the account's live certificate, live as read
+// with the account, in the modification's own transaction (reason affiliationChanged):
+// no new name is stored while a certificate with the old one is live. When there was
+// none, the same transaction checks that there still is none.
 func (s *Service) modify(ctx context.Context, p kyc.Principal, acct kyc.Account, current, next company.Profile, changed []string,
-	uploads map[string]kyc.Upload) (ReapplyResult, error) {
+	uploads map[string]kyc.Upload, live *kyc.LiveCert) (ReapplyResult, error) {
 	if len(changed) == 0 {
 		return ReapplyResult{Version: current.Version, Changed: []string{}}, nil
 	}
@@ -122,6 +138,9 @@ func (s *Service) modify(ctx context.Context, p kyc.Principal, acct kyc.Account,
 	t.Profile = profileVersion(next, acct, docs, p, at)
 	t.Profile.Changed = changed
 	t.Account.ProfileVersion = t.Profile.Version
+	if isLegalChange(changed) {
+		t.RevokeCert = &kyc.CertRevocation{Live: live, Reason: int(ca.AffiliationChanged)}
+	}
 	if _, err := s.store.Transition(ctx, t); err != nil {
 		s.deleteAll(ctx, written)
 		if kyc.IsCode(err, kyc.ECONFLICT) {
@@ -131,6 +150,9 @@ func (s *Service) modify(ctx context.Context, p kyc.Principal, acct kyc.Account,
 	}
 	// The earlier versions keep naming the documents they had, so replaced files stay.
 	s.log.InfoContext(ctx, "company modified", slog.String("account_id", acct.ID), slog.Int64("profile_version", t.Profile.Version))
+	if t.RevokeCert != nil && live != nil {
+		s.log.InfoContext(ctx, "certificate revoked by a legal change", slog.String("account_id", acct.ID), slog.String("certificate_id", live.ID))
+	}
 	return ReapplyResult{Version: t.Profile.Version, Changed: changed}, nil
 }
 

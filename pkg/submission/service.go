@@ -43,7 +43,7 @@ type Store interface {
 	GetAccountChangeAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, kyc.EnterpriseChange, map[string]kyc.Upload, error)
 	PutChange(ctx context.Context, acct kyc.Account, c kyc.EnterpriseChange) (kyc.EnterpriseChange, error)
 	GetAccountAndProfiles(ctx context.Context, accountID string) (kyc.Account, []kyc.ProfileVersion, error)
-	GetAccountProfileAndUploads(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, error)
+	GetAccountProfileUploadsAndCert(ctx context.Context, accountID string, keys []string, now time.Time) (kyc.Account, *kyc.ProfileVersion, map[string]kyc.Upload, *kyc.LiveCert, error)
 }
 
 // Objects is what the submissions and the portrait do with the stored files: check an
