@@ -1046,7 +1046,7 @@ func submissionGrants(slots ...string) []string {
 
 func changeGrants(slots ...string) []string {
 	g := []string{"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table", "dynamodb:ConditionCheckItem Table",
-		"s3:ListBucket DocsBucket", "kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"}
+		"dynamodb:UpdateItem Table", "s3:ListBucket DocsBucket", "kms:GenerateDataKey DocsKey", "kms:Decrypt DocsKey"}
 	for _, s := range slots {
 		g = append(g, "s3:GetObject DocsBucket/uploads/*/"+s+"/*", "s3:PutObject DocsBucket/accounts/*/"+s+"/*", "s3:DeleteObject DocsBucket/accounts/*/"+s+"/*")
 	}
