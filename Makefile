@@ -79,7 +79,9 @@ FUNCTIONS := \
 	GetCertificateFunction:certs-get \
 	RevokeCertificateFunction:certs-revoke \
 	GetCACertificateFunction:ca-cert \
-	GetCRLFunction:ca-crl
+	GetCRLFunction:ca-crl \
+	StartBankVerificationFunction:bank-verification-start \
+	ConfirmBankVerificationFunction:bank-verification-confirm
 
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -61,6 +62,17 @@ type Config struct {
 	IdentityKey      string
 	IdentitySecret   string
 
+	// Bank verification (issue 15): BankVerifySecret is BANK_VERIFY_SECRET decoded (the
+	// bytes the amounts are HMAC-hashed with; "" when unset: see BankSecret; never log
+	// it); the payout provider is PAYOUT_PROVIDER (sandbox or http) with the sandbox's
+	// file or, for http, its endpoint, key and secret (never log the secret).
+	BankVerifySecret string
+	PayoutProvider   string
+	PayoutFile       string
+	PayoutURL        string
+	PayoutKey        string
+	PayoutSecret     string
+
 	StaticAccessKey string
 	StaticSecretKey string
 }
@@ -78,6 +90,12 @@ const (
 const (
 	IdentitySandbox = "sandbox"
 	IdentityHTTP    = "http"
+)
+
+// Payout providers (PAYOUT_PROVIDER), pkg/payout's.
+const (
+	PayoutSandbox = "sandbox"
+	PayoutHTTP    = "http"
 )
 
 // Var documents one environment variable.
@@ -116,6 +134,12 @@ func Vars() []Var {
 		{Name: "CA_KMS_KEY_ID", Meaning: "KMS key (id, ARN or alias; ECC_NIST_P256, SIGN_VERIFY) the platform CA signs certificates and CRLs with; the certificate functions need it on AWS (locally a key file, .local/ca.key)"},
 		{Name: "CERT_KEYS_KMS_KEY_ID", Meaning: "symmetric KMS key that seals the private keys generated for certificate subjects (encryption context purpose=certificate-key); the certificate functions need it on AWS (locally a key file, .local/cert-keys.key)"},
 		{Name: "CA_SUBJECT", Default: "Realname Platform CA", Meaning: "common name of the CA certificate, used when it is first created (later starts load the stored one)"},
+		{Name: "BANK_VERIFY_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the bank verification amounts are HMAC-hashed with before they are stored (template parameter BankVerifySecret, NoEcho); the two bank verification functions need it on AWS, a fixed development key with an emulator on this machine; changing it makes the PAID verifications unconfirmable (start again)"},
+		{Name: "PAYOUT_PROVIDER", Default: PayoutSandbox, Meaning: "payout provider of bank verification: sandbox (no money moves; each payout is a line of PAYOUT_FILE) or http (a payment provider's API: PAYOUT_URL, PAYOUT_KEY and PAYOUT_SECRET required)"},
+		{Name: "PAYOUT_FILE", Default: "", Meaning: "the sandbox's payouts file (JSON lines with the amounts to confirm); .local/outbox/payouts.jsonl when empty"},
+		{Name: "PAYOUT_URL", Meaning: "the payment provider's base URL (https; http only on a loopback address), with PAYOUT_PROVIDER=http"},
+		{Name: "PAYOUT_KEY", Meaning: "the payment provider's API key, with PAYOUT_PROVIDER=http"},
+		{Name: "PAYOUT_SECRET", Meaning: "the payment provider's signing secret, with PAYOUT_PROVIDER=http (template parameter PayoutSecret, NoEcho); never logged"},
 		{Name: "KEY_HASH_SECRET", Meaning: "secret (64+ hex digits, e.g. from openssl rand -hex 32) the DynamoDB keys of phones, ID numbers and rate-limit counters are HMAC-hashed with; required on AWS, a fixed development key with an emulator on this machine; changing it orphans those items"},
 	}
 }
@@ -157,6 +181,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		IdentityURL:      get("IDENTITY_URL"),
 		IdentityKey:      get("IDENTITY_KEY"),
 		IdentitySecret:   get("IDENTITY_SECRET"),
+		PayoutProvider:   get("PAYOUT_PROVIDER"),
+		PayoutFile:       get("PAYOUT_FILE"),
+		PayoutURL:        get("PAYOUT_URL"),
+		PayoutKey:        get("PAYOUT_KEY"),
+		PayoutSecret:     get("PAYOUT_SECRET"),
 	}
 	for _, v := range Vars() {
 		if v.Required && get(v.Name) == "" {
@@ -202,6 +231,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: environment variable REQUIRE_BANK_VERIFICATION must be true or false")
 	}
 	c.RequireBankVerification = rb
+	bank, err := hexSecret("BANK_VERIFY_SECRET", get("BANK_VERIFY_SECRET"))
+	if err != nil {
+		return Config{}, err
+	}
+	c.BankVerifySecret = bank
 	if c.VerifyPolicy != PolicyDocuments && c.VerifyPolicy != PolicyFactors {
 		return Config{}, fmt.Errorf("config: environment variable VERIFY_POLICY must be documents or factors")
 	}
@@ -218,6 +252,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: environment variable IDENTITY_PROVIDER must be sandbox or http")
 	}
+	switch c.PayoutProvider {
+	case PayoutSandbox:
+	case PayoutHTTP:
+		for name, v := range map[string]string{"PAYOUT_URL": c.PayoutURL, "PAYOUT_KEY": c.PayoutKey, "PAYOUT_SECRET": c.PayoutSecret} {
+			if v == "" {
+				return Config{}, fmt.Errorf("config: environment variable %s is required with PAYOUT_PROVIDER=http", name)
+			}
+		}
+	default:
+		return Config{}, fmt.Errorf("config: environment variable PAYOUT_PROVIDER must be sandbox or http")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -230,19 +275,49 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 // strength needs a key as long as its output.
 const MinKeyHashSecret = 32
 
-// keyHashSecret decodes KEY_HASH_SECRET. It is hex only: base64 would be ambiguous (a hex
-// string is valid base64 of other bytes), and hex is what `openssl rand -hex 32` prints.
-// Errors never quote the value.
-func keyHashSecret(v string) (string, error) {
+// keyHashSecret decodes KEY_HASH_SECRET.
+func keyHashSecret(v string) (string, error) { return hexSecret("KEY_HASH_SECRET", v) }
+
+// hexSecret decodes the secret of variable name. It is hex only: base64 would be
+// ambiguous (a hex string is valid base64 of other bytes), and hex is what `openssl rand
+// -hex 32` prints. Errors never quote the value.
+func hexSecret(name, v string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
 	b, err := hex.DecodeString(v)
 	if err != nil {
-		return "", fmt.Errorf("config: environment variable KEY_HASH_SECRET must be hexadecimal (e.g. the output of openssl rand -hex 32)")
+		return "", fmt.Errorf("config: environment variable %s must be hexadecimal (e.g. the output of openssl rand -hex 32)", name)
 	}
 	if len(b) < MinKeyHashSecret {
-		return "", fmt.Errorf("config: environment variable KEY_HASH_SECRET must be at least %d bytes (%d hex digits), not %d", MinKeyHashSecret, 2*MinKeyHashSecret, len(b))
+		return "", fmt.Errorf("config: environment variable %s must be at least %d bytes (%d hex digits), not %d", name, MinKeyHashSecret, 2*MinKeyHashSecret, len(b))
 	}
 	return string(b), nil
+}
+
+// DevBankVerifySecret is the amount secret of local runs: a stack whose store is an
+// emulator on this machine holds local data only. It is public, so BankSecret never
+// gives it to any other stack.
+const DevBankVerifySecret = "realname-local-development-bank-verify-secret-not-for-aws"
+
+// BankSecret is the amount secret of bank verification: BANK_VERIFY_SECRET, or
+// DevBankVerifySecret when the store is an emulator on this machine
+// (DYNAMODB_ENDPOINT on a loopback address). Anywhere else it is required: with a
+// public secret, the stored hash of one of 99 amounts gives the amount away.
+func (c Config) BankSecret() ([]byte, error) {
+	if c.BankVerifySecret != "" {
+		return []byte(c.BankVerifySecret), nil
+	}
+	if u, err := url.Parse(c.DynamoEndpoint); err == nil && c.DynamoEndpoint != "" && loopbackHost(u.Hostname()) {
+		return []byte(DevBankVerifySecret), nil
+	}
+	return nil, fmt.Errorf("config: environment variable BANK_VERIFY_SECRET is required unless DYNAMODB_ENDPOINT is an emulator on this machine (%d+ random bytes as hex: openssl rand -hex %d)", MinKeyHashSecret, MinKeyHashSecret)
+}
+
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -46,6 +46,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		VerifyPolicy:     app.PolicyDocuments,
 		IdentityProvider: app.IdentitySandbox,
 		CASubject:        "Realname Platform CA",
+		PayoutProvider:   app.PayoutSandbox,
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -96,6 +97,11 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"IDENTITY_URL":           "https://identity.example.com",
 		"IDENTITY_KEY":           "key-1",
 		"IDENTITY_SECRET":        "not-a-real-secret",
+		"BANK_VERIFY_SECRET":     strings.Repeat("1e", 32),
+		"PAYOUT_PROVIDER":        "http",
+		"PAYOUT_URL":             "https://pay.example.com",
+		"PAYOUT_KEY":             "pay-key",
+		"PAYOUT_SECRET":          "not-a-real-payout-secret",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
@@ -123,6 +129,11 @@ func TestLoadConfigAllSet(t *testing.T) {
 		IdentityURL:         "https://identity.example.com",
 		IdentityKey:         "key-1",
 		IdentitySecret:      "not-a-real-secret",
+		BankVerifySecret:    strings.Repeat("\x1e", 32),
+		PayoutProvider:      app.PayoutHTTP,
+		PayoutURL:           "https://pay.example.com",
+		PayoutKey:           "pay-key",
+		PayoutSecret:        "not-a-real-payout-secret",
 	}
 	if c != want {
 		t.Errorf("LoadConfig = %+v\nwant        %+v", c, want)
@@ -165,6 +176,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 		{"LOG_LEVEL trace", map[string]string{"LOG_LEVEL": "trace"}, "LOG_LEVEL"},
 		{"KEY_HASH_SECRET 31 bytes", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 31)}, "KEY_HASH_SECRET"},
+		{"BANK_VERIFY_SECRET 31 bytes", map[string]string{"BANK_VERIFY_SECRET": strings.Repeat("ab", 31)}, "BANK_VERIFY_SECRET"},
+		{"BANK_VERIFY_SECRET not hex", map[string]string{"BANK_VERIFY_SECRET": strings.Repeat("zy", 32)}, "BANK_VERIFY_SECRET"},
+		{"PAYOUT_PROVIDER unknown", map[string]string{"PAYOUT_PROVIDER": "bank"}, "PAYOUT_PROVIDER"},
+		{"PAYOUT_PROVIDER http without a secret", map[string]string{"PAYOUT_PROVIDER": "http", "PAYOUT_URL": "https://pay.example.com", "PAYOUT_KEY": "k"}, "PAYOUT_SECRET"},
 		{"KEY_HASH_SECRET not hex", map[string]string{"KEY_HASH_SECRET": strings.Repeat("zy", 32)}, "KEY_HASH_SECRET"},
 		{"KEY_HASH_SECRET odd digits", map[string]string{"KEY_HASH_SECRET": strings.Repeat("ab", 32) + "c"}, "KEY_HASH_SECRET"},
 		{"VERIFY_POLICY unknown", map[string]string{"VERIFY_POLICY": "both"}, "VERIFY_POLICY"},
@@ -292,3 +307,28 @@ func TestNewEnv(t *testing.T) {
 }
 
 type fakeQueue struct{ kyc.Queue }
+
+// The amount secret: the configured one, the development key only with a store on this
+// machine, and nothing for any other stack.
+func TestBankSecret(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		c      app.Config
+		want   string
+		refuse bool
+	}{
+		{"configured", app.Config{BankVerifySecret: strings.Repeat("\x1e", 32), DynamoEndpoint: "http://127.0.0.1:8000"}, strings.Repeat("\x1e", 32), false},
+		{"local emulator", app.Config{DynamoEndpoint: "http://127.0.0.1:8000"}, app.DevBankVerifySecret, false},
+		{"localhost", app.Config{DynamoEndpoint: "http://localhost:8000"}, app.DevBankVerifySecret, false},
+		{"AWS", app.Config{}, "", true},
+		{"remote endpoint", app.Config{DynamoEndpoint: "https://dynamodb.example.com"}, "", true},
+	} {
+		got, err := tt.c.BankSecret()
+		if (err != nil) != tt.refuse || string(got) != tt.want {
+			t.Errorf("%s: BankSecret = %q, %v", tt.name, got, err)
+		}
+	}
+	if len(app.DevBankVerifySecret) < app.MinKeyHashSecret {
+		t.Error("the development secret is shorter than a configured one may be")
+	}
+}

@@ -30,6 +30,8 @@ const (
 	AdapterIdentity Adapter = "identity" // the identity provider (kyc.IdentityProvider)
 	// Certificates (issue 15).
 	AdapterCA Adapter = "ca" // the CA: its signing key and the sealer of generated keys (Services.CA)
+	// Bank verification (issue 15).
+	AdapterPayout Adapter = "payout" // the payout provider (Services.Payouts), only the function that pays
 )
 
 // Env is what a function is built from: the configuration, the SDK configuration, the
@@ -71,6 +73,11 @@ func NewEnv(c Config, providers ...Provider) (*Env, error) {
 
 		RequireBankVerification: c.RequireBankVerification,
 	}}
+	// A function without bank verification runs without the secret; the bank functions
+	// refuse to start without it (httpapi's constructors).
+	if secret, err := c.BankSecret(); err == nil {
+		e.BankSecret = secret
+	}
 	for _, p := range providers {
 		if err := p(e); err != nil {
 			return nil, err
@@ -124,6 +131,9 @@ func (e *Env) Only(adapters ...Adapter) *Env {
 	if !keep(AdapterCA) {
 		c.CA = nil
 	}
+	if !keep(AdapterPayout) {
+		c.Payouts = nil
+	}
 	return &c
 }
 
@@ -161,6 +171,8 @@ func (e *Env) has(a Adapter) bool {
 		return e.Identity != nil
 	case AdapterCA:
 		return e.CA != nil
+	case AdapterPayout:
+		return e.Payouts != nil
 	}
 	return false
 }

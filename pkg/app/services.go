@@ -12,6 +12,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/password"
+	"github.com/realname-kyc/realname/pkg/payout"
 	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
@@ -38,6 +39,12 @@ type Services struct {
 	// CA is the platform certificate authority (issue 15): pkg/caprovide on AWS (KMS),
 	// the local runner's key files locally.
 	CA *ca.Authority
+	// Payouts pays bank verification amounts (issue 15): pkg/payout's sandbox or HTTP
+	// adapter (pkg/payoutprovide); only the start function has it.
+	Payouts payout.Provider
+	// BankSecret is the bank verification amount secret (Config.BankSecret); nil when
+	// not configured.
+	BankSecret []byte
 	// VerifyPolicy is PolicyDocuments or PolicyFactors (VERIFY_POLICY).
 	VerifyPolicy string
 	// RequireBankVerification is REQUIRE_BANK_VERIFICATION.
@@ -78,4 +85,7 @@ type Backends struct {
 	SMS       string `json:"sms"`
 	Seal      string `json:"seal,omitempty"`
 	Identity  string `json:"identity,omitempty"`
+	// Payout is the payout provider's name ("sandbox", or the payment provider's host),
+	// also the provider of the factors bank verifications record.
+	Payout string `json:"payout,omitempty"`
 }

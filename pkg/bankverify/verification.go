@@ -30,10 +30,11 @@ const (
 	NewPerDay       = 3
 )
 
-// EEXPIRED is the error code of an answer after Lifetime: 410 / 1026 in API.md. It is not
-// in pkg/kyc yet: until the HTTP layer maps it (httpapi.ErrorStatus), it would
-// answer 500, so wiring this package means adding it there.
-const EEXPIRED = "expired"
+// EEXPIRED is the error code of an answer after Lifetime: 410 / 1026 in API.md. It is
+// kyc.EGONE, the domain's one code for "expired or used up", so the HTTP layer maps it in
+// the one place it maps the others (httpapi.ErrorStatus) and no second code stands for
+// the same answer.
+const EEXPIRED = kyc.EGONE
 
 // ReasonAmountMismatch is the reason of a wrong answer (422 / 1012).
 const ReasonAmountMismatch = "amount_mismatch"

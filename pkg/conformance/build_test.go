@@ -137,6 +137,9 @@ var sizeBudget = map[string]int64{
 	// Certificates (issue 15): the functions that sign link the KMS client and pkg/ca.
 	"certs-apply": 8_900_000, "certs-get": 8_300_000, "certs-revoke": 8_900_000,
 	"ca-cert": 8_300_000, "ca-crl": 8_900_000,
+	// Bank verification (issue 15): the start links the payout provider's HTTP adapter,
+	// the confirmation the SQS client.
+	"bank-verification-start": 8_500_000, "bank-verification-confirm": 8_700_000,
 }
 
 // providerPackage is the package whose Provide makes each adapter.
@@ -144,7 +147,7 @@ var providerPackage = map[app.Adapter]string{
 	app.AdapterStore: "dynamo", app.AdapterDocs: "s3docs", app.AdapterPresigner: "s3presign",
 	app.AdapterQueue: "sqsqueue", app.AdapterSMS: "snssms", app.AdapterSeal: "seal",
 	app.AdapterWebhookQueue: "webhookqueue", app.AdapterSecrets: "kmsbox", app.AdapterIdentity: "identity",
-	app.AdapterCA: "caprovide",
+	app.AdapterCA: "caprovide", app.AdapterPayout: "payoutprovide",
 }
 
 // TestFunctionMains: each functions/<name>/main.go is a few lines that start the

@@ -116,6 +116,9 @@ var wantStatus = map[string]apiOutcome{
 	"certs-revoke/unknown-token.json": {401, 999},
 	"ca-cert/get.json":                {200, 0},
 	"ca-crl/get.json":                 {200, 0},
+	// Bank verification: the session first.
+	"bank-verification-start/unknown-token.json":   {401, 999},
+	"bank-verification-confirm/unknown-token.json": {401, 999},
 }
 
 // nonEnvelope are the functions whose answers are not the API envelope, by the media

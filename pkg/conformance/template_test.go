@@ -1022,6 +1022,11 @@ var wantGrants = map[string][]string{
 		"dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
 	"GetCACertificateFunction": {"dynamodb:GetItem Table"},
 	"GetCRLFunction":           {"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table", "kms:GetPublicKey CAKey", "kms:Sign CAKey"},
+	// Bank verification: the start's refused payout deletes the verification it wrote.
+	"StartBankVerificationFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table",
+		"dynamodb:UpdateItem Table", "dynamodb:DeleteItem Table"},
+	"ConfirmBankVerificationFunction": {"dynamodb:GetItem Table", "dynamodb:BatchGetItem Table", "dynamodb:PutItem Table",
+		"dynamodb:UpdateItem Table", "sqs:SendMessage WebhookQueue"},
 }
 
 // userChangeGrants are what ChangeUser needs (a role change, a freeze): the user and its

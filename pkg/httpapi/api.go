@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/bankcheck"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/hosted"
 	"github.com/realname-kyc/realname/pkg/integrator"
@@ -41,6 +42,8 @@ type API struct {
 	hosted *hosted.Service
 	// certs issues and revokes certificates (issue 15).
 	certs *certs.Service
+	// bank runs bank verifications (issue 15).
+	bank *bankcheck.Service
 }
 
 // handle wraps h in the middleware every route shares: request id, panic recovery, access

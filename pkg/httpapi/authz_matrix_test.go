@@ -167,6 +167,10 @@ var authzMatrix = map[string]azRow{
 	"certs-revoke": {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 404}, body: azRevoke},
 	"ca-cert":      {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 	"ca-crl":       {want: azStatuses{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+	// Bank verification: an app or a user for its own company account; {accountId} stays
+	// literal: no such account, 404 for every caller before anything is paid or judged.
+	"bank-verification-start":   {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 404}, body: azEmpty},
+	"bank-verification-confirm": {want: azStatuses{401, 401, 401, 401, 404, 404, 404, 404, 404, 404}, body: azAmount},
 }
 
 // The rows' bodies.
@@ -177,6 +181,7 @@ var (
 	azRole        = map[string]string{"role": "user"}
 	azVerify      = map[string]string{"name": vName, "cardno": vID}
 	azRevoke      = map[string]string{"reason": "superseded"}
+	azAmount      = map[string]string{"amount": "0.37"}
 )
 
 // TestAuthzMatrixCoversRoutes: every route has a row and every row a route, so a new

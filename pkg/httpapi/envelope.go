@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
@@ -96,6 +97,24 @@ type preconditionData struct {
 	FailCheckItems []string `json:"fail_check_items"`
 }
 
+// countKeys are the keys of a kyc.Error's Data that hold counts (a bank verification's
+// remaining tries): the answer carries them as JSON numbers, as a client counts them.
+// Every other value is a string (ids, reasons).
+var countKeys = map[string]bool{"remaining": true}
+
+// errorData is a kyc.Error's Data as the answer's data.
+func errorData(d map[string]string) map[string]any {
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		if n, err := strconv.Atoi(v); err == nil && countKeys[k] {
+			out[k] = n
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // writeError maps err to its status and envelope. Internal errors are logged with their
 // detail for the operator and reach the client only as "Internal error.".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -112,7 +131,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case ok && e.Field != "":
 		env.Data = fieldData{Field: e.Field, Reason: e.Reason}
 	case ok && e.Data != nil:
-		env.Data = e.Data
+		env.Data = errorData(e.Data)
 	case ok && e.Code == kyc.EVERIFY && e.Reason != "":
 		env.Data = verifyData{Reason: e.Reason}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/testenv"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/bankverify"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
@@ -35,6 +36,9 @@ func TestErrorStatus(t *testing.T) {
 		{kyc.ETOOLARGE, 413, 1023},
 		{kyc.EUNSUPPORTED, 415, 1024},
 		{kyc.EPRECONDITION, 400, 1025},
+		// A used or expired verification link, and an expired bank verification
+		// (bankverify.EEXPIRED is this code).
+		{kyc.EGONE, 410, 1026},
 		{kyc.EINTERNAL, 500, 1050},
 		{"", 500, 1050},
 		{"no-such-code", 500, 1050},
@@ -97,6 +101,16 @@ func TestWriteError(t *testing.T) {
 			err:        fmt.Errorf("change: %w", kyc.PreconditionError([]string{"IS_ORG_ACCOUNT", "UNDER_REVIEW"})),
 			wantStatus: 400, wantCode: 1025, wantMsg: "The account does not meet the preconditions: IS_ORG_ACCOUNT, UNDER_REVIEW.",
 			wantData: `{"fail_check_items":["IS_ORG_ACCOUNT","UNDER_REVIEW"]}`,
+		},
+		{
+			name:       "a wrong bank amount answers the tries left as a number",
+			err:        &kyc.Error{Code: kyc.EVERIFY, Message: "The amount is not the one paid.", Data: map[string]string{"reason": "amount_mismatch", "remaining": "2"}},
+			wantStatus: 422, wantCode: 1012, wantMsg: "The amount is not the one paid.",
+			wantData: `{"reason":"amount_mismatch","remaining":2}`,
+		},
+		{
+			name: "an expired bank verification", err: kyc.Errorf(bankverify.EEXPIRED, "expired"),
+			wantStatus: 410, wantCode: 1026, wantMsg: "expired",
 		},
 		{
 			name: "wrapped not found", err: fmt.Errorf("get: %w", kyc.Errorf(kyc.ENOTFOUND, "account not found")),

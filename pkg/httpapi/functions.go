@@ -235,5 +235,6 @@ func Constructors() map[string]Constructor {
 		"verify-page": HostedPage, "verify-code": HostedSendCode, "verify-confirm": HostedConfirm,
 		"certs-apply": ApplyCertificate, "certs-get": GetCertificate, "certs-revoke": RevokeCertificate,
 		"ca-cert": GetCACertificate, "ca-crl": GetCRL,
+		"bank-verification-start": StartBankVerification, "bank-verification-confirm": ConfirmBankVerification,
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/identity"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/payout"
 	"github.com/realname-kyc/realname/pkg/secretbox"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -72,6 +73,9 @@ func newFixture(t *testing.T) *fixture {
 		Identity:    identity.Sandbox{},
 	}
 	f.svc.CA = testCA(t, st)
+	f.svc.BankSecret = []byte(app.DevBankVerifySecret)
+	f.svc.Payouts = payout.NewSandbox(filepath.Join(t.TempDir(), "outbox", "payouts.jsonl"), f.clock.Now)
+	f.svc.Backends.Payout = payout.SandboxName
 	f.api = &API{svc: f.svc}
 	return f
 }

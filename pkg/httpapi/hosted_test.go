@@ -221,7 +221,7 @@ func TestHostedVerificationFlow(t *testing.T) {
 		wrong = "111111"
 	}
 	e := wantEnvelope(t, h.confirm(t, ticket, wrong), http.StatusBadRequest, 1008, "")
-	if !strings.Contains(string(e.Data), `"remaining":"4"`) {
+	if !strings.Contains(string(e.Data), `"remaining":4`) {
 		t.Errorf("wrong code data %s, want 4 remaining", e.Data)
 	}
 	wantEnvelope(t, h.confirm(t, ticket, "12ab"), http.StatusBadRequest, 1006, "code")

@@ -47,7 +47,8 @@ func newDocFixtureOn(t *testing.T, store kyc.Store) *docFixture {
 	f.svc = &app.Services{
 		Store: store, Docs: sharedDocs(t), Queue: q, Clock: f.clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
 		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute,
-		Backends: app.Backends{Store: "test", Documents: "embedded (VersityGW)", Queue: "in-process"},
+		Backends:   app.Backends{Store: "test", Documents: "embedded (VersityGW)", Queue: "in-process"},
+		BankSecret: []byte(app.DevBankVerifySecret),
 	}
 	f.svc.PasswordParams = cheapParams
 	return &docFixture{fixture: f, mux: muxOf(t, f.svc), queue: q}

@@ -122,6 +122,11 @@ func Routes() []Route {
 		{Name: "certs-revoke", LogicalID: "RevokeCertificateFunction", Method: http.MethodPost, Path: "/v1/certs/{certId}/revoke", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, app.AdapterCA}},
 		{Name: "ca-cert", LogicalID: "GetCACertificateFunction", Method: http.MethodGet, Path: "/v1/ca/cert", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store}},
 		{Name: "ca-crl", LogicalID: "GetCRLFunction", Method: http.MethodGet, Path: "/v1/ca/crl", Role: kyc.RoleAnyone, Adapters: []app.Adapter{store, app.AdapterCA}},
+		// Bank verification (issue 15, seed 004): an app or a user for its own company
+		// account. Only the start pays (the payout adapter); the confirmation queues the
+		// events its answer wrote to the outbox.
+		{Name: "bank-verification-start", LogicalID: "StartBankVerificationFunction", Method: http.MethodPost, Path: "/v1/accounts/{accountId}/bank-verification", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, app.AdapterPayout}},
+		{Name: "bank-verification-confirm", LogicalID: "ConfirmBankVerificationFunction", Method: http.MethodPost, Path: "/v1/accounts/{accountId}/bank-verification/confirm", Role: kyc.RoleUser, Integrators: true, Adapters: []app.Adapter{store, app.AdapterWebhookQueue}},
 	}
 }
 

@@ -80,7 +80,7 @@ func newUserFixtureOn(t *testing.T, store kyc.Store) *userFixture {
 	f := &fixture{store: store, clock: clock, log: &testenv.SyncBuffer{}}
 	f.svc = &app.Services{
 		Store: store, SMS: sms, Clock: clock, IDs: kyc.RandomIDs{}, Log: app.NewLogger(f.log, "debug"),
-		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5,
+		Version: "test-version", TokenTTL: time.Hour, MaxAttempts: 5, BankSecret: []byte(app.DevBankVerifySecret),
 	}
 	f.svc.PasswordParams = cheapParams
 	return &userFixture{fixture: f, mux: muxOf(t, f.svc), outbox: outbox}

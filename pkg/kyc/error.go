@@ -22,7 +22,7 @@ const (
 	ETOOLARGE     = "too_large"     // file or body too large (1023)
 	EUNSUPPORTED  = "unsupported"   // unsupported file or media type (1024)
 	EPRECONDITION = "precondition"  // the account does not meet the route's preconditions (1025)
-	EGONE         = "gone"          // expired or used up: a verification link (410 / 1026)
+	EGONE         = "gone"          // expired or used up: a verification link, a bank verification (410 / 1026)
 	EUNAVAILABLE  = "unavailable"   // an outside service (the identity provider) could not answer (503 / 1050)
 	EINTERNAL     = "internal"      // anything else (1050)
 )

@@ -225,6 +225,9 @@ func StartLocal(ctx context.Context, dir string, cfg app.Config, log *slog.Logge
 	if err := addCA(ctx, b, dir); err != nil {
 		return fail(err)
 	}
+	if err := addBank(b, dir); err != nil {
+		return fail(err)
+	}
 	return b, nil
 }
 

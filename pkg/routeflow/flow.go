@@ -38,6 +38,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/localqueue"
 	"github.com/realname-kyc/realname/pkg/localrun"
 	"github.com/realname-kyc/realname/pkg/localsms"
+	"github.com/realname-kyc/realname/pkg/payout"
 	"github.com/realname-kyc/realname/pkg/seal"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
@@ -154,7 +155,9 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 	q := localqueue.New(localqueue.Options{Visibility: 30 * time.Second, MaxReceives: 5})
 	log := slog.New(slog.DiscardHandler)
 	svc := &app.Services{Store: cfg.Store, Docs: cfg.Docs, Queue: q, SMS: outbox, DrawSeal: seal.Draw, Identity: identity.Sandbox{}, Clock: clock, IDs: kyc.RandomIDs{}, Log: log,
-		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute}
+		TokenTTL: 7 * 24 * time.Hour, MaxAttempts: 5, ReconcileAfter: 2 * time.Minute,
+		BankSecret: []byte(app.DevBankVerifySecret), Payouts: payout.NewSandbox(bankPayouts(dir), clock.Now)}
+	svc.Backends.Payout = payout.SandboxName
 	if err := addCA(ctx, svc, dir); err != nil {
 		return nil, fmt.Errorf("routeflow: CA: %w", err)
 	}
@@ -492,6 +495,10 @@ func Run(ctx context.Context, cfg Config) ([]Step, error) {
 			return err
 		}
 		if err := redirectStep(o, "company downloads its generated seal", "/v1/organization/seal"); err != nil {
+			return err
+		}
+		// Bank verification (issue 15) of the approved company's bank account.
+		if err := bankSteps(o, acctO, "Bench Organization Holdings Ltd", dir, jsonStep); err != nil {
 			return err
 		}
 

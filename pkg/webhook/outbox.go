@@ -83,7 +83,9 @@ func TransitionEvent(t kyc.Transition) (id string, e Event, ok bool) {
 	case kyc.ActionApproveThreeFactors:
 		typ, kind, by = AccountApproved, KindThreeFactor, BySystem
 	case kyc.ActionBankVerified:
-		if to != kyc.StateApproved {
+		// Only the verdict that approves announces: a verdict recorded on an account
+		// approved already (a company that did not need it) decides nothing.
+		if to != kyc.StateApproved || t.FromState == kyc.StateApproved {
 			return "", Event{}, false
 		}
 		typ, kind, by = AccountApproved, KindBankVerification, BySystem

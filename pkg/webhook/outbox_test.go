@@ -35,8 +35,12 @@ func TestTransitionEvent(t *testing.T) {
 		{kyc.ActionBankVerified, kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
 		{kyc.ActionApproveAwaitingBank, kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
 		{"read", kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
+		// The bank's verdict announces an approval only when it is the one that approves.
+		{kyc.ActionBankVerified, kyc.StatePendingReview, kyc.StateApproved, webhook.AccountApproved, "bank_verification", "system"},
+		{kyc.ActionBankVerified, kyc.StatePendingReview, kyc.StatePendingReview, "", "", ""},
+		{kyc.ActionBankVerified, kyc.StateApproved, kyc.StateApproved, "", "", ""},
 	} {
-		t.Run(tt.action+"->"+string(tt.to), func(t *testing.T) {
+		t.Run(tt.action+":"+string(tt.from)+"->"+string(tt.to), func(t *testing.T) {
 			acct := kyc.Account{ID: "01jf2x3y4z5a6b7c8d9e0f1g2h", Type: kyc.CompanyAccount, State: tt.to,
 				Name: "Placeholder Name", Tel: "placeholder-tel", IDNumber: "placeholder-number", Organization: "Placeholder Co"}
 			if tt.to == kyc.StateRejected {
