@@ -43,12 +43,12 @@ func (a *API) getOrganization(w http.ResponseWriter, r *http.Request) error {
 // authStatus=1 modifies an approved company at once and answers 200 / 1000 with the
 // profile's version and the changed field names.
 func (a *API) reapplyOrganization(w http.ResponseWriter, r *http.Request) error {
-	f, err := readFields(r)
+	f, files, err := organizationForm(r)
 	if err != nil {
 		return err
 	}
 	p, _ := PrincipalFrom(r.Context())
-	res, err := a.docs.Reapply(r.Context(), p, f)
+	res, err := a.docs.Reapply(r.Context(), p, f, files)
 	if err != nil {
 		return err
 	}

@@ -237,3 +237,34 @@ func TestReapplyRenameRedrawsGeneratedSeal(t *testing.T) {
 		t.Error("the rename did not ask for a new seal")
 	}
 }
+
+// Seed 001's multipart form on /reapply: a modification's new document as a file is
+// checked in full before it is accepted (a corrupt one is refused naming its field and
+// leaves nothing); a re-application after a rejection takes files too.
+func TestReapplyMultipart(t *testing.T) {
+	d := newDocFixture(t)
+	u := d.approvedCompany(t)
+	before := d.snapshot(t, u.AccountID)
+	body, ct := multipartBody(t, map[string]string{"authStatus": "1"}, formFile{"organizationRegImg", "licence.png", "image/png", licPNG[:len(licPNG)-30]})
+	wantEnvelope(t, d.callRaw(t, http.MethodPost, reapplyPath, u.Token, ct, body), http.StatusBadRequest, 1006, "organizationRegImg")
+	d.wantUnchanged(t, u.AccountID, before)
+
+	newLic := filechecktest.PNG(90, 64)
+	body, ct = multipartBody(t, map[string]string{"authStatus": "1"}, formFile{"organizationRegImg", "licence.png", "image/png", newLic})
+	e := wantEnvelope(t, d.callRaw(t, http.MethodPost, reapplyPath, u.Token, ct, body), http.StatusOK, CodeOK, "")
+	if !strings.Contains(string(e.Data), `"organizationRegImg"`) {
+		t.Errorf("modification answered %s, want organizationRegImg among the changed fields", e.Data)
+	}
+	a := d.account(t, u.AccountID)
+	d.wantDocument(t, a, "licence", "image/png", newLic)
+	if v := d.profiles(t, a.ID); len(v) != 2 || v[1].Fields["organizationRegImg"] != a.Documents["licence"].Key {
+		t.Errorf("profile versions %+v, want a second naming the new licence", v)
+	}
+
+	// Rejected, it re-applies with a file.
+	d.move(t, u.AccountID, kyc.StateRejected, kyc.RejectRetry)
+	relic := filechecktest.PNG(92, 64)
+	body, ct = multipartBody(t, map[string]string{"authStatus": "0"}, formFile{"organizationRegImg", "licence.png", "image/png", relic})
+	wantEnvelope(t, d.callRaw(t, http.MethodPost, reapplyPath, u.Token, ct, body), http.StatusOK, CodeCompanyAccepted, "")
+	d.wantDocument(t, d.account(t, u.AccountID), "licence", "image/png", relic)
+}

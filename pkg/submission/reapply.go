@@ -41,7 +41,11 @@ const documentChecked = "ok"
 // Three store calls with the session's: the account, its current profile and the upload
 // records of the request's keys in one read, then one transition. A refusal leaves
 // nothing: no version, no document, no attempt.
-func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]string) (ReapplyResult, error) {
+//
+// files, when not nil, are documents sent in the request itself (seed 001's multipart
+// form) by form field name, in place of upload keys: each is checked in full before it is
+// stored, as an adopted upload is.
+func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]string, files map[string][]byte) (ReapplyResult, error) {
 	if s.objects == nil {
 		return ReapplyResult{}, errNoObjects
 	}
@@ -51,6 +55,11 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 	}
 	fields := maps.Clone(in)
 	delete(fields, company.FieldAuthStatus)
+	for _, slot := range documentSlots() {
+		if _, ok := files[FieldOfSlot(slot)]; ok {
+			fields[FieldOfSlot(slot)] = inlineDocument
+		}
+	}
 	var keys []string
 	for _, slot := range documentSlots() {
 		if k := strings.TrimSpace(fields[FieldOfSlot(slot)]); issuedKey(k) {
@@ -80,9 +89,9 @@ func (s *Service) Reapply(ctx context.Context, p kyc.Principal, in map[string]st
 		return ReapplyResult{}, err
 	}
 	if mode == company.AuthRejected {
-		return s.reapplyRejected(ctx, p, acct, current, next, uploads)
+		return s.reapplyRejected(ctx, p, acct, current, next, uploads, files)
 	}
-	return s.modify(ctx, p, acct, current, next, changed, uploads, live)
+	return s.modify(ctx, p, acct, current, next, changed, uploads, live, files)
 }
 
 // legalFields are the fields whose change is a company's legal change (DOMAIN.md
@@ -103,7 +112,7 @@ func isLegalChange(changed []string) bool {
 // no new name is stored while a certificate with the old one is live. When there was
 // none, the same transaction checks that there still is none.
 func (s *Service) modify(ctx context.Context, p kyc.Principal, acct kyc.Account, current, next company.Profile, changed []string,
-	uploads map[string]kyc.Upload, live *kyc.LiveCert) (ReapplyResult, error) {
+	uploads map[string]kyc.Upload, live *kyc.LiveCert, files map[string][]byte) (ReapplyResult, error) {
 	if len(changed) == 0 {
 		return ReapplyResult{Version: current.Version, Changed: []string{}}, nil
 	}
@@ -120,7 +129,13 @@ func (s *Service) modify(ctx context.Context, p kyc.Principal, acct kyc.Account,
 			removed = append(removed, name)
 			continue
 		}
-		d, err := s.adoptChecked(ctx, p, acct.ID, FieldOfSlot(name), name, key, uploads)
+		var d kyc.Document
+		var err error
+		if data, ok := files[FieldOfSlot(name)]; ok && key == inlineDocument {
+			d, err = s.inlineChecked(ctx, acct.ID, FieldOfSlot(name), name, data)
+		} else {
+			d, err = s.adoptChecked(ctx, p, acct.ID, FieldOfSlot(name), name, key, uploads)
+		}
 		if err != nil {
 			s.deleteAll(ctx, written)
 			return ReapplyResult{}, err
@@ -198,11 +213,29 @@ func (s *Service) adoptChecked(ctx context.Context, p kyc.Principal, accountID, 
 	return d, nil
 }
 
+// inlineChecked is adoptChecked for a file sent in the request: checked in full
+// (putInline) and stored without its metadata.
+func (s *Service) inlineChecked(ctx context.Context, accountID, field, name string, data []byte) (kyc.Document, error) {
+	slot, ok := filecheck.LookupSlot(name)
+	if !ok {
+		return kyc.Document{}, fmt.Errorf("form slot %q is not a file slot", name)
+	}
+	if stripped, removed := filecheck.StripMetadata(data); removed {
+		data = stripped
+	}
+	d, err := s.putInline(ctx, accountID, field, data, slot)
+	if err != nil {
+		return kyc.Document{}, err
+	}
+	d.Check = documentChecked
+	return d, nil
+}
+
 // reapplyRejected submits next, the merged profile of a rejected company, again: the
 // documents it names anew come from their uploads, the others are the account's as they
 // are, except those the rejection asked to upload anew.
 func (s *Service) reapplyRejected(ctx context.Context, p kyc.Principal, acct kyc.Account, current, next company.Profile,
-	uploads map[string]kyc.Upload) (ReapplyResult, error) {
+	uploads map[string]kyc.Upload, files map[string][]byte) (ReapplyResult, error) {
 	was := current.Documents()
 	srcs := map[string]Source{}
 	for name, key := range next.Documents() {
@@ -211,6 +244,10 @@ func (s *Service) reapplyRejected(ctx context.Context, p kyc.Principal, acct kyc
 				return ReapplyResult{}, kyc.FieldError(kyc.EMISSING, FieldOfSlot(name), "the rejection asks for this document anew: upload it")
 			}
 			srcs[name] = Source{Stored: &d}
+			continue
+		}
+		if data, ok := files[FieldOfSlot(name)]; ok && key == inlineDocument {
+			srcs[name] = Source{Data: data, Inline: true}
 			continue
 		}
 		srcs[name] = Source{Key: key}
