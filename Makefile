@@ -141,9 +141,15 @@ test-browser: tools
 # the rest without it, since -race makes every test several times slower.
 RACE_PKGS := ./pkg/localqueue ./pkg/sqsqueue ./pkg/queuetest ./pkg/localrun ./pkg/review ./pkg/dynamo ./pkg/storetest ./pkg/testenv ./pkg/emulators
 
+# The enterprise routes' HTTP tests (issues 12 and 15: company form, reapply, enterprise
+# change, integrator companies, bank verification) run once more on AWS's DynamoDB Local
+# (testenv.EngineVar), not only on dynoxide.
+ENTERPRISE_TESTS := Organization|Reapply|EnterpriseChange|IntegratorCompany|RequireBank|Bank|SubmitCompany
+
 test-go:
 	$(GO) test -count=1 -timeout 15m -race $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_PKGS),-e github.com/realname-kyc/realname/$(patsubst ./%,%,$(p))))
+	REALNAME_TEST_ENGINE=dynamodb-local $(GO) test -count=1 -timeout 10m -run '$(ENTERPRISE_TESTS)' ./pkg/httpapi
 
 # Fuzzing: scripts/fuzz.sh finds every FuzzXxx (go test -list) and runs each in turn,
 # printing its executions; a crash fails it. Go writes a crashing input to the package's
