@@ -3,7 +3,6 @@ package webhook
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -80,14 +79,57 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // of letters, digits and "_.:-". That shape has no room for a name (spaces, non-ASCII),
 // an email ("@"), an E.164 phone ("+"), a reason written by a reviewer, or document
 // bytes; the digit patterns below catch the personal data a token could still spell.
-var (
-	dataKey   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-	dataValue = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
-	// GB 11643 resident ID: 17 digits then a digit or X.
-	residentID = regexp.MustCompile(`^[0-9]{17}[0-9Xx]$`)
-	// GB 32100 unified social credit code (a company's registration number).
-	creditCode = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$`)
-)
+//
+// The shapes are plain loops, not regular expressions: every function links this package
+// (through the store's outbox), and compiling four patterns in its init cost each cold
+// start about 0.45 ms and 188 KB (GODEBUG=inittrace=1).
+
+// isDataKey reports whether k is ^[a-z][a-z0-9_]{0,63}$.
+func isDataKey(k string) bool {
+	if len(k) == 0 || len(k) > 64 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	return allBytes(k, func(c byte) bool { return c >= 'a' && c <= 'z' || isDigit(c) || c == '_' })
+}
+
+// isDataValue reports whether v is ^[A-Za-z0-9_.:-]{1,128}$.
+func isDataValue(v string) bool {
+	return len(v) >= 1 && len(v) <= 128 && allBytes(v, func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '_' || c == '.' || c == ':' || c == '-'
+	})
+}
+
+// isResidentID reports whether s has the shape of a GB 11643 resident ID: 17 digits then
+// a digit or X.
+func isResidentID(s string) bool {
+	if len(s) != 18 {
+		return false
+	}
+	last := s[17]
+	return allBytes(s[:17], isDigit) && (isDigit(last) || last == 'X' || last == 'x')
+}
+
+// isCreditCode reports whether s has the shape of a GB 32100 unified social credit code
+// (a company's registration number): 2 code characters, 6 digits, 10 code characters.
+func isCreditCode(s string) bool {
+	return len(s) == 18 && allBytes(s[:2], isCodeChar) && allBytes(s[2:8], isDigit) && allBytes(s[8:], isCodeChar)
+}
+
+// isCodeChar is GB 32100's alphabet: digits and capitals but I, O, S, V and Z.
+func isCodeChar(c byte) bool {
+	return isDigit(c) || c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' && c != 'S' && c != 'V' && c != 'Z'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // minPhoneDigits: an all-digit segment this long is a phone or ID number. The rule is on
 // whole segments (between "_.:-"), not on runs inside one: our 26-character base32 ids
@@ -100,7 +142,7 @@ func looksPersonal(token string) bool {
 	segments := strings.FieldsFunc(token, func(r rune) bool { return r == '_' || r == '.' || r == ':' || r == '-' })
 	for _, seg := range segments {
 		if len(seg) >= minPhoneDigits && strings.Trim(seg, "0123456789") == "" ||
-			residentID.MatchString(seg) || creditCode.MatchString(seg) {
+			isResidentID(seg) || isCreditCode(seg) {
 			return true
 		}
 	}
@@ -119,7 +161,7 @@ func CheckNoPII(data map[string]any) error {
 		if !ok {
 			return kyc.FieldError(kyc.EINVALID, "data."+k, "must be a string id or state")
 		}
-		if !dataValue.MatchString(s) || looksPersonal(s) {
+		if !isDataValue(s) || looksPersonal(s) {
 			return kyc.FieldError(kyc.EINVALID, "data."+k, "must be an id or a state, not personal data")
 		}
 	}
@@ -143,7 +185,7 @@ func allowedKey(k string) bool {
 // safeKey quotes a refused key only when it is a plain identifier: a key is chosen by our
 // code, but a malformed one could be data pasted in the wrong place.
 func safeKey(k string) string {
-	if dataKey.MatchString(k) {
+	if isDataKey(k) {
 		return fmt.Sprintf("%q", k)
 	}
 	return "(malformed)"
