@@ -8,6 +8,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/bankcheck"
 	"github.com/realname-kyc/realname/pkg/bankverify"
+	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/outbox"
 	"github.com/realname-kyc/realname/pkg/webhook"
 )
@@ -56,13 +57,20 @@ func ConfirmBankVerification(env *app.Env) (http.Handler, error) {
 	return a.routeHandler("bank-verification-confirm", (*API).confirmBank), nil
 }
 
-func (a *API) startBank(w http.ResponseWriter, r *http.Request) error {
+// bankRequest is what both bank routes start from: the body's fields, the account of the
+// path and the principal acting for it (an app for its account, a user for their own).
+func bankRequest(r *http.Request) (fields, kyc.Principal, string, error) {
 	f, err := readFields(r)
 	if err != nil {
-		return err
+		return nil, kyc.Principal{}, "", err
 	}
 	id := r.PathValue("accountId")
 	p, err := actingFor(r, id, "accountId")
+	return f, p, id, err
+}
+
+func (a *API) startBank(w http.ResponseWriter, r *http.Request) error {
+	f, p, id, err := bankRequest(r)
 	if err != nil {
 		return err
 	}
@@ -76,12 +84,7 @@ func (a *API) startBank(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) confirmBank(w http.ResponseWriter, r *http.Request) error {
-	f, err := readFields(r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("accountId")
-	p, err := actingFor(r, id, "accountId")
+	f, p, id, err := bankRequest(r)
 	if err != nil {
 		return err
 	}
