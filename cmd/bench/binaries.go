@@ -197,6 +197,8 @@ func lambdaEnv(runtimeAddr, logicalID, home, nowhere string) []string {
 		"REVIEW_QUEUE_URL":                nowhere + "/000000000000/review",
 		"WEBHOOK_QUEUE_URL":               nowhere + "/000000000000/webhooks",
 		"WEBHOOK_KMS_KEY_ID":              "alias/realname-webhooks",
+		"CA_KMS_KEY_ID":                   "alias/realname-ca",
+		"CERT_KEYS_KMS_KEY_ID":            "alias/realname-cert-keys",
 		"LOG_LEVEL":                       "info",
 		"APP_VERSION":                     "bench",
 	}

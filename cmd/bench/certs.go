@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/dynamo"
 	"github.com/realname-kyc/realname/pkg/emulators"
@@ -71,7 +72,7 @@ func runCerts(ctx context.Context, n, workers int) (certsResult, error) {
 	if err != nil {
 		return certsResult{}, err
 	}
-	svc := &certs.Service{Store: store, CA: auth, Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}}
+	svc := &certs.Service{Store: store, CA: ca.Ready(auth), Clock: kyc.SystemClock{}, IDs: kyc.RandomIDs{}}
 
 	// One CSR for the csr mode: its check and the certificate for its key are the work.
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -38,7 +38,7 @@ type Services struct {
 	Identity kyc.IdentityProvider
 	// CA is the platform certificate authority (issue 15): pkg/caprovide on AWS (KMS),
 	// the local runner's key files locally.
-	CA *ca.Authority
+	CA *ca.Lazy
 	// Payouts pays bank verification amounts (issue 15): pkg/payout's sandbox or HTTP
 	// adapter (pkg/payoutprovide); only the start function has it.
 	Payouts payout.Provider

@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/ca/kmsseal"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
 )
 
-// initTimeout bounds the start-up calls (GetPublicKey, the CA certificate's read and, the
-// first time, its signing and write) within Lambda's 10-second init.
+// initTimeout bounds the calls that make the CA on an instance's first signing request
+// (GetPublicKey, the CA certificate's read and, the very first time, its signing and
+// write), well within API Gateway's 29-second limit.
 const initTimeout = 8 * time.Second
 
 // Provide gives e the CA. It needs the store first (dynamo.Provide): the CA certificate
@@ -29,17 +31,18 @@ func Provide(e *app.Env) error {
 	if store == nil {
 		return errors.New("caprovide: no certificate store: dynamo.Provide must come first")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
-	defer cancel()
 	client := kmssigner.Client(e.AWS, e.Config.KMSEndpoint)
-	signer, err := kmssigner.NewKMS(ctx, client, e.Config.CAKeyID)
-	if err != nil {
-		return err
-	}
-	auth, err := certs.NewAuthority(ctx, store, signer, kmsseal.New(client, e.Config.CertKeysKeyID), e.Config.CASubject, time.Now())
-	if err != nil {
-		return err
-	}
-	e.CA = auth
+	keyID, sealKeyID, subject := e.Config.CAKeyID, e.Config.CertKeysKeyID, e.Config.CASubject
+	// Made on the first request that signs (ca.Lazy), not here: the start stays free of
+	// network calls.
+	e.CA = ca.NewLazy(func(ctx context.Context) (*ca.Authority, error) {
+		ctx, cancel := context.WithTimeout(ctx, initTimeout)
+		defer cancel()
+		signer, err := kmssigner.NewKMS(ctx, client, keyID)
+		if err != nil {
+			return nil, err
+		}
+		return certs.NewAuthority(ctx, store, signer, kmsseal.New(client, sealKeyID), subject, time.Now())
+	})
 	return nil
 }

@@ -163,7 +163,7 @@ type Store interface {
 type Service struct {
 	Store Store
 	// CA is nil in the functions that only read records (GET /v1/certs/{certId}).
-	CA    *ca.Authority
+	CA    *ca.Lazy
 	Clock kyc.Clock
 	IDs   kyc.IDs
 }
@@ -215,8 +215,12 @@ func (s *Service) Apply(ctx context.Context, p kyc.Principal, accountID string, 
 		// A company account's Name is its contact person; the certified name is the company's.
 		kind, name = ca.Company, acct.Organization
 	}
+	auth, err := s.CA.Get(ctx)
+	if err != nil {
+		return Record{}, fmt.Errorf("certs: the CA: %w", err)
+	}
 	now := s.now()
-	iss, err := s.CA.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}, CSR: csr}, now)
+	iss, err := auth.Issue(ctx, ca.Request{Subject: ca.Subject{Kind: kind, Name: name, Identifier: acct.IDNumber}, CSR: csr}, now)
 	if errors.Is(err, ca.ErrBadRequest) {
 		return Record{}, kyc.Errorf(kyc.ECONFLICT, "The account's verified name or identifier cannot be certified.")
 	}
@@ -264,6 +268,10 @@ const crlRetries = 5
 // otherwise) and stores the CRL listing it in the same transaction, so a REVOKED
 // record is always in the stored CRL. ECONFLICT when it is revoked already.
 func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason ca.Reason) (Record, error) {
+	auth, err := s.CA.Get(ctx)
+	if err != nil {
+		return Record{}, fmt.Errorf("certs: the CA: %w", err)
+	}
 	for attempt := 0; ; attempt++ {
 		r, prev, err := s.Store.GetCertAndCRL(ctx, id)
 		if err != nil {
@@ -281,13 +289,13 @@ func (s *Service) Revoke(ctx context.Context, p kyc.Principal, id string, reason
 		}
 		var entries []ca.Revoked
 		if prev.DER != nil {
-			if entries, err = s.CA.Entries(prev.DER); err != nil {
+			if entries, err = auth.Entries(prev.DER); err != nil {
 				return Record{}, fmt.Errorf("certs: stored CRL: %w", err)
 			}
 		}
 		now := s.now()
 		entries = merge(entries, append(slices.Clone(prev.Pending), ca.Revoked{Serial: serial, At: now, Reason: reason}))
-		der, err := s.CA.CRL(ctx, prev.DER, entries, now)
+		der, err := auth.CRL(ctx, prev.DER, entries, now)
 		if err != nil {
 			return Record{}, fmt.Errorf("certs: sign CRL: %w", err)
 		}
@@ -324,11 +332,18 @@ func (s *Service) CRL(ctx context.Context) ([]byte, error) {
 		if len(st.Pending) == 0 && now.Before(crl.NextUpdate.Add(-crl.NextUpdate.Sub(crl.ThisUpdate)/2)) {
 			return st.DER, nil
 		}
-		if entries, err = s.CA.Entries(st.DER); err != nil {
+	}
+	// Only a CRL to sign needs the CA (made now if this instance has not yet).
+	auth, err := s.CA.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("certs: the CA: %w", err)
+	}
+	if st.DER != nil {
+		if entries, err = auth.Entries(st.DER); err != nil {
 			return nil, fmt.Errorf("certs: stored CRL: %w", err)
 		}
 	}
-	fresh, err := s.CA.CRL(ctx, st.DER, merge(entries, st.Pending), now)
+	fresh, err := auth.CRL(ctx, st.DER, merge(entries, st.Pending), now)
 	if err != nil {
 		return nil, fmt.Errorf("certs: sign CRL: %w", err)
 	}

@@ -72,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 		MaxAttempts: 5,
 		Identity:    identity.Sandbox{},
 	}
-	f.svc.CA = testCA(t, st)
+	f.svc.CA = ca.Ready(testCA(t, st))
 	f.svc.BankSecret = []byte(app.DevBankVerifySecret)
 	f.svc.Payouts = payout.NewSandbox(filepath.Join(t.TempDir(), "outbox", "payouts.jsonl"), f.clock.Now)
 	f.svc.Backends.Payout = payout.SandboxName

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
 	"github.com/realname-kyc/realname/pkg/secretbox"
@@ -30,7 +31,7 @@ func addCA(ctx context.Context, b *Backends, dir string) error {
 	if err != nil {
 		return err
 	}
-	b.Services.CA = auth
+	b.Services.CA = ca.Ready(auth)
 	b.Describe["ca"] = "CA key " + filepath.Join(dir, "ca.key") + ", subject keys sealed with " + filepath.Join(dir, "cert-keys.key") + " (not a licensed certification service)"
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/certs"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
 	"github.com/realname-kyc/realname/pkg/secretbox"
@@ -30,7 +31,7 @@ func addCA(ctx context.Context, svc *app.Services, dir string) error {
 	if err != nil {
 		return err
 	}
-	svc.CA = auth
+	svc.CA = ca.Ready(auth)
 	return nil
 }
 
