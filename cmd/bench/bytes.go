@@ -134,7 +134,12 @@ func runBytes(ctx context.Context) (bytesResult, error) {
 		if _, err := svc.Store.CreateUser(ctx, u, a); err != nil {
 			return nil, err
 		}
-		token := "token-" + n
+		// A token the store itself seals (tokens are sealed sessions: a made-up string
+		// is refused before any read).
+		token, err := svc.Store.SealToken(u.Principal(), time.Now().Add(time.Hour))
+		if err != nil {
+			return nil, err
+		}
 		if err := svc.Store.PutSession(ctx, kyc.Session{TokenHash: users.HashToken(token), UserID: u.ID, AccountID: u.AccountID, Role: u.Role, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			return nil, err
 		}
