@@ -168,7 +168,7 @@ func (s *Service) Start(ctx context.Context, p kyc.Principal, accountID string, 
 		return Started{}, err
 	}
 	if found {
-		if err := bankverify.MayStart(cur.Verification); err != nil {
+		if err := bankverify.MayStart(cur.Verification, acct.Organization); err != nil {
 			return Started{}, err
 		}
 	}
@@ -250,6 +250,12 @@ func (s *Service) Confirm(ctx context.Context, p kyc.Principal, accountID, answe
 			return Confirmed{}, err
 		}
 		err = s.Store.SaveBankAnswer(ctx, a)
+		var ke *kyc.Error
+		if errors.As(err, &ke) && ke.Reason == kyc.ReasonIdentityTaken {
+			// Not a race: the company's identity is approved on another account. Nothing
+			// is written (the amount may be told again); a reviewer decides the account.
+			return Confirmed{}, kyc.Errorf(kyc.ECONFLICT, "The company's identity is verified on another account already; the reviewer decides this one.")
+		}
 		if kyc.IsCode(err, kyc.ECONFLICT) {
 			continue // the verification or the account moved on: judge again on what is there now
 		}
@@ -285,8 +291,13 @@ func (s *Service) answer(acct kyc.Account, cur Record, next bankverify.Verificat
 	switch next.Status {
 	case bankverify.StatusVerified:
 		a.Factor = &kyc.Factor{AccountID: acct.ID, Kind: FactorKind, Result: kyc.FactorMatch, Provider: cur.Provider, At: now}
-		if t, changed := kyc.RecordBankVerified(acct, now); changed {
-			a.Transition = &t
+		// A payout to the name the company had when it started proves nothing about the
+		// name it has now (a re-application renamed it meanwhile): the verification is
+		// VERIFIED, but only a verification under the current name counts for the account.
+		if cur.VerifiesName(acct.Organization) {
+			if t, changed := kyc.RecordBankVerified(acct, now); changed {
+				a.Transition = &t
+			}
 		}
 	case bankverify.StatusFailed:
 		a.Factor = &kyc.Factor{AccountID: acct.ID, Kind: FactorKind, Result: kyc.FactorMismatch, Provider: cur.Provider,

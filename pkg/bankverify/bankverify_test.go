@@ -313,10 +313,15 @@ func TestStatusAtAndRemaining(t *testing.T) {
 }
 
 func TestMayStartAndLimit(t *testing.T) {
+	const name = "示例科技（北京）有限公司"
 	for s, want := range map[Status]string{"": "", StatusPaid: "", StatusFailed: "", StatusExpired: "", StatusVerified: kyc.ECONFLICT} {
-		if got := kyc.ErrorCode(MayStart(Verification{Status: s})); got != want {
+		if got := kyc.ErrorCode(MayStart(Verification{Status: s, AccountName: name}, "示例科技(北京)有限公司")); got != want {
 			t.Errorf("MayStart after %q = %q, want %q", s, got, want)
 		}
+	}
+	// Verified under a name the company no longer has: a new verification proves the new one.
+	if err := MayStart(Verification{Status: StatusVerified, AccountName: name}, "示例新科技（北京）有限公司"); err != nil {
+		t.Errorf("MayStart after a rename = %v, want nil", err)
 	}
 	l := DailyLimit("acct_1")
 	if l.Max != 3 || l.Window != 24*time.Hour || l.Offset != kyc.BeijingOffset || !strings.Contains(l.Key, "acct_1") {

@@ -32,7 +32,7 @@
 // Start (POST /v1/accounts/{id}/bank-verification):
 //
 //	req, err := ParseRequest(in, account.Company.Name)     // 400 / 1006 or 422 name mismatch
-//	err = MayStart(latest)                                 // 409 when already VERIFIED
+//	err = MayStart(latest, account.Company.Name)           // 409 when VERIFIED under this name
 //	reserve DailyLimit(account.ID)                         // 429 / 1022 when full
 //	amount, _ := NewAmount()
 //	v, _ := New(newID(), account.ID, req, amount, secret, now)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/realname-kyc/realname/pkg/idcheck"
 	"github.com/realname-kyc/realname/pkg/kyc"
 )
 
@@ -106,16 +107,26 @@ func (v Verification) Remaining() int {
 	return max(MaxWrongAnswers-v.Wrong, 0)
 }
 
-// MayStart decides whether an account whose latest verification is latest (the zero
-// value if it has none) may start a new one: not once VERIFIED (ECONFLICT), since the
-// account's bank account is proven; otherwise yes, and the new one replaces a PAID one
-// (bank details typed wrong, a payout that never arrived). The daily limit is the
-// caller's reservation of DailyLimit.
-func MayStart(latest Verification) error {
-	if latest.Status == StatusVerified {
+// MayStart decides whether an account registered as companyName, whose latest
+// verification is latest (the zero value if it has none), may start a new one: not once
+// VERIFIED under that name (ECONFLICT), since the account's bank account is proven;
+// otherwise yes, and the new one replaces a PAID one (bank details typed wrong, a payout
+// that never arrived) or one VERIFIED under a name the company no longer has (a
+// re-application under another name proves its bank account anew). The daily limit is
+// the caller's reservation of DailyLimit.
+func MayStart(latest Verification, companyName string) error {
+	if latest.Status == StatusVerified && latest.VerifiesName(companyName) {
 		return kyc.Errorf(kyc.ECONFLICT, "The bank account is verified already.")
 	}
 	return nil
+}
+
+// VerifiesName reports whether v was made for an account holder named companyName, both
+// normalised as ParseRequest does: a VERIFIED verification proves a bank account under
+// that name only.
+func (v Verification) VerifiesName(companyName string) bool {
+	name, err := idcheck.CompanyName(companyName)
+	return err == nil && v.AccountName == name
 }
 
 // DailyLimit is the limit of new verifications of an account: NewPerDay a Beijing day.

@@ -60,7 +60,7 @@ type identity struct {
 
 // errIdentityTaken is the refusal of an approval whose identity another account holds.
 func errIdentityTaken() error {
-	return kyc.Errorf(kyc.ECONFLICT, "identity already verified on another account")
+	return &kyc.Error{Code: kyc.ECONFLICT, Reason: kyc.ReasonIdentityTaken, Message: "identity already verified on another account"}
 }
 
 func errMovedOn() error {

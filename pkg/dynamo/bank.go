@@ -108,9 +108,11 @@ func (s *Store) StartBankCheck(ctx context.Context, r bankcheck.Record, limit ky
 	err = s.transact(ctx, []types.TransactWriteItem{
 		count,
 		{Put: &types.Put{TableName: s.table, Item: encodeBankCheck(r),
-			ConditionExpression:       aws.String("attribute_not_exists(PK) OR #st <> :verified"),
-			ExpressionAttributeNames:  map[string]string{"#st": "Status"},
-			ExpressionAttributeValues: item{":verified": sv(string(bankverify.StatusVerified))}}},
+			// A VERIFIED one stays unless it was for another name (the company's before a
+			// re-application renamed it).
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR #st <> :verified OR #name <> :name"),
+			ExpressionAttributeNames:  map[string]string{"#st": "Status", "#name": "AccountName"},
+			ExpressionAttributeValues: item{":verified": sv(string(bankverify.StatusVerified)), ":name": sv(r.AccountName)}}},
 	})
 	if full, _ := conditionFailed(err, 0); full {
 		return kyc.Errorf(kyc.ETOOMANY, "Too many bank verifications started today.")

@@ -563,3 +563,94 @@ func TestBankVerificationAndReviewer(t *testing.T) {
 		}
 	})
 }
+
+// resubmit re-applies the stored company id under org, as a re-application after a
+// rejection does (kyc.Submit), so its name changes.
+func (b *bankFixture) resubmit(t *testing.T, id, org string) {
+	t.Helper()
+	a := b.account(t, id)
+	docs := map[string]kyc.Document{}
+	for _, s := range kyc.RequiredSlots(kyc.CompanyAccount) {
+		docs[s] = kyc.Document{Slot: s, Key: "accounts/" + id + "/" + s + "/x", ContentType: "image/png", Size: 1}
+	}
+	tr, err := kyc.Submit(a, kyc.Submission{Type: kyc.CompanyAccount, Organization: org, IDNumber: a.IDNumber, Documents: docs},
+		kyc.Actor{ID: a.OwnerID}, b.clock.Now(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Transition(t.Context(), tr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A bank verification proves the bank account under the name it was paid to: a company
+// renamed by a re-application proves its account anew (a new verification may start), and
+// an amount paid under the old name, told after the rename, does not verify the new one.
+func TestBankVerificationFollowsTheName(t *testing.T) {
+	const renamed = "示例新科技（北京）有限公司"
+	t.Run("verified, then renamed", func(t *testing.T) {
+		b := newBankFixture(t, nil)
+		id := b.company(t, b.app)
+		wantEnvelope(t, b.start(t, b.token, id), http.StatusOK, CodeOK, "")
+		wantEnvelope(t, b.confirm(t, b.token, id, b.amount(t, id)), http.StatusOK, CodeOK, "")
+		// Under the same name a new verification is refused: the account is proven.
+		wantEnvelope(t, b.start(t, b.token, id), http.StatusConflict, 1021, "")
+		b.resubmit(t, id, renamed)
+		b.pendingBank(t, id)
+		if a := b.account(t, id); a.BankVerified {
+			t.Fatal("the renamed company kept the old name's bank verdict")
+		}
+		wantEnvelope(t, b.call(t, http.MethodPost, bankPath(id), b.token, bankBody(renamed, bankAccount)), http.StatusOK, CodeOK, "")
+		wantEnvelope(t, b.confirm(t, b.token, id, b.amount(t, id)), http.StatusOK, CodeOK, "")
+		if a := b.account(t, id); !a.BankVerified {
+			t.Error("the verification under the new name did not count")
+		}
+	})
+	t.Run("paid under the old name, told after the rename", func(t *testing.T) {
+		b := newBankFixture(t, nil)
+		id := b.company(t, b.app)
+		wantEnvelope(t, b.start(t, b.token, id), http.StatusOK, CodeOK, "")
+		amount := b.amount(t, id)
+		b.resubmit(t, id, renamed)
+		wantEnvelope(t, b.confirm(t, b.token, id, amount), http.StatusOK, CodeOK, "")
+		if a := b.account(t, id); a.BankVerified {
+			t.Errorf("account %q is bank verified by a payout to the old name", a.Organization)
+		}
+	})
+}
+
+// A company whose identity is approved on another account is not a lost race: its bank
+// confirmation answers 409 at once, writes nothing, and a reviewer decides the account.
+func TestBankVerificationIdentityTaken(t *testing.T) {
+	b := newBankFixture(t, nil)
+	reviewer := b.newUser(t, kyc.RoleReviewer)
+	first, second := b.company(t, b.app), b.company(t, b.app)
+	// The second company names the first's registration number.
+	a := b.account(t, second)
+	next := a
+	next.IDNumber = b.account(t, first).IDNumber
+	if _, err := b.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: second, At: b.clock.Now(), Actor: "test", Action: "transition", From: a.State, To: a.State}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{first, second} {
+		b.pendingBank(t, id)
+		if code := b.approveByReviewer(t, reviewer.Token, id); code != http.StatusOK {
+			t.Fatalf("reviewer's approval of %s: %d", id, code)
+		}
+		wantEnvelope(t, b.start(t, b.token, id), http.StatusOK, CodeOK, "")
+	}
+	wantEnvelope(t, b.confirm(t, b.token, first, b.amount(t, first)), http.StatusOK, CodeOK, "")
+	if got := b.account(t, first).State; got != kyc.StateApproved {
+		t.Fatalf("first company %s, want APPROVED", got)
+	}
+	if e := wantEnvelope(t, b.confirm(t, b.token, second, b.amount(t, second)), http.StatusConflict, 1021, ""); !strings.Contains(e.Msg, "verified on another account") {
+		t.Errorf("answered %q, want the identity named as the cause (not a retried race)", e.Msg)
+	}
+	if r, _ := b.current(t, second); r.Status != bankverify.StatusPaid || r.Wrong != 0 {
+		t.Errorf("the refused confirmation wrote %+v", r.Verification)
+	}
+	if got := b.account(t, second); got.State != kyc.StatePendingReview || got.BankVerified {
+		t.Errorf("second company %s (bank %v), want PENDING_REVIEW without the verdict", got.State, got.BankVerified)
+	}
+}

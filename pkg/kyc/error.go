@@ -27,6 +27,10 @@ const (
 	EINTERNAL     = "internal"      // anything else (1050)
 )
 
+// ReasonIdentityTaken is the Reason of the ECONFLICT of an approval whose identity another
+// account holds: not a lost race, so a writer that retries lost races stops on it.
+const ReasonIdentityTaken = "identity_taken"
+
 // Error is the domain error. Code is one of the E* constants; Message is safe to show to
 // the client (never internals, never PII); Field names the offending input, if any.
 type Error struct {
