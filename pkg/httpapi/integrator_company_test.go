@@ -3,10 +3,12 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/realname-kyc/realname/pkg/kyc"
+	"github.com/realname-kyc/realname/pkg/submission"
 )
 
 const orgAccountsPath = "/v1/accounts/organization"
@@ -167,4 +169,25 @@ func TestRequireBankVerificationForUsersCompanies(t *testing.T) {
 	if a := d.account(t, u.AccountID); a.State != kyc.StatePendingReview || !a.ReviewApproved {
 		t.Fatalf("after the reviewer: %s, review approved %v", a.State, a.ReviewApproved)
 	}
+}
+
+// An app's upload quota is per account, as a user's is: one account's full hour leaves
+// the app's other accounts (and its companies to create) their own.
+func TestIntegratorUploadQuotaPerAccount(t *testing.T) {
+	d := newDocFixture(t)
+	tok := d.appToken(t, d.newApp(t))
+	one, two := d.createPerson(t, tok, personBody(goodID)), d.createPerson(t, tok, personBody(legalNo))
+	grant := func(accountID string) *httptest.ResponseRecorder {
+		body := map[string]any{"slot": "frontOfID", "content_type": "image/png", "content_length": 1000}
+		if accountID != "" {
+			body["accountId"] = accountID
+		}
+		return d.call(t, http.MethodPost, "/v1/uploads", tok, body)
+	}
+	for range submission.UploadGrantsPerHour {
+		wantEnvelope(t, grant(one), http.StatusOK, CodeOK, "")
+	}
+	wantEnvelope(t, grant(one), http.StatusTooManyRequests, 1022, "")
+	wantEnvelope(t, grant(two), http.StatusOK, CodeOK, "")
+	wantEnvelope(t, grant(""), http.StatusOK, CodeOK, "")
 }

@@ -70,7 +70,13 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	rec := kyc.Upload{Key: key, AccountID: p.AccountID, UserID: p.UserID, Slot: slot.Name, ContentType: ct, Length: n, CreatedAt: now, ExpiresAt: now.Add(UploadRecordTTL)}
 	// Counted and recorded in one write, before the grant is returned: the grant over the
 	// limit records nothing, and concurrent requests cannot all slip under it.
-	limit := uploadGrantsLimit(p.UserID, s.grants)
+	holder := p.UserID
+	if p.AppKey != "" {
+		// An app uploads for each of its accounts (and for the companies it is about to
+		// create): the quota is per account, as a user's is, not one for the whole app.
+		holder = p.AppKey + "#" + acct.ID
+	}
+	limit := uploadGrantsLimit(holder, s.grants)
 	err = s.store.PutUploadCounted(ctx, rec, limit, now)
 	if kyc.IsCode(err, kyc.ETOOMANY) {
 		return UploadGrant{}, kyc.Errorf(kyc.ETOOMANY, "too many uploads: at most %d upload URLs per hour; try again after %s",
@@ -82,9 +88,10 @@ func (s *Service) CreateUpload(ctx context.Context, p kyc.Principal, req UploadR
 	return UploadGrant{Key: key, URL: pre.URL, Method: pre.Method, Headers: pre.Headers, ExpiresAt: pre.ExpiresAt}, nil
 }
 
-// uploadGrantsLimit is the limit of userID's upload grants: max in each clock hour.
-func uploadGrantsLimit(userID string, max int64) kyc.Limit {
-	return kyc.Limit{Key: "upload-grants:" + userID, Max: max, Window: time.Hour}
+// uploadGrantsLimit is the limit of holder's upload grants (a user, or an app for one of
+// its accounts): max in each clock hour.
+func uploadGrantsLimit(holder string, max int64) kyc.Limit {
+	return kyc.Limit{Key: "upload-grants:" + holder, Max: max, Window: time.Hour}
 }
 
 // slotFor finds the slot and checks the account may fill it. An account that has never
