@@ -127,3 +127,36 @@ func TestRefusedApprovalDeletesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A company that needs the bank's verdict too is swept at the reviewer's approval, which
+// keeps it PENDING_REVIEW: the bank's verdict may approve it later from a function
+// without the document store.
+func TestApproveAwaitingBankDeletesEarlierAttempts(t *testing.T) {
+	f := newFixture(t)
+	s := f.sweepSetup(t)
+	a, err := f.store.GetAccount(t.Context(), s.acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := a
+	next.BankRequired = true
+	if _, err := f.store.Transition(t.Context(), kyc.Transition{Account: next, FromState: a.State, FromVersion: a.Version,
+		Audit: kyc.AuditRecord{AccountID: a.ID, At: f.clock.Now(), Actor: "test", Action: "transition", From: a.State, To: a.State}}); err != nil {
+		t.Fatal(err)
+	}
+	svc := review.NewService(review.ServiceDeps{Store: f.store, Objects: docsOf(t), Clock: f.clock, Log: f.logger})
+	state, err := svc.Approve(t.Context(), review.Reviewer{UserID: "reviewer-1", Role: kyc.RoleReviewer}, s.acct.ID)
+	if err != nil || state != kyc.StatePendingReview {
+		t.Fatalf("Approve: %s, %v; want PENDING_REVIEW awaiting the bank", state, err)
+	}
+	for _, k := range s.earlier {
+		if f.exists(t, k) {
+			t.Errorf("earlier attempt's %s is still stored", k)
+		}
+	}
+	for slot, d := range s.acct.Documents {
+		if !f.exists(t, d.Key) {
+			t.Errorf("the approved %s (%s) was deleted", slot, d.Key)
+		}
+	}
+}
