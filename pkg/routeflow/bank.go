@@ -4,9 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 
 	"github.com/realname-kyc/realname/pkg/payout"
 )
+
+// sampleBankAccountNo is the flow's bank account number: a repeated pattern, plainly not
+// a real account (real-looking personal data stays in tests).
+func sampleBankAccountNo() string { return strings.Repeat("1234", 4) }
 
 // bankPayouts is the sandbox payouts file of the flow's services under dir.
 func bankPayouts(dir string) string { return filepath.Join(dir, "payouts.jsonl") }
@@ -17,7 +22,7 @@ func bankPayouts(dir string) string { return filepath.Join(dir, "payouts.jsonl")
 func bankSteps(c *Client, accountID, companyName, dir string, jsonStep stepFunc) error {
 	base := "/v1/accounts/" + accountID + "/bank-verification"
 	if err := jsonStep(c, "company starts a bank verification", http.MethodPost, base,
-		map[string]string{"bank_account_name": companyName, "bank_account_no": "6222020200112233445", "bank_name": "Bench Bank"}, 200); err != nil {
+		map[string]string{"bank_account_name": companyName, "bank_account_no": sampleBankAccountNo(), "bank_name": "Bench Bank"}, 200); err != nil {
 		return err
 	}
 	lines, err := payout.ReadSandbox(bankPayouts(dir))

@@ -176,7 +176,7 @@ func organizationSteps(integ *Client, adminID string, routeStep func(name, route
 		return "", fmt.Errorf("the app's upload for a new company: %w", err)
 	}
 	form := map[string]string{"adminAccountId": adminID, "emailOrMobile": "admin@example.com", "name": "Routeflow Integrator Company Ltd",
-		"organizationType": "0", "identificationType": "1", "organizationRegNo": idchecktest.USCC("91110108MA01ABCD2"),
+		"organizationType": "0", "identificationType": "1", "organizationRegNo": sampleCreditCode(1),
 		"organizationRegImg": lic, "legalName": "路线"}
 	var created struct {
 		AccountID string `json:"accountId"`
@@ -200,3 +200,8 @@ func organizationSteps(integ *Client, adminID string, routeStep func(name, route
 	}
 	return created.AccountID, nil
 }
+
+// sampleCreditCode is the flow's n-th unified social credit code: a Beijing enterprise's
+// prefix, n as its serial part and the right check character, so no real-looking
+// identifier is written out here.
+func sampleCreditCode(n int) string { return idchecktest.USCC(fmt.Sprintf("91110108MA%07d", n)) }
