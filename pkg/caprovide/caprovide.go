@@ -13,6 +13,7 @@ import (
 	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/ca/kmsseal"
 	"github.com/realname-kyc/realname/pkg/certs"
+	"github.com/realname-kyc/realname/pkg/kmsclient"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
 )
 
@@ -31,7 +32,7 @@ func Provide(e *app.Env) error {
 	if store == nil {
 		return errors.New("caprovide: no certificate store: dynamo.Provide must come first")
 	}
-	client := kmssigner.Client(e.AWS, e.Config.KMSEndpoint)
+	client := kmsclient.New(e.AWS, e.Config.KMSEndpoint)
 	keyID, sealKeyID, subject := e.Config.CAKeyID, e.Config.CertKeysKeyID, e.Config.CASubject
 	// Made on the first request that signs (ca.Lazy), not here: the start stays free of
 	// network calls.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/realname-kyc/realname/pkg/app"
+	"github.com/realname-kyc/realname/pkg/kmsclient"
 	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
@@ -37,15 +38,6 @@ var _ webhook.SecretBox = (*Box)(nil)
 
 // New returns a box over client and the key keyID (id, ARN or alias).
 func New(client API, keyID string) *Box { return &Box{client: client, keyID: keyID} }
-
-// Client is the KMS client of awsCfg, at endpoint when it is not "" (moto in tests).
-func Client(awsCfg aws.Config, endpoint string) *kms.Client {
-	return kms.NewFromConfig(awsCfg, func(o *kms.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
-}
 
 func encryptionContext(endpointID string) map[string]string {
 	return map[string]string{"purpose": Purpose, "endpoint_id": endpointID}
@@ -80,6 +72,6 @@ func Provide(e *app.Env) error {
 	if e.Config.WebhookKeyID == "" {
 		return errors.New("kmsbox: WEBHOOK_KMS_KEY_ID is not set")
 	}
-	e.Secrets = New(Client(e.AWS, e.Config.KMSEndpoint), e.Config.WebhookKeyID)
+	e.Secrets = New(kmsclient.New(e.AWS, e.Config.KMSEndpoint), e.Config.WebhookKeyID)
 	return nil
 }

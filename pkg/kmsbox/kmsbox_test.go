@@ -8,9 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/realname-kyc/realname/pkg/awsconf"
-	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kmsbox"
+	"github.com/realname-kyc/realname/pkg/testenv"
 	"github.com/realname-kyc/realname/pkg/webhook"
 )
 
@@ -20,22 +19,9 @@ import (
 func TestBoxOnMoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	proc, err := emulators.StartMoto(ctx)
-	if err != nil {
-		t.Fatalf("moto: %v", err)
-	}
-	t.Cleanup(proc.Stop)
-	cfg, err := awsconf.Endpoint{URL: proc.Endpoint}.Config(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kmsbox.Client(cfg, proc.Endpoint)
+	client := testenv.MotoKMS(t)
 	newKey := func() string {
-		out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("webhook secrets (test)")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(out.KeyMetadata.KeyId)
+		return testenv.KMSKey(t, client, &kms.CreateKeyInput{Description: aws.String("webhook secrets (test)")})
 	}
 	box, other := kmsbox.New(client, newKey()), kmsbox.New(client, newKey())
 	secret, err := webhook.NewSecret()

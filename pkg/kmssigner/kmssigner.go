@@ -129,12 +129,3 @@ func (s *KMS) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, 
 	}
 	return out.Signature, nil
 }
-
-// Client is the KMS client of awsCfg, at endpoint when it is not "" (moto in tests).
-func Client(awsCfg aws.Config, endpoint string) *kms.Client {
-	return kms.NewFromConfig(awsCfg, func(o *kms.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
-}

@@ -17,9 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/realname-kyc/realname/pkg/awsconf"
-	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 // TestKMSOnMoto runs the KMS signer's calls against moto_server's KMS: GetPublicKey gives a
@@ -34,22 +33,9 @@ import (
 func TestKMSOnMoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	proc, err := emulators.StartMoto(ctx)
-	if err != nil {
-		t.Fatalf("moto: %v", err)
-	}
-	t.Cleanup(proc.Stop)
-	cfg, err := awsconf.Endpoint{URL: proc.Endpoint}.Config(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kmssigner.Client(cfg, proc.Endpoint)
+	client := testenv.MotoKMS(t)
 	newKey := func(spec types.KeySpec, usage types.KeyUsageType) string {
-		out, err := client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: spec, KeyUsage: usage, Description: aws.String("ca (test)")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(out.KeyMetadata.KeyId)
+		return testenv.KMSKey(t, client, &kms.CreateKeyInput{KeySpec: spec, KeyUsage: usage, Description: aws.String("ca (test)")})
 	}
 	keyID := newKey(types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
 	// moto signs the same with MessageType RAW as with DIGEST, so the request itself is

@@ -13,11 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/realname-kyc/realname/pkg/awsconf"
 	"github.com/realname-kyc/realname/pkg/ca"
 	"github.com/realname-kyc/realname/pkg/ca/kmsseal"
-	"github.com/realname-kyc/realname/pkg/emulators"
 	"github.com/realname-kyc/realname/pkg/kmssigner"
+	"github.com/realname-kyc/realname/pkg/testenv"
 )
 
 // TestSealerOnMoto seals and opens through moto_server's KMS: the data-key calls are ones
@@ -27,22 +26,9 @@ import (
 func TestSealerOnMoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	proc, err := emulators.StartMoto(ctx)
-	if err != nil {
-		t.Fatalf("moto: %v", err)
-	}
-	t.Cleanup(proc.Stop)
-	cfg, err := awsconf.Endpoint{URL: proc.Endpoint}.Config(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kmssigner.Client(cfg, proc.Endpoint)
+	client := testenv.MotoKMS(t)
 	newKey := func() string {
-		out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("certificate keys (test)")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(out.KeyMetadata.KeyId)
+		return testenv.KMSKey(t, client, &kms.CreateKeyInput{Description: aws.String("certificate keys (test)")})
 	}
 	sealer, other := kmsseal.New(client, newKey()), kmsseal.New(client, newKey())
 
