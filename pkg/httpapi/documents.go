@@ -6,7 +6,6 @@ import (
 
 	"github.com/realname-kyc/realname/pkg/app"
 	"github.com/realname-kyc/realname/pkg/filecheck"
-	"github.com/realname-kyc/realname/pkg/kyc"
 	"github.com/realname-kyc/realname/pkg/submission"
 	"github.com/realname-kyc/realname/pkg/users"
 )
@@ -25,12 +24,8 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := f.require("slot", "content_type", "content_length"); err != nil {
 		return err
 	}
-	var p kyc.Principal
-	if caller, _ := PrincipalFrom(r.Context()); caller.Role == kyc.RoleIntegrator && f["accountId"] == "" {
-		// An app's upload for a company it is about to create (POST
-		// /v1/accounts/organization): for the app, with no account.
-		p = kyc.Principal{UserID: caller.AppKey, Role: caller.Role, TokenHash: caller.TokenHash, AppKey: caller.AppKey}
-	} else if p, err = actingFor(r, f["accountId"], "accountId"); err != nil {
+	p, err := actingForOrNew(r, f["accountId"], "accountId")
+	if err != nil {
 		return err
 	}
 	g, err := a.docs.CreateUpload(r.Context(), p, submission.UploadRequest{Slot: f["slot"], ContentType: f["content_type"], ContentLength: f["content_length"]})

@@ -60,7 +60,22 @@ func actingFor(r *http.Request, accountID, field string) (kyc.Principal, error) 
 	if accountID == "" {
 		return kyc.Principal{}, kyc.FieldError(kyc.EMISSING, field, "required: the account the app acts for")
 	}
-	return kyc.Principal{UserID: p.AppKey, AccountID: accountID, Role: p.Role, TokenHash: p.TokenHash, AppKey: p.AppKey}, nil
+	return appActing(p, accountID), nil
+}
+
+// actingForOrNew is actingFor where naming no account has a meaning for an app (uploads):
+// the app then acts for a company it is about to create (POST /v1/accounts/organization),
+// with no account; a user still acts for their own.
+func actingForOrNew(r *http.Request, accountID, field string) (kyc.Principal, error) {
+	if p, _ := PrincipalFrom(r.Context()); p.Role == kyc.RoleIntegrator && accountID == "" {
+		return appActing(p, ""), nil
+	}
+	return actingFor(r, accountID, field)
+}
+
+// appActing is the app p acting as the owner of accountID.
+func appActing(p kyc.Principal, accountID string) kyc.Principal {
+	return kyc.Principal{UserID: p.AppKey, AccountID: accountID, Role: p.Role, TokenHash: p.TokenHash, AppKey: p.AppKey}
 }
 
 // oauthError is RFC 6749 section 5.2's error answer.
